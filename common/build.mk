@@ -1,0 +1,9 @@
+# common/build.mk - shared definitions: the snapshot format's names
+# (ccx_format.h) and the size/duration/rate parser (ccx_units.c).
+COMMON_SRC := common/ccx_units.c
+COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/obj/%.o)
+# Position-independent twin for the preload.
+COMMON_PIC_OBJ := $(COMMON_SRC:%.c=$(BUILD)/pic/%.o)
+
+$(eval $(call need_deps,common,))
+$(eval $(call unit_tests,common,$(COMMON_SRC),,))

@@ -1,0 +1,124 @@
+/* ccx_format.h - the snapshot format's names, in one place.
+ *
+ * The writer (preload/) and the reader (analyzer/) both use these names, so a
+ * field can never be spelt two ways.  The format is described in
+ * docs/snapshot-format.md; evolving it: readers ignore unknown fields,
+ * adding a field keeps CCX_FORMAT_VERSION, renaming or removing one or
+ * changing a meaning raises it.
+ */
+#ifndef CCX_FORMAT_H
+#define CCX_FORMAT_H
+
+#define CCX_FORMAT_NAME    "ccxtrace-snapshot"
+#define CCX_FORMAT_VERSION 1
+
+/* File names: ccxtrace.<host>.<pid>.<start>.<seq>.json and the stats CSV. */
+#define CCX_FILE_PREFIX    "ccxtrace."
+#define CCX_FILE_SUFFIX    ".json"
+#define CCX_STATS_SUFFIX   ".stats.csv"
+#define CCX_TMP_SUFFIX     ".tmp"
+#define CCX_STATS_HEADER \
+    "time_utc,uptime_s,rss_bytes,live_bytes,tracer_bytes," \
+    "gc_count0,gc_count1,gc_count2,gc_collections0,gc_collections1,gc_collections2"
+
+/* Top level. */
+#define CCX_F_FORMAT     "format"
+#define CCX_F_VERSION    "version"
+#define CCX_F_HOST       "host"
+#define CCX_F_PID        "pid"
+#define CCX_F_START_TIME "start_time"
+#define CCX_F_EXE        "exe"
+#define CCX_F_CMDLINE    "cmdline"
+#define CCX_F_SEQ        "seq"
+#define CCX_F_REASON     "reason"
+#define CCX_F_LABEL      "label"
+#define CCX_F_TIME       "time"
+#define CCX_F_UPTIME_S   "uptime_s"
+#define CCX_F_SAMPLING   "sampling"
+#define CCX_F_TOTALS     "totals"
+#define CCX_F_TRACER     "tracer"
+#define CCX_F_PROCESS    "process"
+#define CCX_F_PYTHON     "python"
+#define CCX_F_MODULES    "modules"
+#define CCX_F_FRAMES     "frames"
+#define CCX_F_STACKS     "stacks"
+#define CCX_F_SITES      "sites"
+
+/* reason values */
+#define CCX_REASON_SIGNAL   "signal"
+#define CCX_REASON_INTERVAL "interval"
+#define CCX_REASON_TRIGGER  "trigger"
+#define CCX_REASON_EXIT     "exit"
+#define CCX_REASON_API      "api"
+
+/* sampling */
+#define CCX_F_MODE           "mode"
+#define CCX_F_INTERVAL_BYTES "interval_bytes"
+#define CCX_MODE_SAMPLE      "sample"
+#define CCX_MODE_ALL         "all"
+
+/* totals (and the per-site counters share the live_* / alloc_* names) */
+#define CCX_F_ALLOC_CALLS  "alloc_calls"
+#define CCX_F_FREE_CALLS   "free_calls"
+#define CCX_F_ALLOC_BYTES  "alloc_bytes"
+#define CCX_F_FREE_BYTES   "free_bytes"
+#define CCX_F_LIVE_BYTES   "live_bytes"
+#define CCX_F_LIVE_BLOCKS  "live_blocks"
+#define CCX_F_LIVE_SAMPLES "live_samples"
+
+/* tracer */
+#define CCX_F_SELF_BYTES "self_bytes"
+#define CCX_F_WRITE_MS   "write_ms"
+/* also CCX_F_LIVE_SAMPLES and CCX_F_STACKS (a count here) */
+
+/* process */
+#define CCX_F_RSS_BYTES     "rss_bytes"
+#define CCX_F_HWM_BYTES     "hwm_bytes"
+#define CCX_F_ANON_BYTES    "anon_bytes"
+#define CCX_F_VM_BYTES      "vm_bytes"
+#define CCX_F_HEAP          "heap"
+#define CCX_F_CGROUP_MEMORY "cgroup_memory_bytes"
+
+/* python */
+#define CCX_F_PY_VERSION    "version"
+#define CCX_F_GC            "gc"
+#define CCX_F_GC_COUNT      "count"
+#define CCX_F_GC_THRESHOLD  "threshold"
+#define CCX_F_GC_STATS      "stats"
+#define CCX_F_COLLECTIONS   "collections"
+#define CCX_F_COLLECTED     "collected"
+#define CCX_F_UNCOLLECTABLE "uncollectable"
+#define CCX_F_TYPES         "types"
+#define CCX_F_TYPE_NAME     "name"
+#define CCX_F_TYPE_COUNT    "count"
+#define CCX_F_TYPE_BYTES    "bytes"
+#define CCX_F_CENSUS_MS     "census_ms"
+#define CCX_F_AFTER_COLLECT "after_collect"
+
+/* modules */
+#define CCX_F_ID       "id"
+#define CCX_F_PATH     "path"
+#define CCX_F_BUILD_ID "build_id"
+#define CCX_F_BASE     "base"
+
+/* frames */
+#define CCX_F_KIND          "kind"
+#define CCX_F_MODULE        "module"
+#define CCX_F_OFFSET        "offset"
+#define CCX_F_SYMBOL        "symbol"
+#define CCX_F_SYMBOL_OFFSET "symbol_offset"
+#define CCX_F_FILE          "file"
+#define CCX_F_FUNCTION      "function"
+#define CCX_F_LINE          "line"
+#define CCX_KIND_NATIVE     "native"
+#define CCX_KIND_PYTHON     "python"
+
+/* stacks and sites */
+#define CCX_F_STACK_FRAMES "frames"
+#define CCX_F_STACK        "stack"
+#define CCX_F_LAYER        "layer"
+#define CCX_LAYER_LIBC     "libc"
+#define CCX_LAYER_PYTHON   "python"
+#define CCX_LAYER_MMAP     "mmap"
+
+#endif
