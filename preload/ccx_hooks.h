@@ -1,0 +1,110 @@
+/* ccx_hooks.h - the interface between the tracer core and the Python layer.
+ *
+ * The core (libc/mmap interposition, sampling, site tables, snapshots,
+ * triggers, helper thread) and the Python layer (PyMem allocator hooks,
+ * Python frame walking, census) live in separate files of libccxtrace.so
+ * and meet only here.  The core calls the Python layer through weak
+ * symbols, so it builds, runs and is tested without it; the Python layer
+ * calls the core's functions below.
+ */
+#ifndef CCX_HOOKS_H
+#define CCX_HOOKS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CCX_INTERNAL __attribute__((visibility("hidden")))
+
+/* ---- frames -------------------------------------------------------------
+ * A frame is 64 bits: a native return address, or, with CCX_FRAME_PY set,
+ * an id the Python layer handed out for one (code object, line) Python
+ * frame.  The core interns stacks of these values without looking inside;
+ * when it writes a snapshot it asks ccx_py_resolve_frame() for the names of
+ * the Python ones.  Frames are leaf first. */
+typedef uint64_t ccx_frame_t;
+#define CCX_FRAME_PY ((ccx_frame_t)1 << 63)
+
+enum ccx_layer_id { CCX_LAYER_ID_LIBC = 0, CCX_LAYER_ID_PYTHON = 1, CCX_LAYER_ID_MMAP = 2 };
+
+/* ---- provided by the core ------------------------------------------------ */
+
+/* The thread-local re-entrancy guard.  While it is non-zero, the libc and
+ * mmap hooks forward to the real functions and record nothing; the Python
+ * layer raises it around its calls into the wrapped PyMem allocator, so a
+ * block is never counted by both layers and pymalloc's arenas are not
+ * reported as user allocations. */
+extern __thread int ccx_guard __attribute__((tls_model("initial-exec")));
+
+/* Non-zero once the core traces this process (CCXTRACE_ONLY may say no). */
+CCX_INTERNAL int ccx_tracing(void);
+
+/* Sampling: 1 in `all` mode; otherwise the next byte countdown, drawn from
+ * the exponential distribution with mean CCXTRACE_SAMPLE. */
+CCX_INTERNAL int ccx_sample_all(void);
+CCX_INTERNAL uint64_t ccx_sample_next(void);
+
+/* Native frames of the calling thread, leaf first, skipping `skip`
+ * innermost frames; returns how many were written (at most max). */
+CCX_INTERNAL int ccx_unwind_native(ccx_frame_t *out, int max, int skip);
+
+/* Record a sampled (or, in `all` mode, every) live block with the given
+ * stack; the core computes its unbiased weight from size.  Safe from any
+ * thread; never allocates through the traced allocator. */
+CCX_INTERNAL void ccx_record_alloc(void *p, size_t size, enum ccx_layer_id layer,
+                                   const ccx_frame_t *frames, int nframes);
+
+/* Forget a block if it was recorded (by either layer).  Cheap for blocks
+ * that were not: a filter check before any exact lookup.  Returns 1 when
+ * the block was recorded. */
+CCX_INTERNAL int ccx_record_free(void *p);
+
+/* Counts unsampled allocations and frees into the totals (calls, bytes). */
+CCX_INTERNAL void ccx_count_alloc(size_t size);
+CCX_INTERNAL void ccx_count_free(size_t size);
+
+/* Write a snapshot now, from the calling thread, and wait for it (used by
+ * the Python layer's atexit callback, which already holds the GIL).  reason
+ * is one of the CCX_REASON_* strings.  Returns the sequence number or -1. */
+CCX_INTERNAL long ccx_snapshot_sync(const char *reason, const char *label);
+
+/* The core's streaming JSON writer, used while a snapshot is being written. */
+struct ccx_json;
+CCX_INTERNAL void ccx_json_key(struct ccx_json *j, const char *key);
+CCX_INTERNAL void ccx_json_begin_object(struct ccx_json *j);
+CCX_INTERNAL void ccx_json_end_object(struct ccx_json *j);
+CCX_INTERNAL void ccx_json_begin_array(struct ccx_json *j);
+CCX_INTERNAL void ccx_json_end_array(struct ccx_json *j);
+CCX_INTERNAL void ccx_json_string(struct ccx_json *j, const char *s); /* NULL -> null */
+CCX_INTERNAL void ccx_json_u64(struct ccx_json *j, uint64_t v);
+CCX_INTERNAL void ccx_json_i64(struct ccx_json *j, int64_t v);
+CCX_INTERNAL void ccx_json_double(struct ccx_json *j, double v);
+CCX_INTERNAL void ccx_json_bool(struct ccx_json *j, int v);
+CCX_INTERNAL void ccx_json_null(struct ccx_json *j);
+
+/* Memory for the tracer itself (never through the traced malloc; counted
+ * in tracer.self_bytes). */
+CCX_INTERNAL void *ccx_mem_alloc(size_t size);
+CCX_INTERNAL void ccx_mem_free(void *p, size_t size);
+
+/* ---- provided by the Python layer (weak: absent means native-only) ------ */
+
+/* Helper thread, about once a second and before each snapshot: find the
+ * interpreter, install the PyMem hooks and the atexit callback once it is
+ * initialized; never touch an interpreter that is finalizing. */
+void ccx_py_helper_tick(void) __attribute__((weak));
+
+/* Write the value of the snapshot's "python" member (the census is taken
+ * here, GIL held); return 0 to let the core write null instead. */
+int ccx_py_write_section(struct ccx_json *j) __attribute__((weak));
+
+/* Names of a CCX_FRAME_PY frame; 0 when unknown. */
+int ccx_py_resolve_frame(ccx_frame_t f, const char **file, const char **function,
+                         int *line) __attribute__((weak));
+
+/* gc figures for the stats CSV; 0 when not available. */
+int ccx_py_gc_counts(long count[3], long collections[3]) __attribute__((weak));
+
+/* In the child after fork, after the core has reset its own tables. */
+void ccx_py_atfork_child(void) __attribute__((weak));
+
+#endif
