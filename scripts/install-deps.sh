@@ -12,8 +12,14 @@ BUILD_PKGS="gcc g++ make pkg-config libc6-dev
 TEST_PKGS="python3 clang libclang-rt-14-dev cppcheck binutils tar gzip procps curl file"
 # Benchmarks: heaptrack as the reference tracer.
 BENCH_PKGS="heaptrack"
+# Each part's own extra packages (one line per part; keep each to its line).
+PRELOAD_PKGS=""
+PYTHON_PKGS=""
+ANALYZER_PKGS=""
+DRIVER_PKGS=""
+SCRIPTS_PKGS=""
 
-want=$(echo $BUILD_PKGS $TEST_PKGS $BENCH_PKGS)
+want=$(echo $BUILD_PKGS $TEST_PKGS $BENCH_PKGS $PRELOAD_PKGS $PYTHON_PKGS $ANALYZER_PKGS $DRIVER_PKGS $SCRIPTS_PKGS)
 missing=()
 for p in $want; do
     status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
