@@ -107,4 +107,12 @@ int ccx_py_gc_counts(long count[3], long collections[3]) __attribute__((weak));
 /* In the child after fork, after the core has reset its own tables. */
 void ccx_py_atfork_child(void) __attribute__((weak));
 
+/* Native frames (leaf first, as from ccx_unwind_native) cut where the
+ * interpreter loop starts, followed by the calling thread's Python frames
+ * (CCX_FRAME_PY ids); returns the new count (at most max).  The core calls
+ * it on each sampled libc/mmap allocation; it returns n unchanged when the
+ * thread runs no Python.  No interpreter call, no allocation, no lock once
+ * a frame has been seen. */
+int ccx_py_merge_stack(ccx_frame_t *frames, int n, int max) __attribute__((weak));
+
 #endif
