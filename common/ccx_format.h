@@ -78,6 +78,14 @@
 #define CCX_F_VM_BYTES      "vm_bytes"
 #define CCX_F_HEAP          "heap"
 #define CCX_F_CGROUP_MEMORY "cgroup_memory_bytes"
+/* process.heap: glibc mallinfo2() fields, named as in <malloc.h> */
+#define CCX_F_HEAP_ARENA    "arena"
+#define CCX_F_HEAP_ORDBLKS  "ordblks"
+#define CCX_F_HEAP_HBLKS    "hblks"
+#define CCX_F_HEAP_HBLKHD   "hblkhd"
+#define CCX_F_HEAP_UORDBLKS "uordblks"
+#define CCX_F_HEAP_FORDBLKS "fordblks"
+#define CCX_F_HEAP_KEEPCOST "keepcost"
 
 /* python */
 #define CCX_F_PY_VERSION    "version"

@@ -1,0 +1,33 @@
+# analyzer/build.mk - ccx-analyze: reads snapshots, diffs, trends, reports
+# (docs/analyzer.md).  Also `make fuzz`: the snapshot reader under libFuzzer.
+ANALYZER_SRC := $(filter-out analyzer/main.c,$(wildcard analyzer/*.c))
+ANALYZER_OBJ := $(ANALYZER_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/analyzer/main.o
+ANALYZER_LIBS := -lcjson -lm
+
+$(eval $(call need_deps,analyzer,libcjson-dev:cjson/cJSON.h:cjson uthash-dev:uthash.h:))
+
+$(ANALYZER_OBJ): | $(BUILD)/.deps/analyzer
+$(BUILD)/bin/ccx-analyze: $(ANALYZER_OBJ) $(COMMON_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(ANALYZER_LIBS)
+
+TOOLS += $(BUILD)/bin/ccx-analyze
+INSTALL_BIN += $(BUILD)/bin/ccx-analyze
+
+$(eval $(call unit_tests,analyzer,$(ANALYZER_SRC) $(COMMON_SRC),$(ANALYZER_LIBS),))
+
+# libFuzzer on the snapshot reader: builds, then runs for FUZZ_SECONDS
+# (default 60) over a scratch copy of the committed seeds; findings land in
+# $(BUILD)/fuzz/findings, never in tests/fuzz.
+FUZZ_SECONDS ?= 60
+FUZZ_CC ?= clang
+.PHONY: fuzz
+$(BUILD)/fuzz/fuzz_snapshot: tests/fuzz/fuzz_snapshot.c analyzer/snapshot.c analyzer/frames.c analyzer/snapshot.h analyzer/frames.h common/ccx_format.h | $(BUILD)/.deps/analyzer
+	@mkdir -p $(@D)
+	$(FUZZ_CC) -std=gnu11 -g -O1 -D_GNU_SOURCE -Icommon -Ianalyzer -fsanitize=fuzzer,address,undefined \
+	    -o $@ tests/fuzz/fuzz_snapshot.c analyzer/snapshot.c analyzer/frames.c -lcjson -lm
+fuzz: $(BUILD)/fuzz/fuzz_snapshot
+	@mkdir -p $(BUILD)/fuzz/corpus $(BUILD)/fuzz/findings
+	@cp -n tests/fuzz/corpus/snapshot/* $(BUILD)/fuzz/corpus/ 2>/dev/null || true
+	$(BUILD)/fuzz/fuzz_snapshot -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+	    -artifact_prefix=$(BUILD)/fuzz/findings/ $(BUILD)/fuzz/corpus

@@ -1,0 +1,51 @@
+/* cmd.h - the subcommands and what they share (options, printing of
+ * snapshot headers, rows and stacks in every format). */
+#ifndef CCX_CMD_H
+#define CCX_CMD_H
+
+#include <cjson/cJSON.h>
+
+#include "analysis.h"
+#include "model.h"
+#include "out.h"
+
+/* JSON output carries "schema": CCX_JSON_SCHEMA; docs/analyzer.md. */
+#define CCX_JSON_SCHEMA 1
+
+struct ccx_opts {
+    enum ccx_fmt fmt;
+    int fmt_set;
+    enum ccx_by by;
+    long n;              /* -n: rows to show */
+    double min_bytes;    /* --min-bytes */
+    int min_set;
+    double fail_size;    /* diff --fail-above */
+    double fail_rate;    /* trend --fail-above, bytes/s */
+    int fail_set;
+    const char *outfile; /* -o */
+    char **inputs;
+    int ninputs;
+};
+
+/* Each returns the exit status (0, 1 or 2) and prints into o. */
+int ccx_cmd_top(const struct ccx_opts *op, struct ccx_out *o);
+int ccx_cmd_diff(const struct ccx_opts *op, struct ccx_out *o);
+int ccx_cmd_trend(const struct ccx_opts *op, struct ccx_out *o);
+int ccx_cmd_report(const struct ccx_opts *op, struct ccx_out *o);
+int ccx_cmd_plot(const struct ccx_opts *op, struct ccx_out *o);
+
+/* shared printing (cmd_common.c) */
+cJSON *ccx_json_meta(const struct ccx_meta *m, double t);
+cJSON *ccx_json_stack(const struct ccx_table *t, const struct ccx_row *r);
+void ccx_text_meta(struct ccx_out *o, const char *tag, const struct ccx_meta *m);
+/* "±1.2 MiB" or "exact" */
+char *ccx_pm(double se, char *buf, size_t len);
+/* One folded line: root;...;leaf VALUE (value rounded to bytes, > 0). */
+void ccx_folded_row(FILE *f, const struct ccx_table *t, const struct ccx_row *r, double value);
+/* Prints the JSON document and frees it. */
+int ccx_json_emit(struct ccx_out *o, cJSON *doc);
+/* Loads a set with the usual error handling; returns 0 or 2. */
+int ccx_load_inputs(const struct ccx_opts *op, size_t min_k, size_t max_k, const char *usage,
+                    struct ccx_set *set);
+
+#endif

@@ -1,0 +1,150 @@
+/* frames.c - symbolic frame identity, allocator filter and grouping keys
+ * (see frames.h). */
+#include "frames.h"
+
+#include <stdio.h>
+#include <string.h>
+
+uint64_t ccx_frame_hash(const struct ccx_snap *s, const struct ccx_frame *f)
+{
+    if (f->kind == CCX_FRAME_PYTHON) {
+        const char *file = ccx_str(s, f->file), *fn = ccx_str(s, f->name);
+        uint64_t h = ccx_hash_bytes(file, strlen(file), 0x5079);
+        h = ccx_hash_mix(h, ccx_hash_bytes(fn, strlen(fn), 1));
+        return ccx_hash_mix(h, f->line);
+    }
+    const char *mod = ccx_str(s, f->module_name), *sym = ccx_str(s, f->name);
+    uint64_t h = ccx_hash_bytes(mod, strlen(mod), 0x4e61);
+    if (*sym)
+        return ccx_hash_mix(h, ccx_hash_bytes(sym, strlen(sym), 2));
+    return ccx_hash_mix(h, f->offset ^ 0xabcdefull);
+}
+
+int ccx_frame_is_allocator(const char *module, const char *symbol)
+{
+    static const char *const exact[] = {
+        "malloc", "calloc", "realloc", "free", "reallocarray", "posix_memalign",
+        "aligned_alloc", "memalign", "valloc", "pvalloc", "mmap", "mmap64", "munmap",
+        "mremap", "malloc_usable_size", "sysmalloc", "tcache_init", "gc_alloc",
+        "PyType_GenericAlloc", "new_arena", "allocate_from_new_pool",
+    };
+    static const char *const prefix[] = {
+        "__libc_", "_int_", "_mid_memalign", "PyMem_", "_PyMem_", "PyObject_Malloc",
+        "PyObject_Calloc", "PyObject_Realloc", "_PyObject_Malloc", "_PyObject_Calloc",
+        "_PyObject_Realloc", "pymalloc_", "_PyObject_GC_", "PyObject_GC_", "_PyObject_New",
+        "_PyType_Alloc", "ccx_", "ccxtrace_", "_Znw", "_Zna",
+    };
+    if (module && strncmp(module, "libccxtrace", 11) == 0)
+        return 1;
+    if (!symbol || !*symbol)
+        return 0;
+    for (size_t i = 0; i < sizeof exact / sizeof exact[0]; i++)
+        if (strcmp(symbol, exact[i]) == 0)
+            return 1;
+    for (size_t i = 0; i < sizeof prefix / sizeof prefix[0]; i++)
+        if (strncmp(symbol, prefix[i], strlen(prefix[i])) == 0)
+            return 1;
+    return 0;
+}
+
+char *ccx_frame_format(const struct ccx_snap *s, const struct ccx_frame *f, char *buf, size_t len)
+{
+    if (f->kind == CCX_FRAME_PYTHON) {
+        const char *file = ccx_str(s, f->file), *fn = ccx_str(s, f->name);
+        snprintf(buf, len, "%s:%u %s", *file ? file : "?", f->line, *fn ? fn : "?");
+    } else {
+        const char *mod = ccx_str(s, f->module_name), *sym = ccx_str(s, f->name);
+        if (*sym)
+            snprintf(buf, len, "%s!%s+0x%llx", *mod ? mod : "?", sym,
+                     (unsigned long long)f->symbol_offset);
+        else
+            snprintf(buf, len, "%s+0x%llx", *mod ? mod : "?", (unsigned long long)f->offset);
+    }
+    return buf;
+}
+
+long ccx_stack_key_frame(const struct ccx_snap *s, uint32_t stack)
+{
+    const uint32_t *fr = s->stack_frames + s->stack_start[stack];
+    uint32_t n = s->stack_len[stack];
+    for (uint32_t i = 0; i < n; i++) /* frames are leaf first */
+        if (s->frames[fr[i]].kind == CCX_FRAME_PYTHON)
+            return (long)fr[i];
+    for (uint32_t i = 0; i < n; i++)
+        if (!s->frames[fr[i]].skip)
+            return (long)fr[i];
+    return n ? (long)fr[0] : -1;
+}
+
+static uint64_t hstr(const char *a, uint64_t seed)
+{
+    return ccx_hash_bytes(a, strlen(a), seed);
+}
+
+uint64_t ccx_site_group(const struct ccx_snap *s, const struct ccx_site *site, enum ccx_by by,
+                        char *label, size_t len)
+{
+    if (by == CCX_BY_STACK || by == CCX_BY_TYPE) {
+        long k = ccx_stack_key_frame(s, site->stack);
+        char fb[512];
+        if (k >= 0)
+            ccx_frame_format(s, &s->frames[k], fb, sizeof fb);
+        else
+            snprintf(fb, sizeof fb, "(empty stack)");
+        snprintf(label, len, "%s [%s]", fb, ccx_layer_name(site->layer));
+        return site->key;
+    }
+    long k = ccx_stack_key_frame(s, site->stack);
+    if (k < 0) {
+        snprintf(label, len, "(empty stack)");
+        return 0x0e0e0e;
+    }
+    const struct ccx_frame *f = &s->frames[k];
+    const char *file = ccx_str(s, f->file), *name = ccx_str(s, f->name);
+    const char *mod = ccx_str(s, f->module_name);
+    if (f->kind == CCX_FRAME_PYTHON) {
+        switch (by) {
+        case CCX_BY_FUNCTION:
+            snprintf(label, len, "%s (%s)", *name ? name : "?", *file ? file : "?");
+            return ccx_hash_mix(hstr(name, 11), hstr(file, 12));
+        case CCX_BY_LINE:
+            snprintf(label, len, "%s:%u %s", *file ? file : "?", f->line, name);
+            return f->hash;
+        default: /* file, module: a Python file is its module */
+            snprintf(label, len, "%s", *file ? file : "?");
+            return hstr(file, 13);
+        }
+    }
+    switch (by) {
+    case CCX_BY_FUNCTION:
+        if (*name) {
+            snprintf(label, len, "%s (%s)", name, *mod ? mod : "?");
+            return ccx_hash_mix(hstr(name, 21), hstr(mod, 22));
+        }
+        /* without a symbol the frame itself is the function */
+        __attribute__((fallthrough));
+    case CCX_BY_LINE:
+        ccx_frame_format(s, f, label, len);
+        return f->hash ^ (f->symbol_offset * 0x9e3779b97f4a7c15ull);
+    default:
+        snprintf(label, len, "%s", *mod ? mod : "?");
+        return hstr(mod, 23);
+    }
+}
+
+static const char *const by_names[] = {"stack", "function", "line", "file", "module", "type"};
+
+int ccx_by_parse(const char *s, enum ccx_by *out)
+{
+    for (int i = 0; i < 6; i++)
+        if (strcmp(s, by_names[i]) == 0) {
+            *out = (enum ccx_by)i;
+            return 0;
+        }
+    return -1;
+}
+
+const char *ccx_by_name(enum ccx_by by)
+{
+    return by_names[by];
+}

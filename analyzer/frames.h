@@ -1,0 +1,34 @@
+/* frames.h - symbolic identity of frames and how sites are grouped.
+ *
+ * A frame's identity is what survives a restart: module basename + symbol
+ * (module basename + offset when there is no symbol) for native frames,
+ * file + function + line for Python frames (DESIGN.md).  Grouping keys
+ * (--by function|line|file|module) come from the "leaf-most interesting
+ * frame": the leaf-most Python frame when the stack has one, else the
+ * leaf-most native frame outside the allocator and the tracer.
+ */
+#ifndef CCX_FRAMES_H
+#define CCX_FRAMES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "snapshot.h"
+
+enum ccx_by { CCX_BY_STACK, CCX_BY_FUNCTION, CCX_BY_LINE, CCX_BY_FILE, CCX_BY_MODULE, CCX_BY_TYPE };
+
+uint64_t ccx_frame_hash(const struct ccx_snap *s, const struct ccx_frame *f);
+/* Native frames of the allocator (malloc family, PyMem/PyObject allocators,
+ * pymalloc internals) or of the tracer itself (libccxtrace.so, ccx_*). */
+int ccx_frame_is_allocator(const char *module, const char *symbol);
+/* "file.py:42 Broker.add_exception" or "libfoo.so!parse+0x1c". */
+char *ccx_frame_format(const struct ccx_snap *s, const struct ccx_frame *f, char *buf, size_t len);
+/* Index into s->frames of the grouping frame of a stack, or -1 if none. */
+long ccx_stack_key_frame(const struct ccx_snap *s, uint32_t stack);
+/* The group label of a site under BY (not CCX_BY_TYPE) and its hash. */
+uint64_t ccx_site_group(const struct ccx_snap *s, const struct ccx_site *site, enum ccx_by by,
+                        char *label, size_t len);
+int ccx_by_parse(const char *s, enum ccx_by *out);
+const char *ccx_by_name(enum ccx_by by);
+
+#endif

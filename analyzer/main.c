@@ -1,0 +1,158 @@
+/* main.c - ccx-analyze's command line: subcommand, options, exit status.
+ *
+ * Exit status: 0 success, 1 a --fail-above threshold was exceeded, 2 usage
+ * error or unreadable input (one line naming the file and the problem).
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ccx_format.h"
+#include "ccx_units.h"
+#include "cmd.h"
+
+static const char usage[] =
+    "usage: ccx-analyze COMMAND [options] INPUT...\n"
+    "\n"
+    "  top    SNAP        [-n N] [--by stack|function|line|file|module|type]\n"
+    "  diff   OLD NEW     [-n N] [--by ...] [--min-bytes B] [--fail-above SIZE]\n"
+    "  trend  SNAP...     [-n N] [--by ...] [--min-bytes B] [--fail-above RATE]  (3 or more)\n"
+    "  report SNAP...     [-n N] [-o FILE] [--format markdown|html]\n"
+    "  plot   CSV|DIR|SNAP...  [-o FILE.svg] [--format svg|text|json]\n"
+    "\n"
+    "  --format text|json|markdown|folded|html|svg   output format (default text;\n"
+    "                     report: markdown; plot: svg)\n"
+    "  -o FILE            write to FILE (atomically) instead of stdout\n"
+    "  A directory stands for the ccxtrace.*.json snapshots in it.\n"
+    "  Sizes are binary (64k, 10MB = 10 MiB), rates SIZE/UNIT (2MB/h).\n"
+    "  Exit status: 0 ok, 1 --fail-above exceeded, 2 usage or input error.\n"
+    "  Documentation: docs/analyzer.md\n";
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(usage, stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
+        fputs(usage, stdout);
+        return 0;
+    }
+    if (!strcmp(cmd, "--version")) {
+        printf("ccx-analyze (reads %s version %d)\n", CCX_FORMAT_NAME, CCX_FORMAT_VERSION);
+        return 0;
+    }
+    int (*fn)(const struct ccx_opts *, struct ccx_out *) = NULL;
+    enum ccx_fmt deffmt = CCX_FMT_TEXT;
+    if (!strcmp(cmd, "top"))
+        fn = ccx_cmd_top;
+    else if (!strcmp(cmd, "diff"))
+        fn = ccx_cmd_diff;
+    else if (!strcmp(cmd, "trend"))
+        fn = ccx_cmd_trend;
+    else if (!strcmp(cmd, "report"))
+        fn = ccx_cmd_report, deffmt = CCX_FMT_MARKDOWN;
+    else if (!strcmp(cmd, "plot"))
+        fn = ccx_cmd_plot, deffmt = CCX_FMT_SVG;
+    if (!fn) {
+        ccx_err("unknown command \"%s\" (top, diff, trend, report, plot; --help)", cmd);
+        return 2;
+    }
+
+    struct ccx_opts op = {0};
+    op.fmt = deffmt;
+    op.by = CCX_BY_STACK;
+    op.n = 20;
+    op.min_bytes = CCX_MIN_GROWTH_DEFAULT;
+    static const struct option longopts[] = {
+        {"format", required_argument, 0, 'f'}, {"by", required_argument, 0, 'b'},
+        {"min-bytes", required_argument, 0, 'm'}, {"fail-above", required_argument, 0, 'F'},
+        {"output", required_argument, 0, 'o'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    int c;
+    optind = 2;
+    while ((c = getopt_long(argc, argv, "n:o:f:h", longopts, NULL)) != -1) {
+        int rc;
+        uint64_t v;
+        char *end;
+        switch (c) {
+        case 'n':
+            op.n = strtol(optarg, &end, 10);
+            if (*end || end == optarg || op.n < 0) {
+                ccx_err("-n \"%s\": not a count (0 shows everything)", optarg);
+                return 2;
+            }
+            break;
+        case 'f':
+            if (ccx_fmt_parse(optarg, &op.fmt) < 0) {
+                ccx_err("--format \"%s\": one of text, json, markdown, folded, html, svg", optarg);
+                return 2;
+            }
+            op.fmt_set = 1;
+            break;
+        case 'b':
+            if (ccx_by_parse(optarg, &op.by) < 0) {
+                ccx_err("--by \"%s\": one of stack, function, line, file, module, type", optarg);
+                return 2;
+            }
+            break;
+        case 'm':
+            if ((rc = ccx_parse_size(optarg, 0, &v)) != CCX_PARSE_OK) {
+                ccx_err("--min-bytes \"%s\": %s", optarg, ccx_parse_strerror(rc));
+                return 2;
+            }
+            op.min_bytes = (double)v;
+            op.min_set = 1;
+            break;
+        case 'F':
+            if (!strcmp(cmd, "trend")) {
+                if ((rc = ccx_parse_rate(optarg, &op.fail_rate)) != CCX_PARSE_OK) {
+                    ccx_err("--fail-above \"%s\": %s (a rate such as 2MB/h)", optarg, ccx_parse_strerror(rc));
+                    return 2;
+                }
+            } else if (!strcmp(cmd, "diff")) {
+                if ((rc = ccx_parse_size(optarg, 0, &v)) != CCX_PARSE_OK) {
+                    ccx_err("--fail-above \"%s\": %s (a size such as 10MB)", optarg, ccx_parse_strerror(rc));
+                    return 2;
+                }
+                op.fail_size = (double)v;
+            } else {
+                ccx_err("--fail-above is for diff and trend");
+                return 2;
+            }
+            op.fail_set = 1;
+            break;
+        case 'o':
+            op.outfile = optarg;
+            break;
+        case 'h':
+            fputs(usage, stdout);
+            return 0;
+        default:
+            fputs(usage, stderr);
+            return 2;
+        }
+    }
+    op.inputs = argv + optind;
+    op.ninputs = argc - optind;
+    if (op.ninputs == 0) {
+        ccx_err("%s: no input given (--help)", cmd);
+        return 2;
+    }
+    struct ccx_out o;
+    if (ccx_out_open(&o, op.fmt, op.outfile) < 0) {
+        ccx_err("out of memory");
+        return 2;
+    }
+    int rc = fn(&op, &o);
+    if (rc == 2) {
+        ccx_out_discard(&o);
+        return 2;
+    }
+    if (ccx_out_commit(&o, op.outfile) < 0) {
+        ccx_err("%s: cannot write: %m", op.outfile ? op.outfile : "stdout");
+        return 2;
+    }
+    return rc;
+}
