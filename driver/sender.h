@@ -1,0 +1,61 @@
+/* sender.h - the uploads themselves: a libcurl multi loop on one thread with
+ * up to `concurrency` requests in flight, each connection reused (keep-alive),
+ * paced by a per-connection delay or a global rate, with retries and backoff
+ * on connection errors and 5xx answers (never on 4xx).  Each request is
+ * counted in drv_stats and, optionally, logged as a CSV line. */
+#ifndef DRV_SENDER_H
+#define DRV_SENDER_H
+
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "archives.h"
+#include "stats.h"
+
+struct drv_sender_cfg {
+    const char *url;
+    const char *content_type;
+    const char *identity;       /* x-rh-identity value */
+    unsigned concurrency;
+    uint64_t delay_ns;
+    double rate;                /* uploads/s, 0: pace by delay_ns */
+    uint64_t timeout_ns;
+    unsigned retries;
+    uint64_t max_uploads;       /* 0: no limit */
+    const struct drv_archive *archives;
+    size_t narchives;
+    FILE *csv;                  /* per-request log, or NULL */
+};
+
+struct drv_sender;
+
+struct drv_sender *drv_sender_new(const struct drv_sender_cfg *cfg, struct drv_stats *st,
+                                  char *err, size_t errlen);
+void drv_sender_free(struct drv_sender *s);
+/* The phase name written into the CSV log. */
+void drv_sender_label(struct drv_sender *s, const char *label);
+
+/* Starts uploads until deadline_ns (CLOCK_MONOTONIC; 0: none), the upload
+ * limit or *stop, and returns once nothing is in flight (on *stop, requests
+ * in flight are abandoned and counted as interrupted).  tick(arg, now) is
+ * called about every 100 ms.  Returns 1 when the upload limit is reached,
+ * else 0. */
+int drv_sender_run(struct drv_sender *s, uint64_t deadline_ns, volatile sig_atomic_t *stop,
+                   void (*tick)(void *arg, uint64_t now_ns), void *arg);
+uint64_t drv_sender_inflight(const struct drv_sender *s);
+/* Uploads started so far. */
+uint64_t drv_sender_started(const struct drv_sender *s);
+
+/* Retry policy: connection-level errors and 5xx are retried, 4xx and
+ * other 2xx/3xx never.  curl_code is a CURLcode, status 0 when no answer. */
+int drv_retryable(int curl_code, long status);
+/* The wait before retry number `attempt` (1, 2, ...): 200 ms doubling up
+ * to 5 s, plus up to 25% jitter drawn from r (any 32-bit value). */
+uint64_t drv_backoff_ns(unsigned attempt, uint32_t r);
+/* The small error vocabulary of the summary: "connect", "resolve",
+ * "timeout", "send", "recv", "empty-reply", "url", "other". */
+const char *drv_error_kind(int curl_code);
+
+uint64_t drv_mono_ns(void);
+#endif

@@ -1,0 +1,77 @@
+/* stats.h - what a run counts: uploads and requests by outcome, latencies,
+ * per-burst figures, the snapshots taken; and the summary printed from them
+ * (text on stdout, optionally JSON).  No curl in here: the sender reports
+ * each request as (HTTP status or error kind, latency, bytes). */
+#ifndef DRV_STATS_H
+#define DRV_STATS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define DRV_MAX_KEYS 32
+#define DRV_MAX_BODIES 3
+
+struct drv_count {
+    char key[24];       /* "202", "500", or an error kind: "connect", "timeout", ... */
+    uint64_t n;
+};
+
+struct drv_phase {
+    char name[32];      /* "burst 1", "continuous" */
+    uint64_t start_ns, end_ns;
+    uint64_t uploads, accepted, failed;
+    size_t lat_from, lat_to;  /* range of drv_stats.lat_us */
+};
+
+struct drv_snap {
+    unsigned seq;
+    char phase[32];     /* "baseline", "break 1", "start", "every", "end" */
+    double time_s;      /* since the run started */
+    char **files;       /* new snapshot files seen (--snapshot-dir) */
+    size_t nfiles;
+    char note[320];     /* a warning, empty when all went well */
+};
+
+struct drv_stats {
+    uint64_t t0_ns;
+    uint64_t uploads, accepted, failed, requests, retries, interrupted;
+    uint64_t bytes_sent;
+    double cpu_s;       /* the driver's own CPU time (user + system), set at the end */
+    struct drv_count outcome[DRV_MAX_KEYS];
+    size_t noutcome;
+    uint32_t *lat_us;   /* one per request answered with an HTTP status */
+    size_t nlat, lat_cap;
+    char *bodies[DRV_MAX_BODIES];
+    size_t nbodies;
+    struct drv_phase *phases;
+    size_t nphases;
+    struct drv_snap *snaps;
+    size_t nsnaps;
+};
+
+void drv_stats_init(struct drv_stats *st, uint64_t t0_ns);
+void drv_stats_free(struct drv_stats *st);
+
+/* One request's answer: key is the HTTP status or the error kind;
+ * latency_ns < 0 when there was no HTTP answer. */
+void drv_stats_request(struct drv_stats *st, int64_t latency_ns, uint64_t bytes);
+/* An upload's final outcome (after its retries). */
+void drv_stats_upload(struct drv_stats *st, const char *key, int accepted);
+/* Keeps the first DRV_MAX_BODIES non-2xx answers ("HTTP 500: {...}"). */
+void drv_stats_body(struct drv_stats *st, int status, const char *body, size_t len);
+
+struct drv_phase *drv_stats_phase_begin(struct drv_stats *st, const char *name, uint64_t now_ns);
+void drv_stats_phase_end(struct drv_stats *st, uint64_t now_ns);
+struct drv_snap *drv_stats_snap(struct drv_stats *st, unsigned seq, const char *phase,
+                                uint64_t now_ns);
+
+/* Nearest-rank percentile (0 < p <= 100) of n values sorted ascending. */
+uint32_t drv_percentile(const uint32_t *sorted, size_t n, double p);
+/* p50/p90/p99/max (microseconds) of lat[from, to); zeros when empty. */
+void drv_latency(const struct drv_stats *st, size_t from, size_t to, uint32_t out[4]);
+
+void drv_summary_text(const struct drv_stats *st, uint64_t now_ns, FILE *f);
+int drv_summary_json(const struct drv_stats *st, uint64_t now_ns, const char *path, char *err,
+                     size_t errlen);
+#endif
