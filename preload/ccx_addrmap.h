@@ -1,0 +1,49 @@
+/* ccx_addrmap.h - the table of recorded (sampled) live blocks, by address.
+ *
+ * Free must stay cheap for the blocks that were not sampled, which is
+ * nearly all of them.  A counting filter indexed by address bits
+ * ((p >> 4) mod 2^20, one byte per slot, 1 MiB) answers "certainly not
+ * recorded" with one load from a table that fits in L2; neighbouring
+ * frees hit neighbouring lines.  Only a non-zero slot leads to the exact
+ * table: chained buckets whose head word carries a lock bit; an empty
+ * bucket answers without taking it.  Works for any pointer (the Python
+ * layer records pymalloc blocks the libc layer never saw).
+ */
+#ifndef CCX_ADDRMAP_H
+#define CCX_ADDRMAP_H
+
+#include <stdint.h>
+
+#define CCX_FILTER_BITS 20
+
+struct ccx_block_info {
+    uint64_t size;
+    uint64_t w_bytes;
+    uint64_t w_blocks;
+    void *site;
+};
+
+extern uint8_t *ccx_filter;
+
+/* Maps the filter and 2^bucket_bits buckets; 0 on success. */
+int ccx_addrmap_init(int bucket_bits);
+
+static inline int ccx_addrmap_maybe(const void *p)
+{
+    uint8_t *f = ccx_filter;
+    return f && f[((uintptr_t)p >> 4) & ((1u << CCX_FILTER_BITS) - 1)];
+}
+
+/* Records a block; 0 on success, -1 when out of memory. */
+int ccx_addrmap_insert(const void *p, const struct ccx_block_info *info);
+/* Removes a block; 1 (and *out filled) when it was recorded. */
+int ccx_addrmap_remove(const void *p, struct ccx_block_info *out);
+
+uint64_t ccx_addrmap_live(void);
+
+/* A thread's cached free nodes go back to the shared pool. */
+void ccx_addrmap_thread_exit(void);
+/* In a fork child: forget every block (tables read as empty again). */
+void ccx_addrmap_reset(void);
+
+#endif

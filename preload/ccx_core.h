@@ -1,0 +1,108 @@
+/* ccx_core.h - state shared by the files of the tracer core.
+ *
+ * ccx_init.c owns the options and the process identity, ccx_record.c the
+ * per-thread state and the recording of blocks, ccx_hooks_libc.c the
+ * interposed functions, ccx_helper.c the helper thread and its triggers,
+ * ccx_snapshot.c the snapshot file, ccx_symbols.c modules and symbols,
+ * ccx_procinfo.c the process's memory figures, ccx_unwind.c libunwind.
+ */
+#ifndef CCX_CORE_H
+#define CCX_CORE_H
+
+#include "ccx_hooks.h"
+#include "ccx_options.h"
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
+/* ---- ccx_init.c ---- */
+extern struct ccx_options ccx_opt;
+/* 0 before the constructor, 1 tracing, -1 not tracing (CCXTRACE_ONLY, error). */
+extern int ccx_state;
+/* Mean sampling interval in bytes; 0 in `all` mode. */
+extern uint64_t ccx_mean;
+void ccx_warn(const char *line);                    /* one "ccxtrace:" line to stderr */
+void ccx_warnf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- ccx_record.c: per-thread state, recording ---- */
+struct ccx_thread {
+    int64_t countdown;   /* bytes to the next sample point */
+    uint64_t alloc_calls;
+    uint64_t alloc_bytes;
+    uint64_t free_calls;
+    uint64_t rng;
+    int state;           /* 0 new, 1 registered */
+    int in_fork_child;
+};
+extern __thread struct ccx_thread ccx_t __attribute__((tls_model("initial-exec")));
+
+/* The allocation reached the countdown (or tracing is not set up yet):
+ * decide, unwind and record.  Out of line and cold: the caller stays small. */
+void ccx_sample_slow(void *p, size_t size, int layer) __attribute__((noinline, cold));
+/* A free whose filter slot is set. */
+void ccx_free_slow(void *p) __attribute__((noinline));
+
+/* realloc/mremap: take a block out (1 when it was recorded) before the
+ * real call, and put it back if the call fails. */
+struct ccx_block_info;
+int ccx_take(void *p, struct ccx_block_info *info);
+void ccx_putback(void *p, const struct ccx_block_info *info);
+/* Record q as a block of the site `info` came from (mremap moved it). */
+void ccx_rerecord(void *q, size_t size, const struct ccx_block_info *info);
+
+struct ccx_totals {
+    uint64_t alloc_calls, alloc_bytes, free_calls;
+};
+void ccx_totals_read(struct ccx_totals *t);
+int ccx_record_init(void);
+void ccx_record_atfork_child(void);
+
+/* ---- ccx_unwind.c ---- */
+int ccx_unwind_init(void);       /* loads libunwind privately; 0 on success */
+int ccx_in_self(uintptr_t pc);   /* is pc inside libccxtrace.so's code */
+
+/* ---- ccx_helper.c ---- */
+int ccx_helper_start(void);
+void ccx_helper_atfork_child(void);
+void ccx_helper_stop(void);
+/* A snapshot request from the API: returns the reserved sequence number. */
+long ccx_helper_request(const char *label);
+/* Next sequence number (reserved). */
+long ccx_seq_reserve(void);
+void ccx_seq_reset(void);
+
+/* ---- ccx_snapshot.c ---- */
+/* Writes one snapshot with sequence seq; 0 on success.  Caller holds
+ * the snapshot lock and has ccx_guard raised. */
+int ccx_snapshot_write(long seq, const char *reason, const char *label);
+/* Serializes snapshots (helper thread, exit, ccx_snapshot_sync). */
+int ccx_snapshot_lock(int timeout_ms);
+void ccx_snapshot_unlock(void);
+void ccx_snapshot_atfork_child(void);
+/* Process identity used in file names (computed lazily in the helper). */
+struct ccx_ident {
+    char host[256];
+    long pid;
+    long long start;        /* process start, epoch seconds */
+    double start_exact;     /* with the fraction */
+    double start_boot;      /* seconds after boot (CLOCK_BOOTTIME) */
+    char dir[CCX_PATH_MAX]; /* absolute output directory */
+};
+extern struct ccx_ident ccx_id;
+void ccx_ident_init(void);
+double ccx_uptime(void);
+/* Sum of the sites' live estimates. */
+void ccx_live_estimate(uint64_t *bytes, uint64_t *blocks);
+extern int ccx_exit_done;   /* an exit snapshot was written */
+
+/* ---- ccx_procinfo.c ---- */
+struct ccx_procmem {
+    uint64_t rss, hwm, anon, vm;
+    int64_t cgroup;   /* -1 when not readable */
+};
+void ccx_procmem_read(struct ccx_procmem *m);
+
+#endif

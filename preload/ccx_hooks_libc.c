@@ -1,0 +1,360 @@
+/* ccx_hooks_libc.c - the interposed libc allocator and mmap functions.
+ *
+ * Each hook calls the next definition (dlsym(RTLD_NEXT)), then does the
+ * least possible: count the call in the thread's counters and subtract the
+ * size from its sampling countdown (alloc), or one filter load (free).
+ * Everything else is out of line (ccx_record.c).
+ *
+ * Bootstrap: dlsym itself may call malloc/calloc (dlerror's buffer) before
+ * the real functions are known; while resolving, allocations come from a
+ * static buffer, which free() ignores and realloc() copies out of.
+ * Re-entrancy: while ccx_guard is raised (inside the tracer, or around the
+ * Python layer's calls) hooks only forward.
+ */
+#include "ccx_core.h"
+#include "ccx_addrmap.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <malloc.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define EXPORT __attribute__((visibility("default")))
+
+static void *(*r_malloc)(size_t);
+static void *(*r_calloc)(size_t, size_t);
+static void *(*r_realloc)(void *, size_t);
+static void (*r_free)(void *);
+static int (*r_posix_memalign)(void **, size_t, size_t);
+static void *(*r_aligned_alloc)(size_t, size_t);
+static void *(*r_memalign)(size_t, size_t);
+static void *(*r_valloc)(size_t);
+static void *(*r_pvalloc)(size_t);
+static size_t (*r_usable)(void *);
+static void *(*r_mmap)(void *, size_t, int, int, int, off_t);
+static void *(*r_mmap64)(void *, size_t, int, int, int, off_t);
+static int (*r_munmap)(void *, size_t);
+static void *(*r_mremap)(void *, size_t, size_t, int, ...);
+
+/* ---- bootstrap ---------------------------------------------------------- */
+
+static _Alignas(64) char boot_buf[128 * 1024];
+static size_t boot_used;
+static int resolving;
+
+static int is_boot(const void *p)
+{
+    return (const char *)p >= boot_buf && (const char *)p < boot_buf + sizeof boot_buf;
+}
+
+static void *boot_alloc(size_t n, size_t align)
+{
+    /* 16-byte header holding the size, then the block. */
+    if (align < 16)
+        align = 16;
+    size_t start = (boot_used + 16 + align - 1) & ~(align - 1);
+    if (n > sizeof boot_buf || start + n > sizeof boot_buf)
+        return NULL;
+    boot_used = start + n;
+    *(size_t *)(boot_buf + start - 8) = n;
+    return boot_buf + start;
+}
+
+static size_t boot_size(const void *p)
+{
+    return *(const size_t *)((const char *)p - 8);
+}
+
+#define RESOLVE(var, name) var = (__typeof__(var))dlsym(RTLD_NEXT, name)
+
+static void resolve(void)
+{
+    if (__atomic_load_n(&r_free, __ATOMIC_ACQUIRE))
+        return;
+    resolving = 1;
+    RESOLVE(r_malloc, "malloc");
+    RESOLVE(r_calloc, "calloc");
+    RESOLVE(r_realloc, "realloc");
+    RESOLVE(r_posix_memalign, "posix_memalign");
+    RESOLVE(r_aligned_alloc, "aligned_alloc");
+    RESOLVE(r_memalign, "memalign");
+    RESOLVE(r_valloc, "valloc");
+    RESOLVE(r_pvalloc, "pvalloc");
+    RESOLVE(r_usable, "malloc_usable_size");
+    RESOLVE(r_mmap, "mmap");
+    RESOLVE(r_mmap64, "mmap64");
+    RESOLVE(r_munmap, "munmap");
+    RESOLVE(r_mremap, "mremap");
+    void (*f)(void *);
+    RESOLVE(f, "free");
+    __atomic_store_n(&r_free, f, __ATOMIC_RELEASE);
+    resolving = 0;
+}
+
+void ccx_hooks_resolve(void);
+void ccx_hooks_resolve(void)
+{
+    resolve();
+}
+
+/* ---- the fast path ------------------------------------------------------ */
+
+static inline __attribute__((always_inline)) void on_alloc(void *p, size_t n, int layer)
+{
+    struct ccx_thread *t = &ccx_t;
+    if (unlikely(ccx_guard))
+        return;
+    t->alloc_calls++;
+    t->alloc_bytes += n;
+    if (unlikely((t->countdown -= (int64_t)n) <= 0))
+        ccx_sample_slow(p, n, layer);
+}
+
+static inline __attribute__((always_inline)) void on_free(void *p)
+{
+    if (unlikely(ccx_guard))
+        return;
+    ccx_t.free_calls++;
+    if (unlikely(ccx_addrmap_maybe(p)))
+        ccx_free_slow(p);
+}
+
+#define READY(fn, ...) \
+    do { \
+        if (unlikely(!fn)) { \
+            if (resolving) \
+                return __VA_ARGS__; \
+            resolve(); \
+            if (!fn) \
+                return __VA_ARGS__; \
+        } \
+    } while (0)
+
+/* ---- libc allocator ----------------------------------------------------- */
+
+EXPORT void *malloc(size_t n)
+{
+    READY(r_malloc, boot_alloc(n, 16));
+    void *p = r_malloc(n);
+    if (likely(p != NULL))
+        on_alloc(p, n, CCX_LAYER_ID_LIBC);
+    return p;
+}
+
+EXPORT void *calloc(size_t k, size_t n)
+{
+    size_t total;
+    if (__builtin_mul_overflow(k, n, &total)) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    READY(r_calloc, boot_alloc(total, 16));
+    void *p = r_calloc(k, n);
+    if (likely(p != NULL))
+        on_alloc(p, total, CCX_LAYER_ID_LIBC);
+    return p;
+}
+
+EXPORT void free(void *p)
+{
+    if (unlikely(!p || is_boot(p)))
+        return;
+    on_free(p);
+    if (unlikely(!r_free))
+        resolve();
+    r_free(p);
+}
+
+EXPORT void *realloc(void *p, size_t n)
+{
+    if (!p)
+        return malloc(n);
+    if (unlikely(is_boot(p))) {
+        void *q = malloc(n);
+        if (q) {
+            size_t old = boot_size(p);
+            memcpy(q, p, old < n ? old : n);
+        }
+        return q;
+    }
+    READY(r_realloc, NULL);
+    if (unlikely(ccx_guard))
+        return r_realloc(p, n);
+    struct ccx_block_info ib, *info = &ib;
+    int had = ccx_take(p, info);
+    void *q = r_realloc(p, n);
+    if (unlikely(!q && n != 0)) {
+        if (had)
+            ccx_putback(p, info);
+        return NULL;
+    }
+    ccx_t.free_calls++;
+    if (q)
+        on_alloc(q, n, CCX_LAYER_ID_LIBC);
+    return q;
+}
+
+EXPORT void *reallocarray(void *p, size_t k, size_t n)
+{
+    size_t total;
+    if (__builtin_mul_overflow(k, n, &total)) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    return realloc(p, total);
+}
+
+EXPORT int posix_memalign(void **out, size_t align, size_t n)
+{
+    if (unlikely(!r_posix_memalign)) {
+        if (resolving) {
+            void *p = boot_alloc(n, align);
+            if (!p)
+                return ENOMEM;
+            *out = p;
+            return 0;
+        }
+        resolve();
+    }
+    int r = r_posix_memalign(out, align, n);
+    if (likely(r == 0))
+        on_alloc(*out, n, CCX_LAYER_ID_LIBC);
+    return r;
+}
+
+EXPORT void *aligned_alloc(size_t align, size_t n)
+{
+    READY(r_aligned_alloc, boot_alloc(n, align));
+    void *p = r_aligned_alloc(align, n);
+    if (likely(p != NULL))
+        on_alloc(p, n, CCX_LAYER_ID_LIBC);
+    return p;
+}
+
+EXPORT void *memalign(size_t align, size_t n)
+{
+    READY(r_memalign, boot_alloc(n, align));
+    void *p = r_memalign(align, n);
+    if (likely(p != NULL))
+        on_alloc(p, n, CCX_LAYER_ID_LIBC);
+    return p;
+}
+
+EXPORT void *valloc(size_t n)
+{
+    READY(r_valloc, boot_alloc(n, 4096));
+    void *p = r_valloc(n);
+    if (likely(p != NULL))
+        on_alloc(p, n, CCX_LAYER_ID_LIBC);
+    return p;
+}
+
+EXPORT void *pvalloc(size_t n)
+{
+    READY(r_pvalloc, boot_alloc((n + 4095) & ~(size_t)4095, 4096));
+    void *p = r_pvalloc(n);
+    if (likely(p != NULL))
+        on_alloc(p, (n + 4095) & ~(size_t)4095, CCX_LAYER_ID_LIBC);
+    return p;
+}
+
+EXPORT size_t malloc_usable_size(void *p)
+{
+    if (!p)
+        return 0;
+    if (is_boot(p))
+        return boot_size(p);
+    READY(r_usable, 0);
+    return r_usable(p);
+}
+
+/* ---- anonymous mappings ------------------------------------------------- */
+
+static void *sys_mmap(void *a, size_t n, int prot, int flags, int fd, off_t off)
+{
+    long r = syscall(SYS_mmap, a, n, prot, flags, fd, off);
+    if (r < 0 && r > -4096) {
+        errno = (int)-r;
+        return MAP_FAILED;
+    }
+    return (void *)r;
+}
+
+static size_t page_len(size_t n)
+{
+    return (n + 4095) & ~(size_t)4095;
+}
+
+static void *mmap_common(void *(*real)(void *, size_t, int, int, int, off_t), void *a, size_t n, int prot,
+                         int flags, int fd, off_t off)
+{
+    void *p = real ? real(a, n, prot, flags, fd, off) : sys_mmap(a, n, prot, flags, fd, off);
+    if (p != MAP_FAILED && (flags & MAP_ANONYMOUS) && ccx_opt.mmap && ccx_state > 0)
+        on_alloc(p, page_len(n), CCX_LAYER_ID_MMAP);
+    return p;
+}
+
+EXPORT void *mmap(void *a, size_t n, int prot, int flags, int fd, off_t off)
+{
+    if (unlikely(!r_mmap) && !resolving)
+        resolve();
+    return mmap_common(r_mmap, a, n, prot, flags, fd, off);
+}
+
+EXPORT void *mmap64(void *a, size_t n, int prot, int flags, int fd, off_t off)
+{
+    if (unlikely(!r_mmap64) && !resolving)
+        resolve();
+    return mmap_common(r_mmap64, a, n, prot, flags, fd, off);
+}
+
+EXPORT int munmap(void *p, size_t n)
+{
+    if (unlikely(!r_munmap) && !resolving)
+        resolve();
+    if (ccx_state > 0)
+        on_free(p);
+    if (!r_munmap) {
+        long r = syscall(SYS_munmap, p, n);
+        if (r < 0) {
+            errno = (int)-r;
+            return -1;
+        }
+        return 0;
+    }
+    return r_munmap(p, n);
+}
+
+EXPORT void *mremap(void *old, size_t oldlen, size_t newlen, int flags, ...)
+{
+    void *want = NULL;
+    if (flags & MREMAP_FIXED) {
+        va_list ap;
+        va_start(ap, flags);
+        want = va_arg(ap, void *);
+        va_end(ap);
+    }
+    if (unlikely(!r_mremap)) {
+        if (!resolving)
+            resolve();
+        if (!r_mremap) {
+            errno = ENOSYS;
+            return MAP_FAILED;
+        }
+    }
+    struct ccx_block_info ib, *info = &ib;
+    int had = !ccx_guard && ccx_state > 0 && ccx_take(old, info);
+    void *q = r_mremap(old, oldlen, newlen, flags, want);
+    if (had) {
+        if (q == MAP_FAILED)
+            ccx_putback(old, info);
+        else
+            ccx_rerecord(q, page_len(newlen), info);
+    }
+    return q;
+}

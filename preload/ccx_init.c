@@ -1,0 +1,178 @@
+/* ccx_init.c - start and end of tracing, fork, CCXTRACE_ONLY, the API.
+ *
+ * The constructor reads the options (ccx_options.c), decides whether this
+ * process is traced at all (CCXTRACE_ONLY), loads libunwind, sets up the
+ * tables and starts the helper thread.  The destructor writes the exit
+ * snapshot unless one was written already (the Python layer writes it from
+ * an atexit callback, before the interpreter is finalized).  In a fork
+ * child everything starts afresh: tables, numbering, pid, helper thread.
+ * Warnings go to stderr as single "ccxtrace:" lines, never to stdout.
+ */
+#include "ccx_core.h"
+#include "ccx_format.h"
+#include "ccxtrace.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define EXPORT __attribute__((visibility("default")))
+
+struct ccx_options ccx_opt;
+int ccx_state;
+uint64_t ccx_mean;
+
+void ccx_hooks_resolve(void);
+
+void ccx_warn(const char *line)
+{
+    char buf[1100];
+    size_t n = strlen(line);
+    if (n > sizeof buf - 2)
+        n = sizeof buf - 2;
+    memcpy(buf, line, n);
+    buf[n++] = '\n';
+    ssize_t r = write(2, buf, n);
+    (void)r;
+}
+
+void ccx_warnf(const char *fmt, ...)
+{
+    char buf[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    ccx_warn(buf);
+}
+
+static const char *env_get(const char *name)
+{
+    return getenv(name);
+}
+
+static int matches_only(int argc, char **argv)
+{
+    if (!ccx_opt.only[0])
+        return 1;
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    exe[n > 0 ? n : 0] = 0;
+    if (strstr(exe, ccx_opt.only))
+        return 1;
+    if (argc > 0 && argv && argv[0] && strstr(argv[0], ccx_opt.only))
+        return 1;
+    return 0;
+}
+
+static void set_dir(void)
+{
+    char cwd[CCX_PATH_MAX];
+    const char *d = ccx_opt.dir;
+    if (d[0] == '/') {
+        snprintf(ccx_id.dir, sizeof ccx_id.dir, "%s", d);
+        return;
+    }
+    if (!getcwd(cwd, sizeof cwd))
+        strcpy(cwd, ".");
+    if (!d[0])
+        snprintf(ccx_id.dir, sizeof ccx_id.dir, "%s", cwd);
+    else
+        snprintf(ccx_id.dir, sizeof ccx_id.dir, "%.*s/%.*s", 500, cwd, 500, d);
+}
+
+static void atfork_child(void)
+{
+    if (ccx_state <= 0)
+        return;
+    ccx_guard++;
+    ccx_record_atfork_child();
+    ccx_snapshot_atfork_child();
+    ccx_seq_reset();
+    ccx_helper_atfork_child();
+    if (ccx_py_atfork_child)
+        ccx_py_atfork_child();
+    ccx_guard--;
+}
+
+__attribute__((constructor)) static void ccx_init(int argc, char **argv, char **envp)
+{
+    (void)envp;
+    if (ccx_state != 0)
+        return;
+    ccx_guard++;
+    ccx_hooks_resolve();
+    /* Quietly first: a process CCXTRACE_ONLY leaves alone prints nothing. */
+    ccx_options_parse(&ccx_opt, env_get, NULL);
+    if (!matches_only(argc, argv)) {
+        ccx_state = -1;
+        ccx_guard--;
+        return;
+    }
+    ccx_options_parse(&ccx_opt, env_get, ccx_warn);
+    ccx_mean = ccx_opt.sample == UINT64_MAX ? 0 : ccx_opt.sample;
+    set_dir();
+    if (ccx_unwind_init() != 0)
+        ccx_warn("ccxtrace: cannot load libunwind.so.8 (install libunwind8); native stacks are off");
+    if (ccx_record_init() != 0) {
+        ccx_warn("ccxtrace: cannot map the tracer's tables; tracing is off");
+        ccx_state = -1;
+        ccx_guard--;
+        return;
+    }
+    pthread_atfork(NULL, NULL, atfork_child);
+    __atomic_store_n(&ccx_state, 1, __ATOMIC_RELEASE);
+    ccx_helper_start();
+    ccx_guard--;
+}
+
+__attribute__((destructor)) static void ccx_fini(void)
+{
+    if (ccx_state <= 0)
+        return;
+    ccx_guard++;
+    ccx_helper_stop();
+    if (ccx_opt.at_exit && !ccx_exit_done && ccx_snapshot_lock(10000) == 0) {
+        if (!ccx_exit_done) {
+            ccx_snapshot_write(ccx_seq_reserve(), CCX_REASON_EXIT, NULL);
+            ccx_exit_done = 1;
+        }
+        ccx_snapshot_unlock();
+    }
+    ccx_guard--;
+}
+
+long ccx_snapshot_sync(const char *reason, const char *label)
+{
+    if (ccx_state <= 0)
+        return -1;
+    long seq = -1;
+    ccx_guard++;
+    int is_exit = strcmp(reason, CCX_REASON_EXIT) == 0;
+    if (ccx_snapshot_lock(10000) == 0) {
+        if (!(is_exit && ccx_exit_done)) {
+            if (is_exit && !ccx_opt.at_exit) {
+                ccx_exit_done = 1; /* CCXTRACE_AT_EXIT=0: none at all */
+            } else {
+                seq = ccx_seq_reserve();
+                if (ccx_snapshot_write(seq, reason, label) != 0)
+                    seq = -1;
+                if (is_exit)
+                    ccx_exit_done = 1;
+            }
+        }
+        ccx_snapshot_unlock();
+    }
+    ccx_guard--;
+    return seq;
+}
+
+EXPORT int ccxtrace_snapshot(const char *label)
+{
+    if (ccx_state <= 0)
+        return -1;
+    return (int)ccx_helper_request(label);
+}

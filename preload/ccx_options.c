@@ -1,0 +1,243 @@
+/* ccx_options.c - the one table of CCXTRACE_* options (see ccx_options.h).
+ *
+ * Each row: variable, default (as text, parsed by the row's own parser, so
+ * a default can never disagree with its parser), parser, field, doc.
+ * docs/preload.md lists the same rows; tests/unit/preload/test_options.c
+ * checks the defaults and every parser's rejections.
+ */
+#include "ccx_options.h"
+#include "ccx_units.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+typedef int (*parse_fn)(const char *v, void *field, const char **why);
+
+static int p_sample(const char *v, void *f, const char **why)
+{
+    uint64_t x;
+    int st = ccx_parse_size(v, CCX_SIZE_ALLOW_ALL, &x);
+    if (st == CCX_PARSE_OK && x == 0)
+        st = CCX_PARSE_RANGE;
+    if (st != CCX_PARSE_OK) {
+        *why = st == CCX_PARSE_RANGE ? "must be at least 1 byte, or \"all\"" : ccx_parse_strerror(st);
+        return -1;
+    }
+    *(uint64_t *)f = x;
+    return 0;
+}
+
+static int p_int(const char *v, void *f, const char **why, uint64_t lo, uint64_t hi)
+{
+    uint64_t x = 0;
+    const char *p = v;
+    if (!*p) {
+        *why = "empty value";
+        return -1;
+    }
+    for (; *p; p++) {
+        if (*p < '0' || *p > '9') {
+            *why = "not a whole number";
+            return -1;
+        }
+        x = x * 10 + (uint64_t)(*p - '0');
+        if (x > hi) {
+            *why = "out of range";
+            return -1;
+        }
+    }
+    if (x < lo) {
+        *why = "out of range";
+        return -1;
+    }
+    *(int *)f = (int)x;
+    return 0;
+}
+
+static int p_depth(const char *v, void *f, const char **why)
+{
+    if (p_int(v, f, why, 1, 256) == 0)
+        return 0;
+    *why = "must be a whole number from 1 to 256";
+    return -1;
+}
+
+static int p_max_stacks(const char *v, void *f, const char **why)
+{
+    if (p_int(v, f, why, 1024, 4194304) == 0)
+        return 0;
+    *why = "must be a whole number from 1024 to 4194304";
+    return -1;
+}
+
+static int p_duration(const char *v, void *f, const char **why)
+{
+    uint64_t ns;
+    if (strcmp(v, "off") == 0 || strcmp(v, "0") == 0) {
+        *(uint64_t *)f = 0;
+        return 0;
+    }
+    int st = ccx_parse_duration(v, &ns);
+    if (st == CCX_PARSE_OK && ns < 1000000ull)
+        st = CCX_PARSE_RANGE;
+    if (st != CCX_PARSE_OK) {
+        *why = st == CCX_PARSE_RANGE ? "must be at least 1ms, or 0/off" : ccx_parse_strerror(st);
+        return -1;
+    }
+    *(uint64_t *)f = ns;
+    return 0;
+}
+
+static int p_bool(const char *v, void *f, const char **why)
+{
+    static const char *yes[] = {"1", "yes", "true", "on"}, *no[] = {"0", "no", "false", "off"};
+    for (int i = 0; i < 4; i++) {
+        if (strcasecmp(v, yes[i]) == 0) {
+            *(int *)f = 1;
+            return 0;
+        }
+        if (strcasecmp(v, no[i]) == 0) {
+            *(int *)f = 0;
+            return 0;
+        }
+    }
+    *why = "must be 1 or 0 (yes/no, true/false, on/off)";
+    return -1;
+}
+
+static int p_str(const char *v, void *f, size_t cap, const char **why)
+{
+    size_t n = strlen(v);
+    if (n >= cap) {
+        *why = "too long";
+        return -1;
+    }
+    memcpy(f, v, n + 1);
+    return 0;
+}
+
+static int p_path(const char *v, void *f, const char **why)
+{
+    return p_str(v, f, CCX_PATH_MAX, why);
+}
+
+static int p_only(const char *v, void *f, const char **why)
+{
+    return p_str(v, f, 256, why);
+}
+
+static int p_signal(const char *v, void *f, const char **why)
+{
+    if (ccx_parse_signal(v, (int *)f) == 0)
+        return 0;
+    *why = "not a signal that can be caught (e.g. USR2, SIGUSR1, 12, none)";
+    return -1;
+}
+
+int ccx_parse_signal(const char *s, int *out)
+{
+    static const struct { const char *name; int sig; } names[] = {
+        {"USR1", SIGUSR1}, {"USR2", SIGUSR2}, {"HUP", SIGHUP}, {"URG", SIGURG},
+        {"WINCH", SIGWINCH}, {"PROF", SIGPROF}, {"PWR", SIGPWR}, {"QUIT", SIGQUIT},
+    };
+    if (strcasecmp(s, "none") == 0 || strcasecmp(s, "off") == 0) {
+        *out = 0;
+        return 0;
+    }
+    if (strncasecmp(s, "SIG", 3) == 0)
+        s += 3;
+    if (strncasecmp(s, "RTMIN+", 6) == 0 || (s[0] >= '0' && s[0] <= '9')) {
+        int base = s[0] >= '0' && s[0] <= '9' ? 0 : SIGRTMIN;
+        const char *p = base ? s + 6 : s;
+        int n = 0;
+        if (!*p)
+            return -1;
+        for (; *p; p++) {
+            if (*p < '0' || *p > '9' || n > 1000)
+                return -1;
+            n = n * 10 + (*p - '0');
+        }
+        n += base;
+        if (n <= 0 || n > SIGRTMAX || n == SIGKILL || n == SIGSTOP || n == SIGSEGV || n == SIGBUS ||
+            n == SIGFPE || n == SIGILL || n == SIGABRT || n == SIGCHLD || n == SIGPIPE)
+            return -1;
+        *out = n;
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcasecmp(s, names[i].name) == 0) {
+            *out = names[i].sig;
+            return 0;
+        }
+    return -1;
+}
+
+#define F(field) offsetof(struct ccx_options, field)
+
+static const struct row {
+    const char *env;
+    const char *def;
+    parse_fn parse;
+    size_t off;
+    const char *doc;
+} rows[] = {
+    {"CCXTRACE_SAMPLE", "512k", p_sample, F(sample),
+     "mean sampling interval in bytes (Poisson sampling by bytes); \"all\" records every allocation"},
+    {"CCXTRACE_DEPTH", "64", p_depth, F(depth), "maximum native frames per stack (1-256)"},
+    {"CCXTRACE_DIR", "", p_path, F(dir),
+     "directory for snapshots and the stats CSV (default: the current directory at start)"},
+    {"CCXTRACE_SIGNAL", "USR2", p_signal, F(signal),
+     "signal that triggers a snapshot (name or number, \"none\" disables)"},
+    {"CCXTRACE_INTERVAL", "0", p_duration, F(interval_ns),
+     "take a snapshot every this long (e.g. 10m; 0 or off disables)"},
+    {"CCXTRACE_TRIGGER", "", p_path, F(trigger),
+     "trigger file, polled about once a second; a change of its content, size or mtime takes a snapshot"},
+    {"CCXTRACE_AT_EXIT", "1", p_bool, F(at_exit), "take a snapshot when the process exits (0 disables)"},
+    {"CCXTRACE_STATS_INTERVAL", "0", p_duration, F(stats_interval_ns),
+     "append a line to the stats CSV every this long (0 or off disables)"},
+    {"CCXTRACE_ONLY", "", p_only, F(only),
+     "trace only processes whose executable path or argv[0] contains this text"},
+    {"CCXTRACE_MMAP", "1", p_bool, F(mmap), "also trace anonymous mmap/mremap/munmap by mapped length"},
+    {"CCXTRACE_MAX_STACKS", "262144", p_max_stacks, F(max_stacks),
+     "distinct (stack, layer) sites kept; further ones are counted in one overflow site per layer"},
+    {"CCXTRACE_PYTHON", "1", p_bool, F(python), "enable the Python layer (PyMem hooks, Python frames, census)"},
+    {"CCXTRACE_GC_COLLECT", "0", p_bool, F(gc_collect),
+     "Python: after the census, run gc.collect() and take a second census"},
+};
+
+int ccx_options_parse(struct ccx_options *o, ccx_getenv_fn get, ccx_warn_fn warn)
+{
+    int bad = 0;
+    memset(o, 0, sizeof *o);
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        const char *why = "";
+        void *field = (char *)o + rows[i].off;
+        rows[i].parse(rows[i].def, field, &why);
+        const char *v = get ? get(rows[i].env) : NULL;
+        if (!v)
+            continue;
+        if (rows[i].parse(v, field, &why) != 0) {
+            char line[512];
+            snprintf(line, sizeof line, "ccxtrace: %s=\"%.100s\": %s; using the default \"%s\"",
+                     rows[i].env, v, why, rows[i].def[0] ? rows[i].def : "(none)");
+            rows[i].parse(rows[i].def, field, &why);
+            if (warn)
+                warn(line);
+            bad++;
+        }
+    }
+    return bad;
+}
+
+const struct ccx_option_doc *ccx_options_doc(size_t *n)
+{
+    static struct ccx_option_doc docs[sizeof rows / sizeof rows[0]];
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        docs[i].env = rows[i].env;
+        docs[i].def = rows[i].def;
+        docs[i].doc = rows[i].doc;
+    }
+    *n = sizeof rows / sizeof rows[0];
+    return docs;
+}

@@ -1,0 +1,53 @@
+/* ccx_options.h - the preload's options (CCXTRACE_* environment variables).
+ *
+ * Every option lives in one table in ccx_options.c (name, variable,
+ * default, parser, doc); docs/preload.md mirrors it.  Parsing never
+ * allocates: it runs in the library constructor, before the hooks are ready.
+ * A bad value gives one "ccxtrace:" line and the option keeps its default.
+ */
+#ifndef CCX_OPTIONS_H
+#define CCX_OPTIONS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CCX_PATH_MAX 1024
+
+struct ccx_options {
+    uint64_t sample;            /* mean sampling interval in bytes; CCX_SIZE_ALL = every allocation */
+    int depth;                  /* native stack depth cap */
+    char dir[CCX_PATH_MAX];     /* output directory ("" = current directory at start) */
+    int signal;                 /* snapshot signal; 0 = none */
+    uint64_t interval_ns;       /* periodic snapshots; 0 = off */
+    char trigger[CCX_PATH_MAX]; /* trigger file; "" = none */
+    int at_exit;                /* snapshot at exit */
+    uint64_t stats_interval_ns; /* stats CSV period; 0 = off */
+    char only[256];             /* trace only processes whose exe/argv[0] contains this */
+    int mmap;                   /* trace anonymous mmap */
+    int max_stacks;             /* capacity of the stack table */
+    int gc_collect;             /* Python layer: census again after gc.collect() */
+    int python;                 /* Python layer enabled */
+};
+
+/* Looks up a variable's value; getenv in the library, a table in tests. */
+typedef const char *(*ccx_getenv_fn)(const char *name);
+/* Receives one complete warning line (without the trailing newline). */
+typedef void (*ccx_warn_fn)(const char *line);
+
+/* Fills *o with defaults, then applies every variable that is set; returns
+ * the number of bad values (each reported through warn). */
+int ccx_options_parse(struct ccx_options *o, ccx_getenv_fn get, ccx_warn_fn warn);
+
+/* Parses a signal: "USR2", "SIGUSR2", "12", "none" (-> 0).  Returns 0 on
+ * success, -1 when it is not a signal that may be caught. */
+int ccx_parse_signal(const char *s, int *out);
+
+/* The table, for docs and tests. */
+struct ccx_option_doc {
+    const char *env;
+    const char *def;
+    const char *doc;
+};
+const struct ccx_option_doc *ccx_options_doc(size_t *n);
+
+#endif

@@ -1,0 +1,546 @@
+/* ccx_snapshot.c - writes one snapshot file (format: DESIGN.md, names:
+ * common/ccx_format.h).
+ *
+ * Runs in the helper thread (or the thread that asked for a synchronous
+ * snapshot) with ccx_guard raised, so it may use libc freely: nothing it
+ * allocates is traced.  Order: the site counters are copied first, with the
+ * totals and the process's memory, so the census that follows (Python
+ * layer) does not show up in them; then modules, frames (symbolized here),
+ * stacks and sites; then the "python" section; the "tracer" section comes
+ * last so write_ms covers the whole write.
+ *
+ * The file is written to <name>.tmp (O_CREAT|O_EXCL|O_NOFOLLOW, mode 0600)
+ * and renamed without replacing anything (RENAME_NOREPLACE, or link+unlink
+ * where the file system lacks it).  Any failure gives one "ccxtrace:" line
+ * on stderr (repeated only when the error changes) and the process goes on.
+ */
+#include "ccx_core.h"
+#include "ccx_addrmap.h"
+#include "ccx_format.h"
+#include "ccx_json.h"
+#include "ccx_mem.h"
+#include "ccx_sample.h"
+#include "ccx_stacks.h"
+#include "ccx_symbols.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <locale.h>
+#include <malloc.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+struct ccx_ident ccx_id;
+int ccx_exit_done;
+static int ident_ok;
+static pthread_mutex_t snap_lock = PTHREAD_MUTEX_INITIALIZER;
+static int last_errno;
+
+int ccx_snapshot_lock(int timeout_ms)
+{
+    if (timeout_ms < 0)
+        return pthread_mutex_lock(&snap_lock);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += timeout_ms / 1000;
+    ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    return pthread_mutex_timedlock(&snap_lock, &ts);
+}
+
+void ccx_snapshot_unlock(void)
+{
+    pthread_mutex_unlock(&snap_lock);
+}
+
+void ccx_snapshot_atfork_child(void)
+{
+    pthread_mutex_init(&snap_lock, NULL);
+    ccx_exit_done = 0;
+    ident_ok = 0;
+    last_errno = 0;
+}
+
+static ssize_t slurp(const char *path, char *buf, size_t cap)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    size_t n = 0;
+    while (n + 1 < cap) {
+        ssize_t r = read(fd, buf + n, cap - 1 - n);
+        if (r <= 0)
+            break;
+        n += (size_t)r;
+    }
+    close(fd);
+    buf[n] = 0;
+    return (ssize_t)n;
+}
+
+void ccx_ident_init(void)
+{
+    if (ident_ok)
+        return;
+    char buf[4096];
+    if (gethostname(ccx_id.host, sizeof ccx_id.host) != 0 || !ccx_id.host[0])
+        strcpy(ccx_id.host, "unknown");
+    ccx_id.host[sizeof ccx_id.host - 1] = 0;
+    /* a host name goes into a file name: keep it to a safe alphabet */
+    for (char *p = ccx_id.host; *p; p++)
+        if (*p == '/' || *p == ' ')
+            *p = '_';
+    ccx_id.pid = (long)getpid();
+    double btime = 0, ticks = 0;
+    if (slurp("/proc/stat", buf, sizeof buf) > 0) {
+        char *p = strstr(buf, "\nbtime ");
+        if (p)
+            btime = strtod(p + 7, NULL);
+    }
+    if (slurp("/proc/self/stat", buf, sizeof buf) > 0) {
+        char *p = strrchr(buf, ')');
+        /* fields after the command: state is field 3, starttime field 22 */
+        for (int field = 2; p && field < 22; field++)
+            p = strchr(p + 1, ' ');
+        if (p)
+            ticks = strtod(p + 1, NULL);
+    }
+    long hz = sysconf(_SC_CLK_TCK);
+    ccx_id.start_boot = ticks / (double)(hz > 0 ? hz : 100);
+    ccx_id.start_exact = btime + ccx_id.start_boot;
+    ccx_id.start = (long long)ccx_id.start_exact;
+    ident_ok = 1;
+}
+
+double ccx_uptime(void)
+{
+    /* CLOCK_BOOTTIME counts from boot like the start time in /proc/self/stat
+     * (btime itself is whole seconds, too coarse for an uptime). */
+    struct timespec ts;
+    clock_gettime(CLOCK_BOOTTIME, &ts);
+    double u = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9 - ccx_id.start_boot;
+    return u > 0 ? u : 0;
+}
+
+static double now_real(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double now_mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static void warn_once(int err, const char *what, const char *path, long seq)
+{
+    if (err == last_errno)
+        return;
+    last_errno = err;
+    ccx_warnf("ccxtrace: %s %s: %s; snapshot %ld not written (tracing goes on)", what, path, strerror(err), seq);
+}
+
+/* Copy of one site's counters, taken before anything is written. */
+struct row {
+    const struct ccx_site *s;
+    uint64_t live_bytes, live_blocks_fp, live_samples, alloc_bytes, alloc_calls_fp;
+};
+
+void ccx_live_estimate(uint64_t *bytes, uint64_t *blocks)
+{
+    uint64_t b = 0, k = 0;
+    uint32_t n = ccx_sites_count();
+    for (uint32_t i = 0; i < n + 3; i++) {
+        const struct ccx_site *s = ccx_site_get(i);
+        if (!s)
+            continue;
+        b += __atomic_load_n(&s->live_bytes, __ATOMIC_RELAXED);
+        k += __atomic_load_n(&s->live_blocks_fp, __ATOMIC_RELAXED);
+    }
+    *bytes = b;
+    *blocks = (k + CCX_BLOCK_ONE / 2) / CCX_BLOCK_ONE;
+}
+
+static void time_iso(double t, char *out, size_t cap)
+{
+    time_t s = (time_t)t;
+    struct tm tm;
+    gmtime_r(&s, &tm);
+    strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void read_cmdline(char *out, size_t cap)
+{
+    ssize_t n = slurp("/proc/self/cmdline", out, cap);
+    if (n <= 0) {
+        out[0] = 0;
+        return;
+    }
+    while (n > 0 && out[n - 1] == 0)
+        n--;
+    for (ssize_t i = 0; i < n; i++)
+        if (out[i] == 0)
+            out[i] = ' ';
+    out[n] = 0;
+}
+
+/* frame value -> frame id, open addressing */
+struct fmap {
+    ccx_frame_t *key;
+    uint32_t *id;
+    size_t mask;
+    uint32_t n;
+    ccx_frame_t *order; /* id -> frame */
+};
+
+static int fmap_init(struct fmap *m, size_t expect)
+{
+    size_t cap = 1024;
+    while (cap < expect * 2)
+        cap <<= 1;
+    m->key = calloc(cap, sizeof *m->key);
+    m->id = calloc(cap, sizeof *m->id);
+    m->order = calloc(expect + 1, sizeof *m->order);
+    m->mask = cap - 1;
+    m->n = 0;
+    return m->key && m->id && m->order ? 0 : -1;
+}
+
+static uint32_t fmap_get(struct fmap *m, ccx_frame_t f)
+{
+    /* key 0 marks an empty slot: store f + 1 (a frame is never ~0) */
+    ccx_frame_t k = f + 1;
+    size_t i = (size_t)((k * 0x9e3779b97f4a7c15ull) >> 20) & m->mask;
+    while (m->key[i] && m->key[i] != k)
+        i = (i + 1) & m->mask;
+    if (!m->key[i]) {
+        m->key[i] = k;
+        m->id[i] = m->n;
+        m->order[m->n++] = f;
+    }
+    return m->id[i];
+}
+
+static void fmap_free(struct fmap *m)
+{
+    free(m->key);
+    free(m->id);
+    free(m->order);
+}
+
+static const char *layer_name(int l)
+{
+    return l == CCX_LAYER_ID_PYTHON ? CCX_LAYER_PYTHON : l == CCX_LAYER_ID_MMAP ? CCX_LAYER_MMAP : CCX_LAYER_LIBC;
+}
+
+static void write_heap(struct ccx_json *j)
+{
+    struct mallinfo2 mi = mallinfo2();
+    ccx_json_begin_object(j);
+    ccx_json_kv_u64(j, "arena", mi.arena);
+    ccx_json_kv_u64(j, "ordblks", mi.ordblks);
+    ccx_json_kv_u64(j, "smblks", mi.smblks);
+    ccx_json_kv_u64(j, "hblks", mi.hblks);
+    ccx_json_kv_u64(j, "hblkhd", mi.hblkhd);
+    ccx_json_kv_u64(j, "usmblks", mi.usmblks);
+    ccx_json_kv_u64(j, "fsmblks", mi.fsmblks);
+    ccx_json_kv_u64(j, "uordblks", mi.uordblks);
+    ccx_json_kv_u64(j, "fordblks", mi.fordblks);
+    ccx_json_kv_u64(j, "keepcost", mi.keepcost);
+    ccx_json_end_object(j);
+}
+
+static void write_body(struct ccx_json *j, long seq, const char *reason, const char *label, double t0)
+{
+    char buf[8192];
+    double now = now_real();
+
+    /* 1. copy the site counters and the totals */
+    uint32_t nsites = ccx_sites_count() + 3;
+    struct row *rows = calloc(nsites, sizeof *rows);
+    size_t nrows = 0, nframes_total = 0;
+    uint64_t live_b = 0, live_k = 0;
+    for (uint32_t i = 0; rows && i < nsites; i++) {
+        const struct ccx_site *s = ccx_site_get(i);
+        if (!s)
+            continue;
+        struct row *r = &rows[nrows];
+        r->s = s;
+        r->alloc_calls_fp = __atomic_load_n(&s->alloc_calls_fp, __ATOMIC_RELAXED);
+        if (!r->alloc_calls_fp)
+            continue;
+        r->live_bytes = __atomic_load_n(&s->live_bytes, __ATOMIC_RELAXED);
+        r->live_blocks_fp = __atomic_load_n(&s->live_blocks_fp, __ATOMIC_RELAXED);
+        r->live_samples = __atomic_load_n(&s->live_samples, __ATOMIC_RELAXED);
+        r->alloc_bytes = __atomic_load_n(&s->alloc_bytes, __ATOMIC_RELAXED);
+        /* counters read while others update them: a transiently negative
+         * (wrapped) value reads as 0 */
+        if ((int64_t)r->live_bytes < 0 || (int64_t)r->live_blocks_fp < 0 || (int64_t)r->live_samples < 0)
+            r->live_bytes = r->live_blocks_fp = r->live_samples = 0;
+        live_b += r->live_bytes;
+        live_k += r->live_blocks_fp;
+        nframes_total += s->nframes;
+        nrows++;
+    }
+    struct ccx_totals tot;
+    ccx_totals_read(&tot);
+    struct ccx_procmem pm;
+    ccx_procmem_read(&pm);
+
+    ccx_json_begin_object(j);
+    ccx_json_kv_str(j, CCX_F_FORMAT, CCX_FORMAT_NAME);
+    ccx_json_kv_i64(j, CCX_F_VERSION, CCX_FORMAT_VERSION);
+    ccx_json_kv_str(j, CCX_F_HOST, ccx_id.host);
+    ccx_json_kv_i64(j, CCX_F_PID, ccx_id.pid);
+    ccx_json_kv_i64(j, CCX_F_START_TIME, ccx_id.start);
+    ssize_t k = readlink("/proc/self/exe", buf, sizeof buf - 1);
+    buf[k > 0 ? k : 0] = 0;
+    ccx_json_kv_str(j, CCX_F_EXE, buf);
+    read_cmdline(buf, sizeof buf);
+    ccx_json_kv_str(j, CCX_F_CMDLINE, buf);
+    ccx_json_kv_i64(j, CCX_F_SEQ, seq);
+    ccx_json_kv_str(j, CCX_F_REASON, reason);
+    ccx_json_kv_str(j, CCX_F_LABEL, label);
+    time_iso(now, buf, sizeof buf);
+    ccx_json_kv_str(j, CCX_F_TIME, buf);
+    ccx_json_kv_double(j, CCX_F_UPTIME_S, (double)(int64_t)(ccx_uptime() * 1000) / 1000.0);
+
+    ccx_json_key(j, CCX_F_SAMPLING);
+    ccx_json_begin_object(j);
+    ccx_json_kv_str(j, CCX_F_MODE, ccx_mean ? CCX_MODE_SAMPLE : CCX_MODE_ALL);
+    ccx_json_kv_u64(j, CCX_F_INTERVAL_BYTES, ccx_mean);
+    ccx_json_end_object(j);
+
+    uint64_t blocks = (live_k + CCX_BLOCK_ONE / 2) / CCX_BLOCK_ONE;
+    ccx_json_key(j, CCX_F_TOTALS);
+    ccx_json_begin_object(j);
+    ccx_json_kv_u64(j, CCX_F_ALLOC_CALLS, tot.alloc_calls);
+    ccx_json_kv_u64(j, CCX_F_FREE_CALLS, tot.free_calls);
+    ccx_json_kv_u64(j, CCX_F_ALLOC_BYTES, tot.alloc_bytes);
+    ccx_json_kv_u64(j, CCX_F_FREE_BYTES, tot.alloc_bytes > live_b ? tot.alloc_bytes - live_b : 0);
+    ccx_json_kv_u64(j, CCX_F_LIVE_BYTES, live_b);
+    ccx_json_kv_u64(j, CCX_F_LIVE_BLOCKS, blocks);
+    ccx_json_end_object(j);
+
+    ccx_json_key(j, CCX_F_PROCESS);
+    ccx_json_begin_object(j);
+    ccx_json_kv_u64(j, CCX_F_RSS_BYTES, pm.rss);
+    ccx_json_kv_u64(j, CCX_F_HWM_BYTES, pm.hwm);
+    ccx_json_kv_u64(j, CCX_F_ANON_BYTES, pm.anon);
+    ccx_json_kv_u64(j, CCX_F_VM_BYTES, pm.vm);
+    ccx_json_key(j, CCX_F_HEAP);
+    write_heap(j);
+    ccx_json_key(j, CCX_F_CGROUP_MEMORY);
+    if (pm.cgroup >= 0)
+        ccx_json_i64(j, pm.cgroup);
+    else
+        ccx_json_null(j);
+    ccx_json_end_object(j);
+
+    /* 2. modules */
+    struct ccx_modules ms;
+    ccx_modules_scan(&ms);
+    ccx_json_key(j, CCX_F_MODULES);
+    ccx_json_begin_array(j);
+    for (int i = 0; i < ms.n; i++) {
+        ccx_json_begin_object(j);
+        ccx_json_kv_i64(j, CCX_F_ID, i);
+        ccx_json_kv_str(j, CCX_F_PATH, ms.m[i].path);
+        ccx_json_kv_str(j, CCX_F_BUILD_ID, ms.m[i].build_id[0] ? ms.m[i].build_id : NULL);
+        snprintf(buf, sizeof buf, "0x%lx", (unsigned long)ms.m[i].base);
+        ccx_json_kv_str(j, CCX_F_BASE, buf);
+        ccx_json_end_object(j);
+    }
+    ccx_json_end_array(j);
+
+    /* 3. frames: every distinct one, symbolized */
+    struct fmap fm;
+    int fm_ok = fmap_init(&fm, nframes_total + 1) == 0;
+    uint32_t *stack_ids = NULL;
+    if (fm_ok) {
+        stack_ids = malloc(sizeof *stack_ids * (nframes_total + 1));
+        size_t at = 0;
+        for (size_t r = 0; r < nrows && stack_ids; r++)
+            for (int f = 0; f < rows[r].s->nframes; f++)
+                stack_ids[at++] = fmap_get(&fm, rows[r].s->frames[f]);
+    }
+    ccx_json_key(j, CCX_F_FRAMES);
+    ccx_json_begin_array(j);
+    for (uint32_t i = 0; fm_ok && stack_ids && i < fm.n; i++) {
+        ccx_frame_t f = fm.order[i];
+        ccx_json_begin_object(j);
+        ccx_json_kv_i64(j, CCX_F_ID, i);
+        const char *file = NULL, *func = NULL;
+        int line = 0;
+        if ((f & CCX_FRAME_PY) && ccx_py_resolve_frame && ccx_py_resolve_frame(f, &file, &func, &line)) {
+            ccx_json_kv_str(j, CCX_F_KIND, CCX_KIND_PYTHON);
+            ccx_json_kv_str(j, CCX_F_FILE, file);
+            ccx_json_kv_str(j, CCX_F_FUNCTION, func);
+            ccx_json_kv_i64(j, CCX_F_LINE, line);
+        } else if (f & CCX_FRAME_PY) {
+            ccx_json_kv_str(j, CCX_F_KIND, CCX_KIND_PYTHON);
+            ccx_json_kv_str(j, CCX_F_FILE, NULL);
+            ccx_json_kv_str(j, CCX_F_FUNCTION, NULL);
+            ccx_json_key(j, CCX_F_LINE);
+            ccx_json_null(j);
+        } else {
+            ccx_json_kv_str(j, CCX_F_KIND, CCX_KIND_NATIVE);
+            int mi = ccx_module_find(&ms, (uintptr_t)f);
+            uint64_t so = 0;
+            const char *sym = NULL;
+            uintptr_t off = (uintptr_t)f;
+            ccx_json_key(j, CCX_F_MODULE);
+            if (mi >= 0) {
+                off -= ms.m[mi].base;
+                ccx_json_i64(j, mi);
+                sym = ccx_symbolize(&ms.m[mi], off, &so);
+            } else {
+                ccx_json_null(j);
+            }
+            snprintf(buf, sizeof buf, "0x%lx", (unsigned long)off);
+            ccx_json_kv_str(j, CCX_F_OFFSET, buf);
+            ccx_json_key(j, CCX_F_SYMBOL);
+            if (sym) {
+                /* .symtab spells versioned names "name@VER" or "name@@VER" */
+                const char *at = strchr(sym, '@');
+                size_t sl = at ? (size_t)(at - sym) : strlen(sym);
+                char nb[512];
+                if (sl >= sizeof nb)
+                    sl = sizeof nb - 1;
+                memcpy(nb, sym, sl);
+                nb[sl] = 0;
+                ccx_json_string(j, nb);
+            } else {
+                ccx_json_null(j);
+            }
+            ccx_json_key(j, CCX_F_SYMBOL_OFFSET);
+            if (sym)
+                ccx_json_u64(j, so);
+            else
+                ccx_json_null(j);
+        }
+        ccx_json_end_object(j);
+    }
+    ccx_json_end_array(j);
+
+    /* 4. stacks and sites (stack i belongs to site i) */
+    ccx_json_key(j, CCX_F_STACKS);
+    ccx_json_begin_array(j);
+    size_t at = 0;
+    for (size_t r = 0; r < nrows; r++) {
+        ccx_json_begin_object(j);
+        ccx_json_kv_u64(j, CCX_F_ID, r);
+        ccx_json_key(j, CCX_F_STACK_FRAMES);
+        ccx_json_begin_array(j);
+        for (int f = 0; f < rows[r].s->nframes && stack_ids; f++)
+            ccx_json_u64(j, stack_ids[at++]);
+        ccx_json_end_array(j);
+        ccx_json_end_object(j);
+    }
+    ccx_json_end_array(j);
+    ccx_json_key(j, CCX_F_SITES);
+    ccx_json_begin_array(j);
+    for (size_t r = 0; r < nrows; r++) {
+        const struct row *w = &rows[r];
+        ccx_json_begin_object(j);
+        ccx_json_kv_u64(j, CCX_F_STACK, r);
+        ccx_json_kv_str(j, CCX_F_LAYER, layer_name(w->s->layer));
+        ccx_json_kv_u64(j, CCX_F_LIVE_BYTES, w->live_bytes);
+        ccx_json_kv_u64(j, CCX_F_LIVE_BLOCKS, (w->live_blocks_fp + CCX_BLOCK_ONE / 2) / CCX_BLOCK_ONE);
+        ccx_json_kv_u64(j, CCX_F_LIVE_SAMPLES, w->live_samples);
+        ccx_json_kv_u64(j, CCX_F_ALLOC_BYTES, w->alloc_bytes);
+        ccx_json_kv_u64(j, CCX_F_ALLOC_CALLS, (w->alloc_calls_fp + CCX_BLOCK_ONE / 2) / CCX_BLOCK_ONE);
+        ccx_json_end_object(j);
+    }
+    ccx_json_end_array(j);
+    if (fm_ok)
+        fmap_free(&fm);
+    free(stack_ids);
+    ccx_modules_free(&ms);
+    free(rows);
+
+    /* 5. the Python layer's census */
+    ccx_json_key(j, CCX_F_PYTHON);
+    if (!(ccx_opt.python && ccx_py_write_section && ccx_py_write_section(j)))
+        ccx_json_null(j);
+
+    /* 6. the tracer itself */
+    ccx_json_key(j, CCX_F_TRACER);
+    ccx_json_begin_object(j);
+    ccx_json_kv_u64(j, CCX_F_SELF_BYTES, ccx_mem_self_bytes());
+    ccx_json_kv_u64(j, CCX_F_LIVE_SAMPLES, ccx_addrmap_live());
+    ccx_json_kv_u64(j, CCX_F_STACKS, nrows);
+    ccx_json_kv_double(j, CCX_F_WRITE_MS, (double)(int64_t)((now_mono_ms() - t0) * 1000) / 1000.0);
+    ccx_json_end_object(j);
+    ccx_json_end_object(j);
+    ccx_json_text(j, "\n", 1);
+}
+
+static locale_t c_locale;
+
+int ccx_snapshot_write(long seq, const char *reason, const char *label)
+{
+    double t0 = now_mono_ms();
+    ccx_ident_init();
+    if (!c_locale)
+        c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+    locale_t old = c_locale ? uselocale(c_locale) : (locale_t)0;
+    char final[CCX_PATH_MAX + 512], tmp[CCX_PATH_MAX + 520];
+    int rc = -1;
+    snprintf(final, sizeof final, "%s/" CCX_FILE_PREFIX "%s.%ld.%lld.%ld" CCX_FILE_SUFFIX, ccx_id.dir, ccx_id.host,
+             ccx_id.pid, ccx_id.start, seq);
+    snprintf(tmp, sizeof tmp, "%s" CCX_TMP_SUFFIX, final);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        warn_once(errno, "cannot create", tmp, seq);
+        goto out;
+    }
+    struct ccx_json *j = malloc(sizeof *j);
+    if (!j) {
+        close(fd);
+        unlink(tmp);
+        goto out;
+    }
+    ccx_json_init(j, fd);
+    write_body(j, seq, reason, label, t0);
+    int err = ccx_json_flush(j);
+    free(j);
+    if (close(fd) != 0 && !err)
+        err = errno;
+    if (err) {
+        unlink(tmp);
+        warn_once(err, "cannot write", tmp, seq);
+        goto out;
+    }
+    if (renameat2(AT_FDCWD, tmp, AT_FDCWD, final, RENAME_NOREPLACE) != 0) {
+        int e = errno;
+        if (e == EINVAL || e == ENOSYS) {
+            if (link(tmp, final) == 0) {
+                unlink(tmp);
+                rc = 0;
+                goto out;
+            }
+            e = errno;
+        }
+        unlink(tmp);
+        warn_once(e, "cannot rename to", final, seq);
+        goto out;
+    }
+    rc = 0;
+    last_errno = 0;
+out:
+    if (c_locale)
+        uselocale(old);
+    return rc;
+}
