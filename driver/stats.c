@@ -106,6 +106,11 @@ void drv_stats_body(struct drv_stats *st, int status, const char *body, size_t l
     for (size_t i = 0; i < len; i++) /* one line, printable */
         s[n + (int)i] = (body[i] == '\n' || body[i] == '\r' || (unsigned char)body[i] < 32) ? ' ' : body[i];
     s[n + (int)len] = '\0';
+    for (size_t i = 0; i < st->nbodies; i++)
+        if (strcmp(st->bodies[i], s) == 0) { /* distinct answers only */
+            free(s);
+            return;
+        }
     st->bodies[st->nbodies++] = s;
 }
 

@@ -58,7 +58,7 @@ void drv_stats_free(struct drv_stats *st);
 void drv_stats_request(struct drv_stats *st, int64_t latency_ns, uint64_t bytes);
 /* An upload's final outcome (after its retries). */
 void drv_stats_upload(struct drv_stats *st, const char *key, int accepted);
-/* Keeps the first DRV_MAX_BODIES non-2xx answers ("HTTP 500: {...}"). */
+/* Keeps the first DRV_MAX_BODIES distinct non-2xx answers ("HTTP 500: {...}"). */
 void drv_stats_body(struct drv_stats *st, int status, const char *body, size_t len);
 
 struct drv_phase *drv_stats_phase_begin(struct drv_stats *st, const char *name, uint64_t now_ns);

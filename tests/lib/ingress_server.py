@@ -16,7 +16,8 @@ x-rh-identity = base64 JSON with identity.type and an org_id; 202 with
   --port-file FILE    write the chosen port there once listening
   --log FILE          one JSON line per upload request: t (epoch seconds when
                       the request arrived), done (when answered), status,
-                      bytes (request body), org_id, content_type, request_id
+                      bytes (request body), org_id, content_type, filename,
+                      request_id, message (why a request was refused)
 
 Control over HTTP while it runs (so one server can serve several cases):
   GET  /stats    {"requests": N, "by_status": {"202": N, ...}}
@@ -95,6 +96,7 @@ class TestIngress(ingress.IngressServer):
                     "t": t, "done": time.time(), "status": status,
                     "bytes": -1 if body is None else len(body),
                     "org_id": up.get("org_id"), "content_type": up.get("content_type"),
+                    "filename": up.get("filename"),
                     "request_id": doc.get("request_id"),
                     "message": doc.get("message")}) + "\n")
         return status, doc

@@ -70,7 +70,10 @@ int main(void)
 
     const char body[] = "{\"message\":\"no\"}\nsecond line";
     for (int i = 0; i < 5; i++)
-        drv_stats_body(&st, 500, body, sizeof body - 1);
+        drv_stats_body(&st, 500 + i % 2, body, sizeof body - 1);
+    CHECK_EQ_U64(st.nbodies, 2); /* distinct answers only */
+    for (int i = 0; i < 5; i++)
+        drv_stats_body(&st, 502 + i, body, sizeof body - 1);
     CHECK_EQ_U64(st.nbodies, DRV_MAX_BODIES);
     CHECK_STR(st.bodies[0], "HTTP 500: {\"message\":\"no\"} second line");
     drv_stats_free(&st);

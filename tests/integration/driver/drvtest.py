@@ -1,0 +1,68 @@
+"""drvtest.py - shared helpers of ccx-driver's integration tests: paths, a
+validating ingress server in this process (tests/lib/ingress_server.py),
+running the driver, and a tiny check/report vocabulary (exit 0 pass,
+1 fail, 77 skip)."""
+
+import json
+import os
+import subprocess
+import sys
+
+ROOT = os.environ.get("CCX_ROOT") or os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+BUILD = os.environ.get("CCX_BUILD") or os.path.join(ROOT, "build")
+TMP = os.environ.get("CCX_TMP") or "/tmp"
+DRIVER = os.path.join(BUILD, "bin", "ccx-driver")
+sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
+import ingress_server  # noqa: E402
+
+# Requests go straight to 127.0.0.1, never through a proxy from the environment.
+for var in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "all_proxy"):
+    os.environ.pop(var, None)
+
+failures = []
+
+
+def check(cond, what):
+    if cond:
+        print("ok   %s" % what)
+    else:
+        print("FAIL %s" % what)
+        failures.append(what)
+
+
+def done():
+    print("%d failed" % len(failures))
+    sys.exit(1 if failures else 0)
+
+
+def need_driver():
+    if not os.access(DRIVER, os.X_OK):
+        print("ccx-driver not built at %s (make BUILD=%s tools)" % (DRIVER, BUILD))
+        sys.exit(77)
+
+
+def server(**kw):
+    """A started validating test server; kw as TestIngress (answer, stall, ...)."""
+    return ingress_server.TestIngress(**kw).start()
+
+
+def run(args, timeout=60, summary=True, env=None):
+    """Runs ccx-driver; returns (exit status, stdout, stderr, summary dict or None)."""
+    path = os.path.join(TMP, "summary.json")
+    if os.path.exists(path):
+        os.unlink(path)
+    cmd = [DRIVER] + list(args)
+    if summary and args and args[0] == "upload":
+        cmd += ["--summary-json", path]
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
+    doc = None
+    if summary and os.path.exists(path):
+        with open(path) as f:
+            doc = json.load(f)
+    sys.stdout.write("$ %s\n-> %d\n%s%s" % (" ".join(cmd), p.returncode, p.stdout, p.stderr))
+    return p.returncode, p.stdout, p.stderr, doc
+
+
+def fast(url):
+    """Options every test uses: small pool, small archives, no progress."""
+    return ["upload", "--url", url, "--pool", "2", "--archive-size", "8k", "--quiet"]
