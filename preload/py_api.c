@@ -1,0 +1,85 @@
+/* py_api.c - finds the CPython API at run time (see py_api.h). */
+#include "py_api.h"
+
+#include <dlfcn.h>
+#include <stdio.h>
+#include <string.h>
+
+CCX_INTERNAL struct py_api py;
+static int py_loaded;
+
+/* Every symbol we look up: where it goes, and whether we need it. */
+struct sym { const char *name; void **slot; int required; };
+#define S(field, name) { name, (void **)&py.field, 1 }
+static const struct sym syms[] = {
+    S(PyGILState_Ensure, "PyGILState_Ensure"),
+    S(PyGILState_Release, "PyGILState_Release"),
+    S(PyGILState_GetThisThreadState, "PyGILState_GetThisThreadState"),
+    S(PyEval_SaveThread, "PyEval_SaveThread"),
+    S(PyEval_RestoreThread, "PyEval_RestoreThread"),
+    S(PyCode_Addr2Line, "PyCode_Addr2Line"),
+    S(PyMem_GetAllocator, "PyMem_GetAllocator"),
+    S(PyMem_SetAllocator, "PyMem_SetAllocator"),
+    S(PyImport_ImportModule, "PyImport_ImportModule"),
+    S(PyObject_GetAttrString, "PyObject_GetAttrString"),
+    S(PyObject_CallObject, "PyObject_CallObject"),
+    S(PyCFunction_NewEx, "PyCFunction_NewEx"),
+    S(PyTuple_Pack, "PyTuple_Pack"),
+    S(PyTuple_Size, "PyTuple_Size"),
+    S(PyTuple_GetItem, "PyTuple_GetItem"),
+    S(PyList_Size, "PyList_Size"),
+    S(PyList_GetItem, "PyList_GetItem"),
+    S(PyDict_GetItemString, "PyDict_GetItemString"),
+    S(PyLong_AsLong, "PyLong_AsLong"),
+    S(PyUnicode_AsUTF8, "PyUnicode_AsUTF8"),
+    S(Py_IncRef, "Py_IncRef"),
+    S(Py_DecRef, "Py_DecRef"),
+    S(PyErr_Clear, "PyErr_Clear"),
+    S(PyThreadState_GetFrame, "PyThreadState_GetFrame"),
+    S(PyFrame_GetCode, "PyFrame_GetCode"),
+    S(PyFrame_GetBack, "PyFrame_GetBack"),
+    S(PyFrame_GetLineNumber, "PyFrame_GetLineNumber"),
+    S(PyInterpreterState_Get, "PyInterpreterState_Get"),
+    S(PyInterpreterState_ThreadHead, "PyInterpreterState_ThreadHead"),
+    S(PyThreadState_Next, "PyThreadState_Next"),
+    S(PyCode_Type, "PyCode_Type"),
+    S(PyUnicode_Type, "PyUnicode_Type"),
+    S(Py_None, "_Py_NoneStruct"),
+    { "_PyRuntime", (void **)&py.PyRuntime, 0 },
+};
+#undef S
+
+const struct py_api *py_api_load(const char **why)
+{
+    static char reason[96];
+    if (py_loaded)
+        return &py;
+    *why = NULL;
+    *(void **)&py.Py_GetVersion = dlsym(RTLD_DEFAULT, "Py_GetVersion");
+    *(void **)&py.Py_IsInitialized = dlsym(RTLD_DEFAULT, "Py_IsInitialized");
+    if (!py.Py_GetVersion || !py.Py_IsInitialized)
+        return NULL;  /* not a Python process (yet) */
+    int major, minor, micro;
+    const char *v = py.Py_GetVersion();
+    if (py_parse_version(v, &major, &minor, &micro) != 0 || major != 3) {
+        *why = "unrecognised Python version string";
+        return NULL;
+    }
+    py.minor = minor;
+    py.micro = micro;
+    py.version_hex = ((uint64_t)major << 24) | ((uint64_t)minor << 16) | ((uint64_t)micro << 8);
+    snprintf(py.version, sizeof py.version, "%d.%d.%d", major, minor, micro);
+    *(void **)&py.IsFinalizing = dlsym(RTLD_DEFAULT, "Py_IsFinalizing");
+    if (!py.IsFinalizing)
+        *(void **)&py.IsFinalizing = dlsym(RTLD_DEFAULT, "_Py_IsFinalizing");
+    for (size_t i = 0; i < sizeof syms / sizeof syms[0]; i++) {
+        *syms[i].slot = dlsym(RTLD_DEFAULT, syms[i].name);
+        if (!*syms[i].slot && syms[i].required) {
+            snprintf(reason, sizeof reason, "CPython symbol %s not found", syms[i].name);
+            *why = reason;
+            return NULL;
+        }
+    }
+    py_loaded = 1;
+    return &py;
+}

@@ -1,0 +1,325 @@
+/* py_census.c - the census of a Python process, written as the snapshot's
+ * "python" member (DESIGN.md, "Census"): gc counts, thresholds and
+ * per-generation stats from the gc module, then every gc-tracked object
+ * (gc.get_objects()) counted by type, with bytes = tp_basicsize +
+ * |ob_size| * tp_itemsize + the gc header (the object itself, as
+ * sys.getsizeof counts it for fixed-size objects; buffers a container
+ * allocates separately, like a list's item array, are not included).
+ * With CCXTRACE_GC_COLLECT=1 a second census follows gc.collect(), so the
+ * analyzer can tell reclaimable cyclic garbage from reachable memory.
+ * Runs on the snapshot writer's thread with the GIL held and ccx_guard
+ * raised, so its own allocations are not traced; the time it took is
+ * recorded as census_ms.
+ */
+#include "py_census.h"
+#include "ccx_format.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define GC_HEAD_BYTES 16          /* PyGC_Head: two words, 3.9-3.13 */
+#define TYPE_SLOTS    8192u
+#define TYPE_NAME_MAX 256
+
+CCX_INTERNAL struct py_options py_opt = { .census = 1, .gc_collect = 0, .at_exit = 1 };
+
+struct tcount {
+    const void *type;
+    uint64_t count, bytes;
+    const char *name;             /* tp_name, or a qualified copy in names[] */
+};
+
+struct census {
+    struct tcount *t;             /* TYPE_SLOTS slots */
+    unsigned used;
+    uint64_t other_count, other_bytes;
+    char (*names)[TYPE_NAME_MAX]; /* qualified names of clashing types */
+    unsigned nnames;
+};
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static PyObj *gc_call(const char *fn)
+{
+    PyObj *gc = py.PyImport_ImportModule("gc");
+    if (!gc)
+        return NULL;
+    PyObj *f = py.PyObject_GetAttrString(gc, fn);
+    py.Py_DecRef(gc);
+    if (!f)
+        return NULL;
+    PyObj *r = py.PyObject_CallObject(f, NULL);
+    py.Py_DecRef(f);
+    return r;
+}
+
+static void clear_err(const PyObj *r)
+{
+    if (!r)
+        py.PyErr_Clear();
+}
+
+static void write_triple(struct ccx_json *j, const char *key, PyObj *tuple, long out[3])
+{
+    ccx_json_key(j, key);
+    if (!tuple || py.PyTuple_Size(tuple) != 3) {
+        ccx_json_null(j);
+        return;
+    }
+    ccx_json_begin_array(j);
+    for (int i = 0; i < 3; i++) {
+        long v = py.PyLong_AsLong(py.PyTuple_GetItem(tuple, i));
+        if (out)
+            out[i] = v;
+        ccx_json_i64(j, v);
+    }
+    ccx_json_end_array(j);
+}
+
+static long dict_long(PyObj *d, const char *k)
+{
+    PyObj *v = py.PyDict_GetItemString(d, k);
+    return v ? py.PyLong_AsLong(v) : -1;
+}
+
+static void write_gc(struct ccx_json *j)
+{
+    ccx_json_key(j, CCX_F_GC);
+    ccx_json_begin_object(j);
+    PyObj *r = gc_call("get_count");
+    clear_err(r);
+    write_triple(j, CCX_F_GC_COUNT, r, NULL);
+    if (r)
+        py.Py_DecRef(r);
+    r = gc_call("get_threshold");
+    clear_err(r);
+    write_triple(j, CCX_F_GC_THRESHOLD, r, NULL);
+    if (r)
+        py.Py_DecRef(r);
+    r = gc_call("get_stats");
+    clear_err(r);
+    ccx_json_key(j, CCX_F_GC_STATS);
+    if (r) {
+        ccx_json_begin_array(j);
+        ptrdiff_t n = py.PyList_Size(r);
+        for (ptrdiff_t i = 0; i < n; i++) {
+            PyObj *d = py.PyList_GetItem(r, i);
+            ccx_json_begin_object(j);
+            ccx_json_key(j, CCX_F_COLLECTIONS);
+            ccx_json_i64(j, dict_long(d, "collections"));
+            ccx_json_key(j, CCX_F_COLLECTED);
+            ccx_json_i64(j, dict_long(d, "collected"));
+            ccx_json_key(j, CCX_F_UNCOLLECTABLE);
+            ccx_json_i64(j, dict_long(d, "uncollectable"));
+            ccx_json_end_object(j);
+        }
+        ccx_json_end_array(j);
+        py.Py_DecRef(r);
+        py.PyErr_Clear();
+    } else {
+        ccx_json_null(j);
+    }
+    ccx_json_end_object(j);
+}
+
+static inline const void *ld_ptr(const void *base, uint32_t off)
+{
+    const void *v;
+    memcpy(&v, (const char *)base + off, sizeof v);
+    return v;
+}
+
+static inline ptrdiff_t ld_ssize(const void *base, uint32_t off)
+{
+    ptrdiff_t v;
+    memcpy(&v, (const char *)base + off, sizeof v);
+    return v;
+}
+
+static void count_object(struct census *c, const void *o)
+{
+    const void *t = ld_ptr(o, PY_OB_TYPE);
+    ptrdiff_t basic = ld_ssize(t, PY_TP_BASICSIZE), item = ld_ssize(t, PY_TP_ITEMSIZE);
+    uint64_t bytes = (uint64_t)basic + GC_HEAD_BYTES;
+    if (item) {
+        ptrdiff_t n = ld_ssize(o, PY_OB_SIZE);
+        bytes += (uint64_t)(n < 0 ? -n : n) * (uint64_t)item;
+    }
+    uint32_t i = (uint32_t)(((uintptr_t)t >> 4) * 2654435761u) & (TYPE_SLOTS - 1);
+    for (unsigned k = 0; k < TYPE_SLOTS / 2; k++, i = (i + 1) & (TYPE_SLOTS - 1)) {
+        struct tcount *e = &c->t[i];
+        if (e->type == t) {
+            e->count++;
+            e->bytes += bytes;
+            return;
+        }
+        if (!e->type) {
+            e->type = t;
+            e->count = 1;
+            e->bytes = bytes;
+            e->name = ld_ptr(t, PY_TP_NAME);
+            c->used++;
+            return;
+        }
+    }
+    c->other_count++;
+    c->other_bytes += bytes;
+}
+
+static int by_name(const void *a, const void *b)
+{
+    const struct tcount *x = a, *y = b;
+    if (!x->type || !y->type)
+        return (x->type == NULL) - (y->type == NULL);
+    return strcmp(x->name ? x->name : "", y->name ? y->name : "");
+}
+
+static int by_bytes(const void *a, const void *b)
+{
+    const struct tcount *x = a, *y = b;
+    if (x->bytes != y->bytes)
+        return x->bytes < y->bytes ? 1 : -1;
+    return x->count < y->count ? 1 : x->count > y->count ? -1 : 0;
+}
+
+/* "module.qualname" of a type, for names that clash. */
+static void qualify(struct census *c, struct tcount *e)
+{
+    if (!c->names || c->nnames >= 512)
+        return;
+    PyObj *mod = py.PyObject_GetAttrString((PyObj *)e->type, "__module__");
+    PyObj *qn = py.PyObject_GetAttrString((PyObj *)e->type, "__qualname__");
+    const char *m = mod ? py.PyUnicode_AsUTF8(mod) : NULL;
+    const char *q = qn ? py.PyUnicode_AsUTF8(qn) : NULL;
+    py.PyErr_Clear();
+    char *d = c->names[c->nnames];
+    snprintf(d, TYPE_NAME_MAX, "%s.%s", m ? m : "?", q ? q : (e->name ? e->name : "?"));
+    if (mod)
+        py.Py_DecRef(mod);
+    if (qn)
+        py.Py_DecRef(qn);
+    e->name = d;
+    c->nnames++;
+}
+
+/* Counts every gc-tracked object by type and writes "types": [...]. */
+static int census_types(struct ccx_json *j, struct census *c)
+{
+    memset(c->t, 0, TYPE_SLOTS * sizeof *c->t);
+    c->used = 0;
+    c->other_count = c->other_bytes = 0;
+    c->nnames = 0;
+    PyObj *objs = gc_call("get_objects");
+    if (!objs) {
+        py.PyErr_Clear();
+        return -1;
+    }
+    ptrdiff_t n = py.PyList_Size(objs);
+    for (ptrdiff_t i = 0; i < n; i++)
+        count_object(c, py.PyList_GetItem(objs, i));
+    /* Names that two different types share get module-qualified. */
+    qsort(c->t, TYPE_SLOTS, sizeof *c->t, by_name);
+    for (unsigned i = 0; i + 1 < c->used; i++) {
+        if (c->t[i].name && c->t[i + 1].name && strcmp(c->t[i].name, c->t[i + 1].name) == 0) {
+            unsigned k = i + 1;
+            while (k < c->used && c->t[k].name && strcmp(c->t[k].name, c->t[i].name) == 0)
+                k++;
+            for (unsigned m = i; m < k; m++)
+                qualify(c, &c->t[m]);
+            i = k - 1;
+        }
+    }
+    qsort(c->t, c->used, sizeof *c->t, by_bytes);
+    ccx_json_key(j, CCX_F_TYPES);
+    ccx_json_begin_array(j);
+    for (unsigned i = 0; i < c->used; i++) {
+        ccx_json_begin_object(j);
+        ccx_json_key(j, CCX_F_TYPE_NAME);
+        ccx_json_string(j, c->t[i].name ? c->t[i].name : "?");
+        ccx_json_key(j, CCX_F_TYPE_COUNT);
+        ccx_json_u64(j, c->t[i].count);
+        ccx_json_key(j, CCX_F_TYPE_BYTES);
+        ccx_json_u64(j, c->t[i].bytes);
+        ccx_json_end_object(j);
+    }
+    if (c->other_count) {
+        ccx_json_begin_object(j);
+        ccx_json_key(j, CCX_F_TYPE_NAME);
+        ccx_json_string(j, "<other types>");
+        ccx_json_key(j, CCX_F_TYPE_COUNT);
+        ccx_json_u64(j, c->other_count);
+        ccx_json_key(j, CCX_F_TYPE_BYTES);
+        ccx_json_u64(j, c->other_bytes);
+        ccx_json_end_object(j);
+    }
+    ccx_json_end_array(j);
+    py.Py_DecRef(objs);
+    return 0;
+}
+
+void py_census_write(struct ccx_json *j)
+{
+    ccx_json_begin_object(j);
+    ccx_json_key(j, CCX_F_PY_VERSION);
+    ccx_json_string(j, py.version);
+    write_gc(j);
+    if (py_opt.census) {
+        static struct census c;
+        double t0 = now_ms();
+        if (!c.t) {
+            c.t = ccx_mem_alloc(TYPE_SLOTS * sizeof *c.t);
+            c.names = ccx_mem_alloc(512 * sizeof *c.names);
+        }
+        if (c.t && census_types(j, &c) == 0) {
+            ccx_json_key(j, CCX_F_CENSUS_MS);
+            ccx_json_double(j, now_ms() - t0);
+            if (py_opt.gc_collect) {
+                PyObj *r = gc_call("collect");
+                ccx_json_key(j, CCX_F_AFTER_COLLECT);
+                ccx_json_begin_object(j);
+                ccx_json_key(j, CCX_F_COLLECTED);
+                if (r) {
+                    ccx_json_i64(j, py.PyLong_AsLong(r));
+                    py.Py_DecRef(r);
+                } else {
+                    py.PyErr_Clear();
+                    ccx_json_null(j);
+                }
+                census_types(j, &c);
+                ccx_json_end_object(j);
+            }
+        }
+    }
+    ccx_json_end_object(j);
+}
+
+int py_census_gc_counts(long count[3], long collections[3])
+{
+    PyObj *r = gc_call("get_count");
+    if (!r || py.PyTuple_Size(r) != 3) {
+        if (r)
+            py.Py_DecRef(r);
+        py.PyErr_Clear();
+        return -1;
+    }
+    for (int i = 0; i < 3; i++)
+        count[i] = py.PyLong_AsLong(py.PyTuple_GetItem(r, i));
+    py.Py_DecRef(r);
+    r = gc_call("get_stats");
+    if (!r) {
+        py.PyErr_Clear();
+        return -1;
+    }
+    for (int i = 0; i < 3; i++)
+        collections[i] = i < py.PyList_Size(r) ? dict_long(py.PyList_GetItem(r, i), "collections") : 0;
+    py.Py_DecRef(r);
+    py.PyErr_Clear();
+    return 0;
+}

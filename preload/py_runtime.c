@@ -1,0 +1,238 @@
+/* py_runtime.c - the Python layer's life cycle, driven by the core's
+ * helper thread through the weak hooks of ccx_hooks.h.
+ *
+ * ccx_py_helper_tick: once the interpreter is initialized (and never when
+ * it is finalizing) take the GIL with PyGILState_Ensure, pick the frame
+ * layout for the running version, check it against the interpreter's own
+ * frame API, install the PyMem hooks and an atexit callback.  Any failure
+ * leaves native-only stacks and prints one `ccxtrace: python:` line.
+ *
+ * The atexit callback takes the exit snapshot (names and census still
+ * there), then marks the interpreter gone so nothing here touches it
+ * again: a thread calling PyGILState_Ensure while the interpreter
+ * finalizes is terminated by CPython, which must never happen to the
+ * helper.  py_section serializes the helper's GIL sections with that
+ * hand-over; the atexit callback waits for it with the GIL released.
+ */
+#include "py_alloc.h"
+#include "py_census.h"
+#include "py_frames.h"
+#include "ccx_format.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+enum { ST_WAITING = 0, ST_ACTIVE = 1, ST_OFF = 2 };
+
+static int state;                     /* ST_* */
+static int gone;                      /* interpreter exited or finalizing */
+static int validate_fails;
+static struct py_layout layout;
+static int have_layout;
+static pthread_mutex_t py_section = PTHREAD_MUTEX_INITIALIZER;
+static PyObj *none_obj;
+
+static void warn(const char *fmt, const char *arg)
+{
+    char buf[512];
+    int n = snprintf(buf, sizeof buf, "ccxtrace: python: ");
+    n += snprintf(buf + n, sizeof buf - (size_t)n, fmt, arg);
+    if (n > (int)sizeof buf - 2)
+        n = (int)sizeof buf - 2;
+    buf[n++] = '\n';
+    ssize_t w = write(2, buf, (size_t)n);
+    (void)w;
+}
+
+/* A boolean option: 0/1, no/yes, off/on, false/true. */
+static int env_bool(const char *name, int def)
+{
+    const char *v = getenv(name);
+    if (!v || !*v)
+        return def;
+    if (!strcmp(v, "1") || !strcasecmp(v, "yes") || !strcasecmp(v, "on") || !strcasecmp(v, "true"))
+        return 1;
+    if (!strcmp(v, "0") || !strcasecmp(v, "no") || !strcasecmp(v, "off") || !strcasecmp(v, "false"))
+        return 0;
+    char msg[160];
+    snprintf(msg, sizeof msg, "%s=%%s is not 0 or 1; using %d", name, def);
+    warn(msg, v);
+    return def;
+}
+
+static PyObj *at_exit(PyObj *self, PyObj *arg)
+{
+    (void)self;
+    (void)arg;
+    /* Let other threads (and a helper waiting for the GIL) run while the
+     * snapshot is written; the census takes the GIL back. */
+    PyTState *ts = py.PyEval_SaveThread();
+    if (py_opt.at_exit && !gone)
+        ccx_snapshot_sync(CCX_REASON_EXIT, NULL);
+    pthread_mutex_lock(&py_section);
+    __atomic_store_n(&gone, 1, __ATOMIC_RELEASE);
+    py_frames_off();
+    pthread_mutex_unlock(&py_section);
+    py.PyEval_RestoreThread(ts);
+    py.Py_IncRef(none_obj);
+    return none_obj;
+}
+
+static struct py_method_def at_exit_def = {
+    "ccxtrace_at_exit", at_exit, PY_METH_NOARGS, "ccxtrace: exit snapshot"
+};
+
+static int register_at_exit(void)
+{
+    none_obj = py.Py_None;
+    if (!none_obj)
+        return -1;
+    PyObj *mod = py.PyImport_ImportModule("atexit");
+    PyObj *reg = mod ? py.PyObject_GetAttrString(mod, "register") : NULL;
+    PyObj *fn = reg ? py.PyCFunction_NewEx(&at_exit_def, NULL, NULL) : NULL;
+    PyObj *args = fn ? py.PyTuple_Pack(1, fn) : NULL;
+    PyObj *r = args ? py.PyObject_CallObject(reg, args) : NULL;
+    PyObj *all[] = { mod, reg, fn, args, r };
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        if (all[i])
+            py.Py_DecRef(all[i]);
+    if (!r) {
+        py.PyErr_Clear();
+        return -1;
+    }
+    return 0;
+}
+
+static void choose_layout(void)
+{
+    const struct py_layout *l = py_layout_for(py.minor);
+    if (!l) {
+        char v[48];
+        snprintf(v, sizeof v, "%s", py.version);
+        warn("Python %s has no known frame layout; stacks are native only", v);
+        return;
+    }
+    layout = *l;
+    if (py.minor >= 13 && py.PyRuntime &&
+        py_layout_from_debug_offsets(py.PyRuntime, py.version_hex, &layout) != 0) {
+        warn("Python %s: _Py_DebugOffsets not recognised; using the built-in 3.13 layout",
+             py.version);
+    }
+    have_layout = 1;
+}
+
+/* GIL held. */
+static void activate(void)
+{
+    if (have_layout && !py_frames_on() && validate_fails < 3) {
+        char why[160] = "";
+        int r = py_frames_validate(&layout, why, sizeof why);
+        if (r > 0) {
+            py_frames_prepare_merge();
+            if (py_frames_init(&layout) != 0)
+                validate_fails = 3;
+        } else if (r < 0 && ++validate_fails == 3) {
+            char msg[256];
+            snprintf(msg, sizeof msg, "Python %s frame layout check failed (%%s); "
+                     "stacks are native only", py.version);
+            warn(msg, why);
+        }
+    }
+    if (state == ST_WAITING) {
+        py_alloc_install();
+        if (register_at_exit() != 0)
+            warn("%s", "could not register the atexit callback; no exit snapshot from Python");
+        state = ST_ACTIVE;
+    }
+}
+
+/* Runs fn() with the GIL, unless the interpreter is gone or finalizing.
+ * Returns 0 when it ran. */
+static int with_gil(void (*fn)(void *), void *arg)
+{
+    if (__atomic_load_n(&gone, __ATOMIC_ACQUIRE))
+        return -1;
+    pthread_mutex_lock(&py_section);
+    int ran = -1;
+    if (!gone && py.Py_IsInitialized() && !(py.IsFinalizing && py.IsFinalizing())) {
+        ccx_guard++;
+        py_gilstate_t g = py.PyGILState_Ensure();
+        fn(arg);
+        py.PyGILState_Release(g);
+        ccx_guard--;
+        ran = 0;
+    }
+    pthread_mutex_unlock(&py_section);
+    return ran;
+}
+
+static void tick_fn(void *arg)
+{
+    (void)arg;
+    activate();
+}
+
+void ccx_py_helper_tick(void)
+{
+    if (state == ST_OFF || gone || !ccx_tracing())
+        return;
+    const char *why = NULL;
+    if (!py_api_load(&why)) {
+        if (why) {
+            warn("%s; the Python layer is off", why);
+            state = ST_OFF;
+        }
+        return;
+    }
+    if (!py.Py_IsInitialized())
+        return;
+    if (state == ST_WAITING && !have_layout) {
+        py_opt.census = env_bool("CCXTRACE_CENSUS", 1);
+        py_opt.gc_collect = env_bool("CCXTRACE_GC_COLLECT", 0);
+        py_opt.at_exit = env_bool("CCXTRACE_AT_EXIT", 1);
+        choose_layout();
+    }
+    if (state == ST_WAITING || (have_layout && !py_frames_on() && validate_fails < 3))
+        with_gil(tick_fn, NULL);
+}
+
+struct write_arg { struct ccx_json *j; };
+
+static void write_fn(void *arg)
+{
+    py_census_write(((struct write_arg *)arg)->j);
+}
+
+int ccx_py_write_section(struct ccx_json *j)
+{
+    if (state != ST_ACTIVE)
+        return 0;
+    struct write_arg a = { j };
+    return with_gil(write_fn, &a) == 0;
+}
+
+struct gc_arg { long *count, *coll; int rc; };
+
+static void gc_fn(void *arg)
+{
+    struct gc_arg *a = arg;
+    a->rc = py_census_gc_counts(a->count, a->coll);
+}
+
+int ccx_py_gc_counts(long count[3], long collections[3])
+{
+    if (state != ST_ACTIVE)
+        return 0;
+    struct gc_arg a = { count, collections, -1 };
+    return with_gil(gc_fn, &a) == 0 && a.rc == 0;
+}
+
+void ccx_py_atfork_child(void)
+{
+    pthread_mutex_init(&py_section, NULL);
+    py_frames_atfork_child();
+}

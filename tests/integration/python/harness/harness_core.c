@@ -1,0 +1,206 @@
+/* harness_core.c - a minimal stand-in for the tracer core, for developing
+ * the Python layer while the real core is written: the functions of
+ * preload/ccx_hooks.h "provided by the core", implemented simply (one
+ * mutex, exact tables), a helper thread calling ccx_py_helper_tick, and
+ * harness_snapshot(path) writing {"python": ..., "sites": [...]} with the
+ * Python frames resolved.  Not part of libccxtrace.so. */
+#include "ccx_hooks.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+__thread int ccx_guard __attribute__((tls_model("initial-exec")));
+
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static double interval = 65536;
+static int all_mode;
+
+struct site { ccx_frame_t f[128]; int n; double bytes; long samples; int layer; };
+struct blk { void *p; int site; double w; };
+#define MAXSITES 4096
+#define MAXBLK (1 << 22)
+static struct site *sites;
+static int nsites;
+static struct blk *blks;   /* open addressing by pointer */
+
+int ccx_tracing(void) { return 1; }
+int ccx_sample_all(void) { return all_mode; }
+uint64_t ccx_sample_next(void)
+{
+    static __thread uint64_t s;
+    if (!s) s = (uint64_t)pthread_self() ^ 0x9e3779b97f4a7c15ULL;
+    s ^= s << 13; s ^= s >> 7; s ^= s << 17;
+    double u = ((double)(s >> 11) + 0.5) / 9007199254740992.0;
+    return (uint64_t)(-log(u) * interval) + 1;
+}
+int ccx_unwind_native(ccx_frame_t *out, int max, int skip) { (void)out; (void)max; (void)skip; return 0; }
+void ccx_count_alloc(size_t size) { (void)size; }
+void ccx_count_free(size_t size) { (void)size; }
+void *ccx_mem_alloc(size_t size)
+{
+    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+void ccx_mem_free(void *p, size_t size) { munmap(p, size); }
+
+static size_t hslot(void *p) { return ((uintptr_t)p >> 4) * 11400714819323198485ULL >> 42; }
+
+void ccx_record_alloc(void *p, size_t size, enum ccx_layer_id layer, const ccx_frame_t *frames, int n)
+{
+    double w = all_mode ? (double)size : (double)size / (1 - exp(-(double)size / interval));
+    pthread_mutex_lock(&mu);
+    int s;
+    for (s = 0; s < nsites; s++)
+        if (sites[s].n == n && sites[s].layer == (int)layer &&
+            !memcmp(sites[s].f, frames, (size_t)n * sizeof *frames))
+            break;
+    if (s == nsites && nsites < MAXSITES) {
+        memcpy(sites[s].f, frames, (size_t)n * sizeof *frames);
+        sites[s].n = n;
+        sites[s].layer = (int)layer;
+        nsites++;
+    }
+    if (s < nsites) {
+        sites[s].bytes += w;
+        sites[s].samples++;
+        for (size_t i = hslot(p);; i = (i + 1) & (MAXBLK - 1))
+            if (!blks[i].p || blks[i].p == (void *)1) {
+                blks[i].p = p; blks[i].site = s; blks[i].w = w;
+                break;
+            }
+    }
+    pthread_mutex_unlock(&mu);
+}
+
+int ccx_record_free(void *p)
+{
+    int found = 0;
+    pthread_mutex_lock(&mu);
+    for (size_t i = hslot(p); blks[i].p; i = (i + 1) & (MAXBLK - 1))
+        if (blks[i].p == p) {
+            sites[blks[i].site].bytes -= blks[i].w;
+            sites[blks[i].site].samples--;
+            blks[i].p = (void *)1;
+            found = 1;
+            break;
+        }
+    pthread_mutex_unlock(&mu);
+    return found;
+}
+
+/* JSON */
+struct ccx_json { FILE *f; int depth; int first[64]; int after_key; };
+static void sep(struct ccx_json *j)
+{
+    if (j->after_key) { j->after_key = 0; return; }
+    if (j->depth && !j->first[j->depth]) fputc(',', j->f);
+    j->first[j->depth] = 0;
+}
+static void str(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\') fprintf(f, "\\%c", *s);
+        else if ((unsigned char)*s < 0x20) fprintf(f, "\\u%04x", *s);
+        else fputc(*s, f);
+    }
+    fputc('"', f);
+}
+void ccx_json_key(struct ccx_json *j, const char *k) { sep(j); str(j->f, k); fputc(':', j->f); j->after_key = 1; }
+void ccx_json_begin_object(struct ccx_json *j) { sep(j); fputc('{', j->f); j->first[++j->depth] = 1; }
+void ccx_json_end_object(struct ccx_json *j) { j->depth--; fputc('}', j->f); }
+void ccx_json_begin_array(struct ccx_json *j) { sep(j); fputc('[', j->f); j->first[++j->depth] = 1; }
+void ccx_json_end_array(struct ccx_json *j) { j->depth--; fputc(']', j->f); }
+void ccx_json_string(struct ccx_json *j, const char *s) { sep(j); if (s) str(j->f, s); else fputs("null", j->f); }
+void ccx_json_u64(struct ccx_json *j, uint64_t v) { sep(j); fprintf(j->f, "%llu", (unsigned long long)v); }
+void ccx_json_i64(struct ccx_json *j, int64_t v) { sep(j); fprintf(j->f, "%lld", (long long)v); }
+void ccx_json_double(struct ccx_json *j, double v) { sep(j); fprintf(j->f, "%.3f", v); }
+void ccx_json_bool(struct ccx_json *j, int v) { sep(j); fputs(v ? "true" : "false", j->f); }
+void ccx_json_null(struct ccx_json *j) { sep(j); fputs("null", j->f); }
+
+static int seq;
+long ccx_snapshot_sync(const char *reason, const char *label)
+{
+    char path[512];
+    const char *dir = getenv("HARNESS_DIR");
+    snprintf(path, sizeof path, "%s/snap.%d.%d.json", dir ? dir : ".", (int)getpid(), seq);
+    ccx_guard++;
+    FILE *f = fopen(path, "w");
+    if (!f) { ccx_guard--; return -1; }
+    struct ccx_json j = { .f = f };
+    ccx_json_begin_object(&j);
+    ccx_json_key(&j, "reason"); ccx_json_string(&j, reason);
+    ccx_json_key(&j, "label"); ccx_json_string(&j, label);
+    ccx_json_key(&j, "python");
+    if (!ccx_py_write_section || !ccx_py_write_section(&j)) ccx_json_null(&j);
+    ccx_json_key(&j, "sites");
+    ccx_json_begin_array(&j);
+    pthread_mutex_lock(&mu);
+    for (int s = 0; s < nsites; s++) {
+        ccx_json_begin_object(&j);
+        ccx_json_key(&j, "layer"); ccx_json_i64(&j, sites[s].layer);
+        ccx_json_key(&j, "live_bytes"); ccx_json_double(&j, sites[s].bytes);
+        ccx_json_key(&j, "live_samples"); ccx_json_i64(&j, sites[s].samples);
+        ccx_json_key(&j, "frames");
+        ccx_json_begin_array(&j);
+        for (int i = 0; i < sites[s].n; i++) {
+            const char *file, *fn; int line;
+            ccx_json_begin_object(&j);
+            if (ccx_py_resolve_frame && ccx_py_resolve_frame(sites[s].f[i], &file, &fn, &line)) {
+                ccx_json_key(&j, "file"); ccx_json_string(&j, file);
+                ccx_json_key(&j, "function"); ccx_json_string(&j, fn);
+                ccx_json_key(&j, "line"); ccx_json_i64(&j, line);
+            } else {
+                ccx_json_key(&j, "raw"); ccx_json_u64(&j, sites[s].f[i]);
+            }
+            ccx_json_end_object(&j);
+        }
+        ccx_json_end_array(&j);
+        ccx_json_end_object(&j);
+    }
+    pthread_mutex_unlock(&mu);
+    ccx_json_end_array(&j);
+    ccx_json_end_object(&j);
+    fputc('\n', f);
+    fclose(f);
+    ccx_guard--;
+    return seq++;
+}
+
+/* Called from Python through ctypes.CDLL (GIL released). */
+int harness_snapshot(const char *label) { return (int)ccx_snapshot_sync("api", label); }
+
+static void *helper(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        if (ccx_py_helper_tick) ccx_py_helper_tick();
+        usleep(20000);
+    }
+    return NULL;
+}
+
+static void child(void)
+{
+    pthread_mutex_init(&mu, NULL);
+    if (ccx_py_atfork_child) ccx_py_atfork_child();
+    pthread_t t;
+    pthread_create(&t, NULL, helper, NULL);
+}
+
+__attribute__((constructor)) static void start(void)
+{
+    const char *s = getenv("HARNESS_SAMPLE");
+    if (s && !strcmp(s, "all")) all_mode = 1;
+    else if (s) interval = atof(s);
+    sites = ccx_mem_alloc(MAXSITES * sizeof *sites);
+    blks = ccx_mem_alloc(MAXBLK * sizeof *blks);
+    pthread_atfork(NULL, NULL, child);
+    pthread_t t;
+    pthread_create(&t, NULL, helper, NULL);
+}
