@@ -43,10 +43,9 @@ static void put(struct ccx_json *j, const char *s, size_t n)
     if (j->len + n > sizeof j->buf) {
         ccx_json_flush(j);
         if (n > sizeof j->buf) {
-            ssize_t w;
             size_t off = 0;
             while (!j->err && off < n) {
-                w = write(j->fd, s + off, n - off);
+                ssize_t w = write(j->fd, s + off, n - off);
                 if (w < 0 && errno == EINTR)
                     continue;
                 if (w <= 0)
