@@ -23,6 +23,7 @@
 #include "ccx_stacks.h"
 #include "ccx_symbols.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <locale.h>
@@ -239,6 +240,28 @@ static void fmap_free(struct fmap *m)
     free(m->order);
 }
 
+/* C++ names read as written when the process has libstdc++'s demangler
+ * (a C++ process has); otherwise they stay mangled. */
+static char *demangle(const char *sym)
+{
+    typedef char *(*demangle_fn)(const char *, char *, size_t *, int *);
+    static demangle_fn fn;
+    static int looked;
+    if (sym[0] != '_' || sym[1] != 'Z')
+        return NULL;
+    if (!looked) {
+        fn = (demangle_fn)dlsym(RTLD_DEFAULT, "__cxa_demangle");
+        looked = 1;
+    }
+    int st = -1;
+    char *out = fn ? fn(sym, NULL, NULL, &st) : NULL;
+    if (st != 0) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
 static const char *layer_name(int l)
 {
     return l == CCX_LAYER_ID_PYTHON ? CCX_LAYER_PYTHON : l == CCX_LAYER_ID_MMAP ? CCX_LAYER_MMAP : CCX_LAYER_LIBC;
@@ -420,7 +443,9 @@ static void write_body(struct ccx_json *j, long seq, const char *reason, const c
                     sl = sizeof nb - 1;
                 memcpy(nb, sym, sl);
                 nb[sl] = 0;
-                ccx_json_string(j, nb);
+                char *dm = demangle(nb);
+                ccx_json_string(j, dm ? dm : nb);
+                free(dm);
             } else {
                 ccx_json_null(j);
             }

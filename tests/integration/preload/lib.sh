@@ -20,7 +20,7 @@ build_prog() {
     local name=$1; shift
     local src=$here/progs/$name.c cc=gcc
     [ -f "$src" ] || { src=$here/progs/$name.cc; cc=g++; }
-    $cc -O1 -g -fno-omit-frame-pointer -fno-inline -Wall -o "$CCX_TMP/$name" "$src" "$@" -lpthread ||
+    $cc -D_GNU_SOURCE -O1 -g -fno-omit-frame-pointer -fno-inline -Wall -o "$CCX_TMP/$name" "$src" "$@" -lpthread ||
         fail "cannot compile $src"
 }
 
