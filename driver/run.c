@@ -116,7 +116,7 @@ static void snapshot(struct run *r, const char *phase)
         free(files);
         nfiles = 0;
     }
-    if (!r->o->quiet) {
+    { /* an event, not progress: printed with --quiet too */
         clear_line(r);
         fprintf(stderr, "ccx-driver: snapshot %u (%s) triggered at %.1f s", seq, phase,
                 (double)(now - r->st.t0_ns) / 1e9);

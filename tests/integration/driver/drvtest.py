@@ -66,3 +66,27 @@ def run(args, timeout=60, summary=True, env=None):
 def fast(url):
     """Options every test uses: small pool, small archives, no progress."""
     return ["upload", "--url", url, "--pool", "2", "--archive-size", "8k", "--quiet"]
+
+
+def standin(*args):
+    """Starts standin_tracer.py with args; returns the Popen once it is ready."""
+    import time
+    ready = os.path.join(TMP, "ready.%d" % len(failures) + str(time.time()))
+    p = subprocess.Popen([sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                                       "standin_tracer.py"), "--ready", ready] + list(args))
+    deadline = time.time() + 20
+    while not os.path.exists(ready) and time.time() < deadline and p.poll() is None:
+        time.sleep(0.02)
+    return p
+
+
+def standin_lib():
+    """Builds a tiny shared library named libccxtrace.so (no tracer inside)."""
+    d = os.path.join(TMP, "standin-lib")
+    os.makedirs(d, exist_ok=True)
+    src = os.path.join(d, "standin.c")
+    with open(src, "w") as f:
+        f.write("int ccxtrace_standin(void) { return 1; }\n")
+    lib = os.path.join(d, "libccxtrace.so")
+    subprocess.run([os.environ.get("CC", "cc"), "-shared", "-fPIC", "-o", lib, src], check=True)
+    return lib
