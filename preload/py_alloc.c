@@ -20,7 +20,7 @@
 
 #define likely(x)   __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
-#define PY_NATIVE_MAX 24   /* native frames unwound for a Python-layer sample */
+#define PY_NATIVE_MAX 16   /* native frames unwound for a Python-layer sample */
 #define PY_STACK_MAX  128  /* native + Python frames of one sample */
 
 struct dom {
@@ -51,7 +51,7 @@ __attribute__((noinline, cold)) static void sample(void *p, size_t size)
         while (countdown <= 0)
             countdown += (int64_t)ccx_sample_next();
     }
-    int n = ccx_unwind_native(frames, PY_NATIVE_MAX, 2);
+    int n = ccx_unwind_native(frames, PY_NATIVE_MAX, 0);  /* the core skips its own frames */
     if (n < 0)
         n = 0;
     n = ccx_py_merge_stack(frames, n, PY_STACK_MAX);

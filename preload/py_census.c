@@ -23,7 +23,7 @@
 #define TYPE_SLOTS    8192u
 #define TYPE_NAME_MAX 256
 
-CCX_INTERNAL struct py_options py_opt = { .census = 1, .gc_collect = 0, .at_exit = 1 };
+CCX_INTERNAL struct py_options py_opt = { .census = 1, .gc_collect = 0 };
 
 struct tcount {
     const void *type;

@@ -8,7 +8,6 @@
 struct py_options {
     int census;        /* CCXTRACE_CENSUS, default 1 */
     int gc_collect;    /* CCXTRACE_GC_COLLECT, default 0 */
-    int at_exit;       /* CCXTRACE_AT_EXIT, default 1 (shared with the core) */
 };
 CCX_INTERNAL extern struct py_options py_opt;
 

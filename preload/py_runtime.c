@@ -71,7 +71,7 @@ static PyObj *at_exit(PyObj *self, PyObj *arg)
     /* Let other threads (and a helper waiting for the GIL) run while the
      * snapshot is written; the census takes the GIL back. */
     PyTState *ts = py.PyEval_SaveThread();
-    if (py_opt.at_exit && !gone)
+    if (!gone)  /* the core honours CCXTRACE_AT_EXIT=0 */
         ccx_snapshot_sync(CCX_REASON_EXIT, NULL);
     pthread_mutex_lock(&py_section);
     __atomic_store_n(&gone, 1, __ATOMIC_RELEASE);
@@ -193,7 +193,6 @@ void ccx_py_helper_tick(void)
     if (state == ST_WAITING && !have_layout) {
         py_opt.census = env_bool("CCXTRACE_CENSUS", 1);
         py_opt.gc_collect = env_bool("CCXTRACE_GC_COLLECT", 0);
-        py_opt.at_exit = env_bool("CCXTRACE_AT_EXIT", 1);
         choose_layout();
     }
     if (state == ST_WAITING || (have_layout && !py_frames_on() && validate_fails < 3))

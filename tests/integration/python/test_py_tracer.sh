@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# test_py_tracer.sh - the Python layer inside the real libccxtrace.so, with
+# every CPython present (tests/lib/pythons.sh; missing ones are listed):
+#   - known lines under pymalloc (no PYTHONMALLOC): the per-line diff ranks
+#     the two kept lines first and second within 10% of the bytes the
+#     workload measured itself (CCXTRACE_SAMPLE=16k), and PYTHONMALLOC=malloc;
+#   - four threads attributed to their own lines while a fifth sleeps in C;
+# Ground truth is computed inside each workload (sys.getsizeof sums).
+set -u
+root=${CCX_ROOT:-$(cd "$(dirname "$0")/../../.." && pwd)}
+build=${CCX_BUILD:-$root/build}
+lib=$build/lib/libccxtrace.so
+if [ ! -f "$lib" ]; then
+    echo "libccxtrace.so not built ($lib)"
+    exit 77
+fi
+run=$root/tests/integration/python/run_wl.sh
+fail=0
+"$run" "$lib" wl_known_lines.py CCXTRACE_SAMPLE=16k || fail=1
+"$run" "$lib" wl_known_lines.py CCXTRACE_SAMPLE=16k PYTHONMALLOC=malloc || fail=1
+"$run" "$lib" wl_threads.py CCXTRACE_SAMPLE=16k || fail=1
+exit $fail
