@@ -80,6 +80,10 @@ char *ccx_pm(double se, char *buf, size_t len)
         snprintf(buf, len, "exact");
         return buf;
     }
+    if (se < 1) {
+        snprintf(buf, len, "±<1 B");
+        return buf;
+    }
     char b[32];
     snprintf(buf, len, "±%s", ccx_sz(se, b, sizeof b));
     return buf;

@@ -93,7 +93,10 @@ void ccx_print_python_changes(struct ccx_out *o, const struct ccx_set *set, size
     }
     struct ccx_tdelta *td;
     size_t ntd = ccx_types_diff(set, ia, ib, &td);
-    if (ntd) {
+    size_t changed = 0;
+    for (size_t j = 0; j < ntd; j++)
+        changed += td[j].dcount != 0 || td[j].dbytes != 0 || td[j].reclaim_bytes != 0;
+    if (changed) {
         fprintf(o->f, md ? "\n**Python objects** (gc-tracked, by type, largest growth first):\n\n"
                          : "\nPython objects (gc-tracked census, by type, largest growth first):\n");
         if (md)

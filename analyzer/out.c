@@ -208,11 +208,15 @@ void ccx_put_xml(FILE *f, const char *s)
 
 void ccx_put_md(FILE *f, const char *s)
 {
+    /* Always inside a code span: only the table separator needs escaping
+     * (GitHub and Jira accept \| there); a backtick would end the span. */
     for (; *s; s++) {
-        if (*s == '|' || *s == '`' || *s == '*' || *s == '_' || *s == '<' || *s == '[' ||
-            *s == ']' || *s == '\\')
-            fputc('\\', f);
-        fputc((unsigned char)*s < 0x20 ? ' ' : *s, f);
+        if (*s == '|')
+            fputs("\\|", f);
+        else if (*s == '`')
+            fputc('\'', f);
+        else
+            fputc((unsigned char)*s < 0x20 ? ' ' : *s, f);
     }
 }
 

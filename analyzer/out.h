@@ -49,7 +49,7 @@ char *ccx_counts(double v, char *buf, size_t len);
 char *ccx_duration(double secs, char *buf, size_t len);
 /* Text into HTML/XML (escapes & < > " '). */
 void ccx_put_xml(FILE *f, const char *s);
-/* Text into a Markdown table cell or inline code (escapes | and `). */
+/* Text into a Markdown code span (in a table cell or not): escapes |, turns ` into '. */
 void ccx_put_md(FILE *f, const char *s);
 /* Text as a folded-stack frame (';' and newlines become ':' and ' '). */
 void ccx_put_folded(FILE *f, const char *s);

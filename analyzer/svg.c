@@ -1,0 +1,235 @@
+/* svg.c - line charts and flame graphs as plain SVG (no scripts, no
+ * network: they render anywhere, inline in the HTML report too). */
+#include "svg.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "out.h"
+
+static const char *const palette[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd",
+                                      "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
+
+/* A "nice" tick step for a range covered by about n ticks. */
+static double nice_step(double range, int n)
+{
+    if (!(range > 0))
+        return 1;
+    double raw = range / n, mag = pow(10, floor(log10(raw))), f = raw / mag;
+    return (f < 1.5 ? 1 : f < 3 ? 2 : f < 7 ? 5 : 10) * mag;
+}
+
+void ccx_svg_lines(FILE *f, const struct ccx_series *s, size_t ns, const char *title)
+{
+    const double W = 900, H = 480, L = 80, R = 20, T = 40, B = 60;
+    double xmax = 0, ymin = INFINITY, ymax = -INFINITY;
+    for (size_t i = 0; i < ns; i++)
+        for (size_t j = 0; j < s[i].n; j++) {
+            if (s[i].x[j] > xmax)
+                xmax = s[i].x[j];
+            if (s[i].y[j] < ymin)
+                ymin = s[i].y[j];
+            if (s[i].y[j] > ymax)
+                ymax = s[i].y[j];
+        }
+    if (!isfinite(ymin)) {
+        ymin = 0;
+        ymax = 1;
+    }
+    /* units: hours when the span is 2 h or more, else minutes; MiB */
+    int hours = xmax >= 7200;
+    double xu = hours ? 3600 : 60, yu = 1048576;
+    double x1 = xmax / xu, y0 = ymin / yu, y1 = ymax / yu;
+    if (x1 <= 0)
+        x1 = 1;
+    double pad = (y1 - y0) * 0.05;
+    if (pad <= 0)
+        pad = y1 > 0 ? y1 * 0.05 : 1;
+    y0 = y0 - pad < 0 && y0 >= 0 ? 0 : y0 - pad;
+    y1 += pad;
+    double pw = W - L - R, ph = H - T - B - 18.0 * (double)ns;
+    if (ph < 200)
+        ph = 200;
+    double Ht = T + ph + B + 18.0 * (double)ns;
+#define PX(v) (L + (v) / x1 * pw)
+#define PY(v) (T + ph - ((v) - y0) / (y1 - y0) * ph)
+    fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" "
+               "font-family=\"sans-serif\" font-size=\"12\">\n",
+            W, Ht, W, Ht);
+    fprintf(f, "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n<text x=\"%.0f\" y=\"22\" font-size=\"15\" "
+               "text-anchor=\"middle\">",
+            W / 2);
+    ccx_put_xml(f, title);
+    fputs("</text>\n", f);
+    /* grid and ticks */
+    double ys = nice_step(y1 - y0, 6), xs = nice_step(x1, 8);
+    for (double v = ceil(y0 / ys) * ys; v <= y1 + 1e-9; v += ys) {
+        fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>", L, PY(v), L + pw, PY(v));
+        fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%g</text>\n", L - 6, PY(v) + 4, v);
+    }
+    for (double v = 0; v <= x1 + 1e-9; v += xs) {
+        fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#eee\"/>", PX(v), T, PX(v), T + ph);
+        fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%g</text>\n", PX(v), T + ph + 16, v);
+    }
+    fprintf(f, "<rect x=\"%.0f\" y=\"%.0f\" width=\"%.0f\" height=\"%.0f\" fill=\"none\" stroke=\"#333\"/>\n", L, T, pw, ph);
+    fprintf(f, "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"middle\">time since start (%s)</text>\n", L + pw / 2,
+            T + ph + 36, hours ? "hours" : "minutes");
+    fprintf(f, "<text transform=\"translate(18 %.0f) rotate(-90)\" text-anchor=\"middle\">memory (MiB)</text>\n", T + ph / 2);
+    for (size_t i = 0; i < ns; i++) {
+        const char *c = palette[i % 10];
+        fprintf(f, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"1.5\" points=\"", c);
+        for (size_t j = 0; j < s[i].n; j++)
+            fprintf(f, "%.1f,%.1f ", PX(s[i].x[j] / xu), PY(s[i].y[j] / yu));
+        fputs("\"/>\n", f);
+        if (s[i].n == 1)
+            fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"/>\n", PX(s[i].x[0] / xu), PY(s[i].y[0] / yu), c);
+        double ly = T + ph + 52 + 18.0 * (double)i;
+        char rate[48];
+        fprintf(f, "<line x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\" stroke=\"%s\" stroke-width=\"3\"/>", L, ly - 4, L + 24, ly - 4, c);
+        fprintf(f, "<text x=\"%.0f\" y=\"%.0f\">", L + 30, ly);
+        ccx_put_xml(f, s[i].name);
+        fprintf(f, " (fit %s)</text>\n", ccx_rate(s[i].rate, rate, sizeof rate));
+    }
+    fputs("</svg>\n", f);
+#undef PX
+#undef PY
+}
+
+/* ---- flame graph ---- */
+
+struct fnode {
+    char *label;
+    double value;
+    size_t nkids, cap;
+    struct fnode **kids;
+};
+
+struct ccx_flame {
+    struct fnode root;
+    int depth;
+};
+
+struct ccx_flame *ccx_flame_new(const char *root)
+{
+    struct ccx_flame *fl = calloc(1, sizeof *fl);
+    if (fl && !(fl->root.label = strdup(root))) {
+        free(fl);
+        return NULL;
+    }
+    return fl;
+}
+
+int ccx_flame_add(struct ccx_flame *fl, const char *const *frames, size_t n, double value)
+{
+    if (!(value > 0))
+        return 0;
+    struct fnode *cur = &fl->root;
+    cur->value += value;
+    for (size_t i = 0; i < n; i++) {
+        struct fnode *k = NULL;
+        for (size_t j = 0; j < cur->nkids; j++)
+            if (strcmp(cur->kids[j]->label, frames[i]) == 0) {
+                k = cur->kids[j];
+                break;
+            }
+        if (!k) {
+            if (cur->nkids == cur->cap) {
+                size_t cap = cur->cap ? cur->cap * 2 : 4;
+                struct fnode **p = realloc(cur->kids, cap * sizeof *p);
+                if (!p)
+                    return -1;
+                cur->kids = p;
+                cur->cap = cap;
+            }
+            k = calloc(1, sizeof *k);
+            if (!k || !(k->label = strdup(frames[i]))) {
+                free(k);
+                return -1;
+            }
+            cur->kids[cur->nkids++] = k;
+        }
+        k->value += value;
+        cur = k;
+    }
+    if ((int)n + 1 > fl->depth)
+        fl->depth = (int)n + 1;
+    return 0;
+}
+
+static void draw(FILE *f, const struct fnode *n, double x, double w, int level, double total, double H, int *count)
+{
+    const double rh = 17;
+    if (w < 0.5 || *count > 20000)
+        return;
+    (*count)++;
+    double y = H - 20 - (level + 1) * rh;
+    unsigned h = 0;
+    for (const char *p = n->label; *p; p++)
+        h = h * 31 + (unsigned char)*p;
+    char sz[32];
+    fprintf(f, "<g><title>");
+    ccx_put_xml(f, n->label);
+    fprintf(f, " (%s, %.1f%%)</title><rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.0f\" fill=\"rgb(%u,%u,%u)\" "
+               "stroke=\"white\" stroke-width=\"0.5\"/>",
+            ccx_sz(n->value, sz, sizeof sz), 100 * n->value / total, x, y, w, rh - 1, 205 + h % 50,
+            80 + (h >> 8) % 130, 40 + (h >> 16) % 40);
+    int chars = (int)((w - 6) / 7);
+    if (chars >= 3) {
+        fprintf(f, "<text x=\"%.1f\" y=\"%.1f\">", x + 3, y + rh - 5);
+        char buf[256];
+        snprintf(buf, sizeof buf, "%s", n->label);
+        if ((int)strlen(buf) > chars) {
+            if (chars > 2)
+                strcpy(buf + chars - 2, "..");
+            else
+                buf[chars] = '\0';
+        }
+        ccx_put_xml(f, buf);
+        fputs("</text>", f);
+    }
+    fputs("</g>\n", f);
+    double cx = x;
+    for (size_t i = 0; i < n->nkids; i++) {
+        double cw = w * n->kids[i]->value / n->value;
+        draw(f, n->kids[i], cx, cw, level + 1, total, H, count);
+        cx += cw;
+    }
+}
+
+void ccx_flame_svg(FILE *f, const struct ccx_flame *fl, const char *title)
+{
+    const double W = 1200;
+    double H = 60 + 17.0 * (fl->depth + 1);
+    fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" "
+               "font-family=\"monospace\" font-size=\"11\">\n<rect width=\"100%%\" height=\"100%%\" fill=\"#fffdf6\"/>\n"
+               "<text x=\"%.0f\" y=\"20\" font-size=\"14\" font-family=\"sans-serif\" text-anchor=\"middle\">",
+            W, H, W, H, W / 2);
+    ccx_put_xml(f, title);
+    fputs("</text>\n", f);
+    if (fl->root.value > 0) {
+        int count = 0;
+        draw(f, &fl->root, 10, W - 20, 0, fl->root.value, H, &count);
+    } else {
+        fprintf(f, "<text x=\"%.0f\" y=\"50\" text-anchor=\"middle\">(no growth)</text>\n", W / 2);
+    }
+    fputs("</svg>\n", f);
+}
+
+static void free_node(struct fnode *n)
+{
+    for (size_t i = 0; i < n->nkids; i++) {
+        free_node(n->kids[i]);
+        free(n->kids[i]);
+    }
+    free(n->kids);
+    free(n->label);
+}
+
+void ccx_flame_free(struct ccx_flame *fl)
+{
+    if (!fl)
+        return;
+    free_node(&fl->root);
+    free(fl);
+}
