@@ -271,6 +271,9 @@ def process_archive(data, mode="leaky", tmpdir=None):
     broker = Broker(mode)
     with tempfile.TemporaryDirectory(prefix="ccx-demo-", dir=tmpdir) as work:
         broker[ARCHIVE] = extract(data, work)
+    # The raw archive is not needed any more.  (A kept traceback pins this
+    # frame too, through the run loop's f_back, with whatever it still holds.)
+    del data
     run_components(broker)
     del broker.instances[ARCHIVE]   # parsers keep what they need
     return broker

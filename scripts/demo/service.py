@@ -95,6 +95,8 @@ class Worker:
                 self.failed += 1
             sys.stderr.write("demo-service: archive not processed: %s\n" % exc)
             return None
+        finally:
+            del archive   # extracted: drop the raw bytes (this frame may be pinned)
         errors = sum(len(v) for v in broker.exceptions.values())
         if self.mode == "leaky":
             for excs in broker.exceptions.values():
