@@ -40,6 +40,7 @@ int ccx_exit_done;
 static int ident_ok;
 static pthread_mutex_t snap_lock = PTHREAD_MUTEX_INITIALIZER;
 static int last_errno;
+static const char *last_what;
 
 int ccx_snapshot_lock(int timeout_ms)
 {
@@ -146,9 +147,12 @@ static double now_mono_ms(void)
 
 static void warn_once(int err, const char *what, const char *path, long seq)
 {
-    if (err == last_errno)
+    /* once per kind of failure: a broken directory with a 1 s interval
+     * must not flood the host's stderr */
+    if (err == last_errno && what == last_what)
         return;
     last_errno = err;
+    last_what = what;
     ccx_warnf("ccxtrace: %s %s: %s; snapshot %ld not written (tracing goes on)", what, path, strerror(err), seq);
 }
 
