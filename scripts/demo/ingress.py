@@ -331,8 +331,9 @@ class IngressServer(ThreadingHTTPServer):
         return status, doc
 
     def start(self):
-        self._thread = threading.Thread(target=self.serve_forever, daemon=True,
-                                        name="ingress-server")
+        # a short poll interval so stop() returns within 0.1 s
+        self._thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.1},
+                                        daemon=True, name="ingress-server")
         self._thread.start()
         return self
 
