@@ -38,12 +38,13 @@ static const char *s_or(const char *s)
 static void environment(FILE *f, const struct rep *r, int html)
 {
     const struct ccx_meta *m = &r->set.meta[r->last];
-    char b1[48], b2[48];
+    char b2[48];
     const char *keys[8], *vals[8];
     char sampling[96], snaps[160], proc[128];
-    if (m->sample_mode)
+    if (m->sample_mode) {
+        char b1[48];
         snprintf(sampling, sizeof sampling, "sampling, mean interval %s", ccx_sz(m->interval, b1, sizeof b1));
-    else
+    } else
         snprintf(sampling, sizeof sampling, "every allocation (all)");
     snprintf(snaps, sizeof snaps, "%zu over %s%s", r->set.k, ccx_duration(r->set.t[r->last] - r->set.t[r->first], b2, sizeof b2),
              r->set.same_process ? ", one process" : ", several processes");

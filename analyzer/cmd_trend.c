@@ -14,7 +14,7 @@ void ccx_print_python_changes(struct ccx_out *o, const struct ccx_set *set, size
 void ccx_trend_headline(FILE *f, const struct ccx_trend *tr, int md);
 void ccx_trend_headline(FILE *f, const struct ccx_trend *tr, int md)
 {
-    char b1[48], b2[48], b3[48];
+    char b1[48], b2[48];
     const char *B = md ? "**" : "";
     if (tr->n_steady) {
         const struct ccx_grow *top = NULL;
@@ -29,9 +29,11 @@ void ccx_trend_headline(FILE *f, const struct ccx_trend *tr, int md)
     }
     if (tr->n_stopped)
         fprintf(f, "; %zu site%s grew and stopped", tr->n_stopped, tr->n_stopped == 1 ? "" : "s");
-    if (tr->pos_rate > 0)
+    if (tr->pos_rate > 0) {
+        char b3[48];
         fprintf(f, "; %zu site%s make%s up %.0f%% of the growth (%s in all)", tr->n_most, tr->n_most == 1 ? "" : "s",
                 tr->n_most == 1 ? "s" : "", CCX_MOST * 100, ccx_rate(tr->pos_rate, b3, sizeof b3));
+    }
     if (tr->has_rss)
         fprintf(f, "; process RSS %s", ccx_rate(tr->rss_rate, b1, sizeof b1));
     if (tr->has_live)

@@ -179,12 +179,8 @@ static void draw(FILE *f, const struct fnode *n, double x, double w, int level, 
         fprintf(f, "<text x=\"%.1f\" y=\"%.1f\">", x + 3, y + rh - 5);
         char buf[256];
         snprintf(buf, sizeof buf, "%s", n->label);
-        if ((int)strlen(buf) > chars) {
-            if (chars > 2)
-                strcpy(buf + chars - 2, "..");
-            else
-                buf[chars] = '\0';
-        }
+        if ((int)strlen(buf) > chars && chars < (int)sizeof buf)
+            strcpy(buf + chars - 2, "..");
         ccx_put_xml(f, buf);
         fputs("</text>", f);
     }
