@@ -68,6 +68,7 @@ int ccx_in_self(uintptr_t pc);   /* is pc inside libccxtrace.so's code */
 int ccx_helper_start(void);
 void ccx_helper_atfork_child(void);
 void ccx_helper_stop(void);
+void ccx_helper_flush(void);
 /* A snapshot request from the API: returns the reserved sequence number. */
 long ccx_helper_request(const char *label);
 /* Next sequence number (reserved). */

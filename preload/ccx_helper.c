@@ -133,15 +133,42 @@ static int trig_changed(const struct trig_state *a, const struct trig_state *b)
            a->mtime.tv_nsec != b->mtime.tv_nsec || a->ino != b->ino || a->hash != b->hash;
 }
 
+static int exiting;
+
 static void snapshot(long seq, const char *reason, const char *label)
 {
-    if (ccx_py_helper_tick)
+    if (ccx_py_helper_tick && !__atomic_load_n(&exiting, __ATOMIC_ACQUIRE))
         ccx_py_helper_tick();
     if (ccx_snapshot_lock(-1) != 0)
         return;
     if (strcmp(reason, CCX_REASON_EXIT) != 0 || !ccx_exit_done)
         ccx_snapshot_write(seq < 0 ? ccx_seq_reserve() : seq, reason, label);
     ccx_snapshot_unlock();
+}
+
+/* Writes every pending ccxtrace_snapshot() request, oldest first (also
+ * called at exit, so a request made just before exit is not lost). */
+void ccx_helper_flush(void)
+{
+    for (;;) {
+        long seq = -1;
+        char label[256];
+        int has_label = 0;
+        pthread_mutex_lock(&req_lock);
+        for (int i = 0; i < MAX_REQ; i++)
+            if (reqs[i].used && (seq < 0 || reqs[i].seq < seq)) {
+                seq = reqs[i].seq;
+                has_label = reqs[i].has_label;
+                memcpy(label, reqs[i].label, sizeof label);
+            }
+        for (int i = 0; i < MAX_REQ; i++)
+            if (reqs[i].used && reqs[i].seq == seq)
+                reqs[i].used = 0;
+        pthread_mutex_unlock(&req_lock);
+        if (seq < 0)
+            break;
+        snapshot(seq, CCX_REASON_API, has_label ? label : NULL);
+    }
 }
 
 static void *helper_main(void *arg)
@@ -192,25 +219,7 @@ static void *helper_main(void *arg)
         }
         if (__atomic_exchange_n(&sig_pending, 0, __ATOMIC_ACQ_REL))
             snapshot(-1, CCX_REASON_SIGNAL, NULL);
-        for (;;) {
-            long seq = -1;
-            char label[256];
-            int has_label = 0;
-            pthread_mutex_lock(&req_lock);
-            for (int i = 0; i < MAX_REQ; i++)
-                if (reqs[i].used && (seq < 0 || reqs[i].seq < seq)) {
-                    seq = reqs[i].seq;
-                    has_label = reqs[i].has_label;
-                    memcpy(label, reqs[i].label, sizeof label);
-                }
-            for (int i = 0; i < MAX_REQ; i++)
-                if (reqs[i].used && reqs[i].seq == seq)
-                    reqs[i].used = 0;
-            pthread_mutex_unlock(&req_lock);
-            if (seq < 0)
-                break;
-            snapshot(seq, CCX_REASON_API, has_label ? label : NULL);
-        }
+        ccx_helper_flush();
         if (next_interval > 0 && mono() >= next_interval) {
             snapshot(-1, CCX_REASON_INTERVAL, NULL);
             next_interval = mono() + interval;
@@ -284,6 +293,7 @@ void ccx_helper_atfork_child(void)
     memset(reqs, 0, sizeof reqs);
     sig_pending = 0;
     stop = 0;
+    exiting = 0;
     ccx_stats_atfork_child();
     if (make_pipe() == 0)
         start_thread();
@@ -291,6 +301,7 @@ void ccx_helper_atfork_child(void)
 
 void ccx_helper_stop(void)
 {
+    __atomic_store_n(&exiting, 1, __ATOMIC_RELEASE);
     __atomic_store_n(&stop, 1, __ATOMIC_RELEASE);
     wake();
 }

@@ -135,6 +135,7 @@ __attribute__((destructor)) static void ccx_fini(void)
         return;
     ccx_guard++;
     ccx_helper_stop();
+    ccx_helper_flush();
     if (ccx_opt.at_exit && !ccx_exit_done && ccx_snapshot_lock(10000) == 0) {
         if (!ccx_exit_done) {
             ccx_snapshot_write(ccx_seq_reserve(), CCX_REASON_EXIT, NULL);
