@@ -86,6 +86,17 @@ CCX_INTERNAL void ccx_json_null(struct ccx_json *j);
 CCX_INTERNAL void *ccx_mem_alloc(size_t size);
 CCX_INTERNAL void ccx_mem_free(void *p, size_t size);
 
+/* Options of the Python layer, read once by the core's option table
+ * (ccx_options.c, which also warns about bad values): CCXTRACE_PYTHON
+ * (the layer is wanted), CCXTRACE_CENSUS, CCXTRACE_GC_COLLECT.  Each is
+ * 0 or 1. */
+CCX_INTERNAL int ccx_opt_python(void);
+CCX_INTERNAL int ccx_opt_census(void);
+CCX_INTERNAL int ccx_opt_gc_collect(void);
+
+/* ccx_unwind_native() drops the frames inside libccxtrace.so itself (the
+ * hooks of either layer) before it applies `skip`. */
+
 /* ---- provided by the Python layer (weak: absent means native-only) ------ */
 
 /* Helper thread, about once a second and before each snapshot: find the

@@ -171,6 +171,21 @@ long ccx_snapshot_sync(const char *reason, const char *label)
     return seq;
 }
 
+int ccx_opt_python(void)
+{
+    return ccx_opt.python;
+}
+
+int ccx_opt_census(void)
+{
+    return ccx_opt.census;
+}
+
+int ccx_opt_gc_collect(void)
+{
+    return ccx_opt.gc_collect;
+}
+
 EXPORT int ccxtrace_snapshot(const char *label)
 {
     if (ccx_state <= 0)

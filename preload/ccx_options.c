@@ -202,6 +202,8 @@ static const struct row {
     {"CCXTRACE_MAX_STACKS", "262144", p_max_stacks, F(max_stacks),
      "distinct (stack, layer) sites kept; further ones are counted in one overflow site per layer"},
     {"CCXTRACE_PYTHON", "1", p_bool, F(python), "enable the Python layer (PyMem hooks, Python frames, census)"},
+    {"CCXTRACE_CENSUS", "1", p_bool, F(census),
+     "Python: count live gc-tracked objects by type at each snapshot (0 disables)"},
     {"CCXTRACE_GC_COLLECT", "0", p_bool, F(gc_collect),
      "Python: after the census, run gc.collect() and take a second census"},
 };

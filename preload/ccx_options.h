@@ -25,6 +25,7 @@ struct ccx_options {
     char only[256];             /* trace only processes whose exe/argv[0] contains this */
     int mmap;                   /* trace anonymous mmap */
     int max_stacks;             /* capacity of the stack table */
+    int census;                 /* Python layer: type census at each snapshot */
     int gc_collect;             /* Python layer: census again after gc.collect() */
     int python;                 /* Python layer enabled */
 };
