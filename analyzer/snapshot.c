@@ -703,6 +703,29 @@ static void read_root(struct rd *r, const cJSON *root)
     read_tables(r, root);
 }
 
+/* Whether the text ends inside a string, object or array (a cut file). */
+static int unclosed(const char *b, size_t len)
+{
+    long depth = 0;
+    int in_str = 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = b[i];
+        if (in_str) {
+            if (c == '\\')
+                i++;
+            else if (c == '"')
+                in_str = 0;
+        } else if (c == '"') {
+            in_str = 1;
+        } else if (c == '{' || c == '[') {
+            depth++;
+        } else if (c == '}' || c == ']') {
+            depth--;
+        }
+    }
+    return in_str || depth > 0;
+}
+
 void ccx_snap_free(struct ccx_snap *s)
 {
     if (!s)
@@ -741,8 +764,8 @@ int ccx_snap_parse(const char *buf, size_t len, const char *name, struct ccx_sna
     if (!root) {
         const char *at = cJSON_GetErrorPtr();
         size_t off = at && at >= buf && at <= buf + len ? (size_t)(at - buf) : len;
-        if (off >= len)
-            fail(&r, "truncated JSON (ends after %zu bytes)", len);
+        if (off >= len || unclosed(buf, len))
+            fail(&r, "truncated JSON (ends after %zu bytes inside an unclosed value)", len);
         else
             fail(&r, "invalid JSON at byte %zu", off);
         goto bad;

@@ -1,0 +1,161 @@
+/* test_snapshot.c - the snapshot reader: a valid snapshot with fields it
+ * does not know, symbolic identity across runs, and every kind of bad input
+ * rejected with one clear message. */
+#include "../check.h"
+#include "frames.h"
+#include "snapshot.h"
+
+#include <stdlib.h>
+
+static const char *good_fmt =
+    "{\"format\":\"ccxtrace-snapshot\",\"version\":1,\"host\":\"h\",\"pid\":%d,\"start_time\":100,"
+    "\"exe\":\"/usr/bin/python3\",\"cmdline\":\"python3 a.py\",\"seq\":2,\"reason\":\"signal\",\"label\":null,"
+    "\"time\":\"2026-11-26T22:40:00Z\",\"uptime_s\":12.5,\"new_top_level\":{\"a\":[1,2,{\"b\":null}]},"
+    "\"sampling\":{\"mode\":\"sample\",\"interval_bytes\":524288,\"extra\":1},"
+    "\"totals\":{\"alloc_calls\":10,\"free_calls\":5,\"alloc_bytes\":1000,\"free_bytes\":500,\"live_bytes\":3000000,\"live_blocks\":7},"
+    "\"process\":{\"rss_bytes\":1000000,\"heap\":{\"uordblks\":300,\"hblkhd\":700,\"arena\":5}},"
+    "\"python\":{\"version\":\"3.11.2\",\"gc\":{\"count\":[1,2,3],\"threshold\":[700,10,10],"
+    "\"stats\":[{\"collections\":5,\"collected\":6,\"uncollectable\":0},{\"collections\":1,\"collected\":0,\"uncollectable\":0},{\"collections\":0,\"collected\":0,\"uncollectable\":0}]},"
+    "\"types\":[{\"name\":\"Broker\",\"count\":3,\"bytes\":168}],\"census_ms\":1.5,"
+    "\"after_collect\":{\"collected\":2,\"types\":[{\"name\":\"Broker\",\"count\":1,\"bytes\":56}]}},"
+    "\"modules\":[{\"id\":1,\"path\":\"/lib/libc.so.6\",\"base\":\"%s\"},{\"id\":0,\"path\":\"/usr/lib/libpython3.11.so\",\"base\":\"0x1\"}],"
+    "\"frames\":[{\"id\":2,\"kind\":\"python\",\"file\":\"/app/x.py\",\"function\":\"f\",\"line\":42,\"future\":true},"
+    "{\"id\":0,\"kind\":\"native\",\"module\":1,\"offset\":\"%s\",\"symbol\":\"malloc\",\"symbol_offset\":16},"
+    "{\"id\":1,\"kind\":\"native\",\"module\":0,\"offset\":\"0x99\",\"symbol\":\"PyList_Append\",\"symbol_offset\":3}],"
+    "\"stacks\":[{\"id\":0,\"frames\":[0,1,2]},{\"id\":1,\"frames\":[0,1]}],"
+    "\"sites\":[{\"stack\":0,\"layer\":\"python\",\"live_bytes\":2000000,\"live_blocks\":5,\"live_samples\":4,\"alloc_bytes\":1,\"alloc_calls\":1,\"zz\":[]},"
+    "{\"stack\":1,\"layer\":\"libc\",\"live_bytes\":1000000,\"live_blocks\":2,\"live_samples\":2}]}";
+
+static char *good(int pid, const char *base, const char *off)
+{
+    size_t n = strlen(good_fmt) + 128;
+    char *b = malloc(n);
+    snprintf(b, n, good_fmt, pid, base, off);
+    return b;
+}
+
+static void parse_ok(void)
+{
+    char *doc = good(42, "0x7f0000000000", "0x1234");
+    struct ccx_snap s;
+    char err[256] = "";
+    int rc = ccx_snap_parse(doc, strlen(doc), "good.json", &s, err, sizeof err);
+    CHECK_MSG(rc == 0, "%s", err);
+    if (rc == 0) {
+        CHECK_EQ_INT(s.pid, 42);
+        CHECK_STR(ccx_str(&s, s.exe), "/usr/bin/python3");
+        CHECK(s.sample_mode == 1 && s.interval == 524288);
+        CHECK_EQ_INT(s.nsites, 2);
+        CHECK_EQ_INT(s.nframes, 3);
+        CHECK_EQ_INT(s.sites[0].layer, CCX_L_PYTHON);
+        CHECK_EQ_U64(s.sites[0].live_bytes, 2000000);
+        CHECK_EQ_U64(s.sites[0].live_samples, 4);
+        CHECK_EQ_INT(s.stack_len[0], 3);
+        CHECK(s.heap_in_use == 1000);
+        CHECK(s.time > 1.79e9 && s.time < 1.8e9);
+        /* frames by id, not by position */
+        CHECK_STR(ccx_str(&s, s.frames[2].file), "/app/x.py");
+        CHECK_EQ_INT(s.frames[2].line, 42);
+        CHECK_STR(ccx_str(&s, s.frames[1].module_name), "libpython3.11.so");
+        CHECK(s.frames[0].skip && !s.frames[1].skip);
+        /* grouping: the leaf-most python frame; without one, the first non-allocator native frame */
+        CHECK_EQ_INT(ccx_stack_key_frame(&s, 0), 2);
+        CHECK_EQ_INT(ccx_stack_key_frame(&s, 1), 1);
+        char lab[256];
+        ccx_site_group(&s, &s.sites[1], CCX_BY_FUNCTION, lab, sizeof lab);
+        CHECK_STR(lab, "PyList_Append (libpython3.11.so)");
+        ccx_site_group(&s, &s.sites[0], CCX_BY_LINE, lab, sizeof lab);
+        CHECK_STR(lab, "/app/x.py:42 f");
+        CHECK(s.py.present && s.py.has_after && s.py.types.ntypes == 1 && s.py.after.ntypes == 1);
+        CHECK(s.py.gc_collections[0] == 5 && s.py.gc_count[2] == 3);
+        ccx_snap_free(&s);
+    }
+    /* same symbols at other addresses in another process: same site keys */
+    char *doc2 = good(77, "0x7fabc0000000", "0x9999");
+    struct ccx_snap a, b;
+    if (ccx_snap_parse(doc, strlen(doc), "a", &a, err, sizeof err) == 0) {
+        if (ccx_snap_parse(doc2, strlen(doc2), "b", &b, err, sizeof err) == 0) {
+            CHECK(a.sites[0].key == b.sites[0].key && a.sites[1].key == b.sites[1].key);
+            CHECK(a.sites[0].key != a.sites[1].key);
+            ccx_snap_free(&b);
+        } else {
+            CHECK_MSG(0, "%s", err);
+        }
+        ccx_snap_free(&a);
+    }
+    free(doc);
+    free(doc2);
+}
+
+/* Replaces the first occurrence of `from` in the good document by `to`
+ * and expects the reader to fail with a message containing `want`. */
+static void bad(const char *from, const char *to, const char *want)
+{
+    char *doc = good(1, "0x1", "0x2");
+    char *p = strstr(doc, from);
+    CHECK_MSG(p != NULL, "pattern %s not in the document", from);
+    if (!p) {
+        free(doc);
+        return;
+    }
+    size_t n = strlen(doc) - strlen(from) + strlen(to) + 1;
+    char *m = malloc(n);
+    snprintf(m, n, "%.*s%s%s", (int)(p - doc), doc, to, p + strlen(from));
+    struct ccx_snap s;
+    char err[256] = "";
+    int rc = ccx_snap_parse(m, strlen(m), "bad.json", &s, err, sizeof err);
+    CHECK_MSG(rc == -1, "accepted a document with %s -> %s", from, to);
+    CHECK_MSG(strstr(err, want) != NULL, "%s -> %s: message \"%s\" lacks \"%s\"", from, to, err, want);
+    CHECK_MSG(strchr(err, '\n') == NULL, "one line: %s", err);
+    if (rc == 0)
+        ccx_snap_free(&s);
+    free(m);
+    free(doc);
+}
+
+static void raw_bad(const char *doc, size_t len, const char *want)
+{
+    struct ccx_snap s;
+    char err[256] = "";
+    int rc = ccx_snap_parse(doc, len, "raw.json", &s, err, sizeof err);
+    CHECK_MSG(rc == -1 && strstr(err, want), "\"%.30s\": rc %d, message \"%s\", want \"%s\"", doc, rc, err, want);
+    if (rc == 0)
+        ccx_snap_free(&s);
+}
+
+int main(void)
+{
+    parse_ok();
+    raw_bad("", 0, "empty file");
+    raw_bad("{\"format\":\"ccxtrace-snapshot\",\"vers", 34, "truncated JSON");
+    raw_bad("{\"format\" 1}", 12, "invalid JSON at byte");
+    raw_bad("[1,2]", 5, "not a JSON object");
+    raw_bad("{\"a\":1}", 7, "not a ccxtrace snapshot");
+    char *doc = good(1, "0x1", "0x2");
+    raw_bad(doc, strlen(doc) / 2, "truncated JSON");
+    free(doc);
+    bad("\"ccxtrace-snapshot\"", "\"heaptrack\"", "format \"heaptrack\" is not");
+    bad("\"version\":1", "\"version\":2", "newer");
+    bad("\"version\":1", "\"version\":\"1\"", "version");
+    bad("\"pid\":1", "\"pid\":\"1\"", "\"pid\" is not a number");
+    bad("\"live_bytes\":2000000", "\"live_bytes\":-5", "negative");
+    bad("\"live_bytes\":2000000", "\"live_bytes\":1e300", "absurdly large");
+    bad("\"frames\":[0,1,2]", "\"frames\":[0,1,7]", "out of range");
+    bad("\"frames\":[0,1,2]", "\"frames\":[0,-1,2]", "out of range");
+    bad("\"frames\":[0,1,2]", "\"frames\":[0,1.5,2]", "out of range");
+    bad("\"frames\":[0,1,2]", "\"frames\":\"0,1\"", "no \"frames\" array");
+    bad("{\"stack\":1,", "{\"stack\":9,", "site 1: \"stack\" 9 is out of range");
+    bad("{\"id\":0,\"kind\":\"native\"", "{\"id\":2,\"kind\":\"native\"", "frame id 2 appears twice");
+    bad("{\"id\":1,\"frames\":[0,1]}", "{\"id\":0,\"frames\":[0,1]}", "stack id 0 appears twice");
+    bad("\"module\":1,", "\"module\":5,", "out of range");
+    bad("\"kind\":\"python\"", "\"kind\":\"java\"", "unknown kind");
+    bad("\"sites\":[", "\"sites\":{\"x\":1},\"old\":[", "\"sites\" is not an array");
+    bad("\"sampling\":{", "\"sampling\":[],\"s\":{", "\"sampling\" is not an object");
+    bad("\"mode\":\"sample\"", "\"mode\":\"some\"", "sampling mode");
+    bad("\"interval_bytes\":524288", "\"interval_bytes\":0", "no positive");
+    bad("\"time\":\"2026-11-26T22:40:00Z\"", "\"time\":\"yesterday\"", "ISO 8601");
+    bad("\"types\":[{\"name\":\"Broker\"", "\"types\":[{\"nom\":\"Broker\"", "no \"name\"");
+    bad("\"count\":[1,2,3]", "\"count\":[1,\"x\",3]", "bad value");
+    bad("\"offset\":\"0x2\"", "\"offset\":\"zz\"", "not a hex number");
+    return check_done();
+}
