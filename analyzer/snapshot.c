@@ -41,6 +41,10 @@ static int fail(struct rd *r, const char *fmt, ...)
         va_start(ap, fmt);
         vsnprintf(r->err, r->errlen, fmt, ap);
         va_end(ap);
+        /* one line: input quoted into the message may hold control characters */
+        for (char *p = r->err; *p; p++)
+            if ((unsigned char)*p < 0x20 || *p == 0x7f)
+                *p = '?';
         r->failed = 1;
     }
     return -1;

@@ -135,6 +135,7 @@ int main(void)
     raw_bad(doc, strlen(doc) / 2, "truncated JSON");
     free(doc);
     bad("\"ccxtrace-snapshot\"", "\"heaptrack\"", "format \"heaptrack\" is not");
+    bad("\"ccxtrace-snapshot\"", "\"two\\nlines\"", "format \"two?lines\" is not"); /* found by the fuzzer */
     bad("\"version\":1", "\"version\":2", "newer");
     bad("\"version\":1", "\"version\":\"1\"", "version");
     bad("\"pid\":1", "\"pid\":\"1\"", "\"pid\" is not a number");
