@@ -193,13 +193,22 @@ void drv_latency(const struct drv_stats *st, size_t from, size_t to, uint32_t ou
 
 static double secs(uint64_t ns) { return (double)ns / 1e9; }
 
+/* Time spent sending (the phases), else the whole run: the rate's base. */
+static double sending_s(const struct drv_stats *st, uint64_t now_ns)
+{
+    double t = 0;
+    for (size_t i = 0; i < st->nphases; i++)
+        t += secs((st->phases[i].end_ns ? st->phases[i].end_ns : now_ns) - st->phases[i].start_ns);
+    return t > 0 ? t : secs(now_ns - st->t0_ns);
+}
+
 void drv_summary_text(const struct drv_stats *st, uint64_t now_ns, FILE *f)
 {
-    double el = secs(now_ns - st->t0_ns);
+    double el = secs(now_ns - st->t0_ns), send = sending_s(st, now_ns);
     char b1[32];
     uint32_t lat[4];
-    fprintf(f, "ccx-driver: %llu uploads in %.1f s (%.1f/s): %llu accepted, %llu failed\n",
-            (unsigned long long)st->uploads, el, el > 0 ? (double)st->uploads / el : 0.0,
+    fprintf(f, "ccx-driver: %llu uploads in %.1f s (%.1f s sending, %.1f/s): %llu accepted, %llu failed\n",
+            (unsigned long long)st->uploads, el, send, send > 0 ? (double)st->uploads / send : 0.0,
             (unsigned long long)st->accepted, (unsigned long long)st->failed);
     fprintf(f, "  requests %llu (%llu retries), sent %s", (unsigned long long)st->requests,
             (unsigned long long)st->retries, ccx_format_size((double)st->bytes_sent, b1, sizeof b1));
@@ -232,9 +241,9 @@ void drv_summary_text(const struct drv_stats *st, uint64_t now_ns, FILE *f)
     }
     for (size_t i = 0; i < st->nsnaps; i++) {
         const struct drv_snap *s = &st->snaps[i];
-        fprintf(f, "  snapshot %u (%s) at %.1f s:", s->seq, s->phase, s->time_s);
+        fprintf(f, "  snapshot %u (%s) at %.1f s", s->seq, s->phase, s->time_s);
         for (size_t j = 0; j < s->nfiles; j++)
-            fprintf(f, " %s", s->files[j]);
+            fprintf(f, "%s %s", j ? "," : ":", s->files[j]);
         if (s->note[0])
             fprintf(f, " [%s]", s->note);
         fputc('\n', f);
@@ -261,9 +270,10 @@ static cJSON *latency_json(const struct drv_stats *st, size_t from, size_t to)
 int drv_summary_json(const struct drv_stats *st, uint64_t now_ns, const char *path, char *err,
                      size_t errlen)
 {
-    double el = secs(now_ns - st->t0_ns);
+    double el = secs(now_ns - st->t0_ns), send = sending_s(st, now_ns);
     cJSON *r = cJSON_CreateObject();
     cJSON_AddNumberToObject(r, "elapsed_s", el);
+    cJSON_AddNumberToObject(r, "sending_s", send);
     cJSON_AddNumberToObject(r, "uploads", (double)st->uploads);
     cJSON_AddNumberToObject(r, "accepted", (double)st->accepted);
     cJSON_AddNumberToObject(r, "failed", (double)st->failed);
@@ -272,7 +282,7 @@ int drv_summary_json(const struct drv_stats *st, uint64_t now_ns, const char *pa
     cJSON_AddNumberToObject(r, "interrupted", (double)st->interrupted);
     cJSON_AddNumberToObject(r, "bytes_sent", (double)st->bytes_sent);
     cJSON_AddNumberToObject(r, "cpu_s", st->cpu_s);
-    cJSON_AddNumberToObject(r, "uploads_per_s", el > 0 ? (double)st->uploads / el : 0.0);
+    cJSON_AddNumberToObject(r, "uploads_per_s", send > 0 ? (double)st->uploads / send : 0.0);
     cJSON *by = cJSON_AddObjectToObject(r, "by_status");
     for (size_t i = 0; i < st->noutcome; i++)
         cJSON_AddNumberToObject(by, st->outcome[i].key, (double)st->outcome[i].n);
