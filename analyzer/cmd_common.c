@@ -122,6 +122,7 @@ int ccx_load_inputs(const struct ccx_opts *op, size_t min_k, size_t max_k, const
                     struct ccx_set *set)
 {
     char **paths = NULL;
+    memset(set, 0, sizeof *set);
     long n = ccx_expand_inputs(op->inputs, op->ninputs, &paths);
     if (n < 0)
         return 2;
