@@ -124,6 +124,7 @@ sed 's/^/   /' "$out/driver.log" | grep -v '^ *$' | tail -n 12
 [ $drv_rc = 0 ] || { say "demo: ccx-driver failed (exit $drv_rc); see $(rel "$out/driver.log")"; exit 1; }
 st=$(curl -s --max-time 5 "$status_url" 2>/dev/null || true)
 say "   service status: $st"
+[ -n "$st" ] && printf '%s\n' "$st" >"$out/service-status.json"
 
 # every snapshot the triggers produced, in sequence order (before the service stops)
 mapfile -t snaps < <(ls "$snapdir" 2>/dev/null | grep '^ccxtrace\..*\.json$' \
@@ -151,7 +152,7 @@ first=${snaps[0]} last=${snaps[${#snaps[@]}-1]}
 fail=0
 "$analyze" diff "$first" "$last" -n 10 >"$out/diff.txt" 2>"$out/analyze.err" || fail=1
 "$analyze" diff "$first" "$last" -n 10 --by line >"$out/diff-by-line.txt" 2>>"$out/analyze.err" || fail=1
-"$analyze" diff "$first" "$last" -n 20 --format json -o "$out/diff.json" 2>>"$out/analyze.err" || fail=1
+"$analyze" diff "$first" "$last" -n 20 --by line --format json -o "$out/diff-by-line.json" 2>>"$out/analyze.err" || fail=1
 if [ ${#snaps[@]} -ge 3 ]; then
     "$analyze" trend "${snaps[@]}" -n 10 >"$out/trend.txt" 2>>"$out/analyze.err" || fail=1
     "$analyze" trend "${snaps[@]}" -n 20 --format json -o "$out/trend.json" 2>>"$out/analyze.err" || fail=1
