@@ -5,6 +5,10 @@ config/version.json and config/infrastructure.json naming the same cluster,
 config/clusteroperator/*.json and insights-operator/gathers.json, all
 valid JSON; --archive-size sets the compressed size."""
 
+import sys
+
+sys.dont_write_bytecode = True  # no __pycache__ in the checkout
+
 import json
 import os
 import re

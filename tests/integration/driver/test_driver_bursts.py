@@ -6,6 +6,10 @@ lengths (generous bounds: the machine is shared), the new snapshot files
 are named in the output; continuous mode triggers at the start, every
 --snapshot-every and at the end; --trigger-exec runs the command."""
 
+import sys
+
+sys.dont_write_bytecode = True  # no __pycache__ in the checkout
+
 import json
 import os
 

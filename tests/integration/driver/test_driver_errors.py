@@ -5,6 +5,10 @@ durations, sizes and counts, bad URLs, empty or unreadable archive
 directories, files that are not gzip tars, unknown options and
 subcommands, trigger targets that do not exist."""
 
+import sys
+
+sys.dont_write_bytecode = True  # no __pycache__ in the checkout
+
 import gzip
 import os
 

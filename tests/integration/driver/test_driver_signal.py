@@ -6,6 +6,10 @@ one that maps a library named libccxtrace.so without a SIGUSR2 handler;
 accepted for a stand-in tracer that does both, whose snapshot files the
 driver then waits for and names."""
 
+import sys
+
+sys.dont_write_bytecode = True  # no __pycache__ in the checkout
+
 import os
 import subprocess
 

@@ -5,6 +5,10 @@ server sees, --archives round-robin, retries only on 5xx and connection
 errors (never 4xx), timeouts against a stalled server, refused connections,
 --rate, the CSV log and Ctrl-C."""
 
+import sys
+
+sys.dont_write_bytecode = True  # no __pycache__ in the checkout
+
 import csv
 import json
 import os

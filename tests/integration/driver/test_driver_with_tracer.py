@@ -6,10 +6,13 @@ N bursts give N + 1 snapshots from that process, each named by the driver
 and readable as format ccxtrace-snapshot.  Skipped when the library is not
 built."""
 
+import sys
+
+sys.dont_write_bytecode = True  # no __pycache__ in the checkout
+
 import json
 import os
 import subprocess
-import sys
 import time
 
 from drvtest import BUILD, TMP, check, done, fast, need_driver, run, server

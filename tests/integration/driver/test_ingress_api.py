@@ -4,11 +4,14 @@ test server and the demo service share: validate_upload() answers each
 request the way DESIGN.md describes ingress, and the threaded server
 answers real HTTP (Content-Length and chunked bodies, size limit)."""
 
+import sys
+
+sys.dont_write_bytecode = True  # no __pycache__ in the checkout
+
 import base64
 import http.client
 import json
 import os
-import sys
 
 from drvtest import ROOT, check, done
 
