@@ -45,6 +45,7 @@ static const struct sym syms[] = {
     S(PyCode_Type, "PyCode_Type"),
     S(PyUnicode_Type, "PyUnicode_Type"),
     S(Py_None, "_Py_NoneStruct"),
+    S(PyFrame_Type, "PyFrame_Type"),
     { "_PyRuntime", (void **)&py.PyRuntime, 0 },
 };
 #undef S

@@ -72,6 +72,7 @@ struct py_api {
     void *PyCode_Type;                     /* &PyCode_Type */
     void *PyUnicode_Type;                  /* &PyUnicode_Type */
     void *Py_None;                         /* &_Py_NoneStruct */
+    void *PyFrame_Type;                    /* &PyFrame_Type */
     void *PyRuntime;                       /* &_PyRuntime (3.13 debug offsets), may be NULL */
     int minor, micro;
     uint64_t version_hex;                  /* major<<24 | minor<<16 | micro<<8 */

@@ -37,6 +37,7 @@ struct census {
     uint64_t other_count, other_bytes;
     char (*names)[TYPE_NAME_MAX]; /* qualified names of clashing types */
     unsigned nnames;
+    const void *frame_type;       /* PyFrame_Type from 3.11 on, else NULL */
 };
 
 static double now_ms(void)
@@ -148,9 +149,14 @@ static void count_object(struct census *c, const void *o)
     const void *t = ld_ptr(o, PY_OB_TYPE);
     ptrdiff_t basic = ld_ssize(t, PY_TP_BASICSIZE), item = ld_ssize(t, PY_TP_ITEMSIZE);
     uint64_t bytes = (uint64_t)basic + GC_HEAD_BYTES;
-    if (item) {
+    /* Variable-size objects: ob_size items.  A frame since 3.11 has an
+     * item size but no ob_size (that word is f_back): counted without its
+     * trailing storage.  A count beyond 2^32 cannot be one. */
+    if (item && t != c->frame_type) {
         ptrdiff_t n = ld_ssize(o, PY_OB_SIZE);
-        bytes += (uint64_t)(n < 0 ? -n : n) * (uint64_t)item;
+        uint64_t k = (uint64_t)(n < 0 ? -n : n);
+        if (k < ((uint64_t)1 << 32))
+            bytes += k * (uint64_t)item;
     }
     uint32_t i = (uint32_t)(((uintptr_t)t >> 4) * 2654435761u) & (TYPE_SLOTS - 1);
     for (unsigned k = 0; k < TYPE_SLOTS / 2; k++, i = (i + 1) & (TYPE_SLOTS - 1)) {
@@ -276,6 +282,7 @@ void py_census_write(struct ccx_json *j)
         if (!c.t) {
             c.t = ccx_mem_alloc(TYPE_SLOTS * sizeof *c.t);
             c.names = ccx_mem_alloc(512 * sizeof *c.names);
+            c.frame_type = py.minor >= 11 ? py.PyFrame_Type : NULL;
         }
         if (c.t && census_types(j, &c) == 0) {
             ccx_json_key(j, CCX_F_CENSUS_MS);

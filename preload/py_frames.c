@@ -220,8 +220,9 @@ static uint32_t frame_id(const void *code, int32_t off)
             e->file = name_of(code, L.l.co_filename);
             e->func = name_of(code, L.l.co_qualname != PY_OFF_NONE ? L.l.co_qualname
                                                                  : L.l.co_name);
-            e->line = off < 0 ? ld_int(code, L.l.co_firstlineno)
-                              : py.PyCode_Addr2Line((void *)code, off);
+            e->line = off < 0 ? -1 : py.PyCode_Addr2Line((void *)code, off);
+            if (e->line < 0)  /* not started, or an instruction without a line */
+                e->line = ld_int(code, L.l.co_firstlineno);
             __atomic_store_n(&nents, id + 1, __ATOMIC_RELEASE);
             __atomic_store_n(&slots[i], id + 1, __ATOMIC_RELEASE);
             found = id + 1;

@@ -81,7 +81,9 @@ def snapshot(label, timeout=30.0):
         found = glob.glob(pattern)
         if found:
             with open(found[0]) as fh:
-                return json.load(fh)
+                d = json.load(fh)
+            d["_path"] = found[0]
+            return d
         time.sleep(0.02)
     fail("no snapshot file %s after %.0fs" % (pattern, timeout))
 
@@ -131,6 +133,22 @@ def diff_by_line(old, new):
 def types(snap, key="types"):
     py = snap.get("python") or {}
     return {t["name"]: t for t in py.get(key) or []}
+
+
+def analyze(*args):
+    """Run ccx-analyze (path in $CCX_ANALYZE) with --format json; None when
+    the analyzer is not available."""
+    exe = os.environ.get("CCX_ANALYZE")
+    if not exe or not os.path.exists(exe):
+        return None
+    import subprocess
+    env = dict(os.environ)
+    env.pop("LD_PRELOAD", None)     # the analyzer is not the traced program
+    r = subprocess.run([exe] + [str(a) for a in args] + ["--format", "json"], env=env,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
+    if r.returncode not in (0, 1):
+        fail("ccx-analyze %s failed (exit %d): %s" % (" ".join(map(str, args)), r.returncode, r.stderr.strip()))
+    return json.loads(r.stdout)
 
 
 def lineno_of(marker, path=None):

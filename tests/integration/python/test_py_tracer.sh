@@ -5,6 +5,10 @@
 #     the two kept lines first and second within 10% of the bytes the
 #     workload measured itself (CCXTRACE_SAMPLE=16k), and PYTHONMALLOC=malloc;
 #   - four threads attributed to their own lines while a fifth sleeps in C;
+#   - the Broker pattern (wl_broker.py): census growth per item, the top
+#     growing line and its stack, reclaimable cyclic garbage with
+#     CCXTRACE_GC_COLLECT=1, no steady growth once fixed (ccx-analyze's
+#     diff and trend are checked too when it is built);
 # Ground truth is computed inside each workload (sys.getsizeof sums).
 set -u
 root=${CCX_ROOT:-$(cd "$(dirname "$0")/../../.." && pwd)}
@@ -19,4 +23,7 @@ fail=0
 "$run" "$lib" wl_known_lines.py CCXTRACE_SAMPLE=16k || fail=1
 "$run" "$lib" wl_known_lines.py CCXTRACE_SAMPLE=16k PYTHONMALLOC=malloc || fail=1
 "$run" "$lib" wl_threads.py CCXTRACE_SAMPLE=16k || fail=1
+"$run" "$lib" "wl_broker.py leak" CCXTRACE_SAMPLE=16k || fail=1
+"$run" "$lib" "wl_broker.py cycle" CCXTRACE_SAMPLE=16k CCXTRACE_GC_COLLECT=1 || fail=1
+"$run" "$lib" "wl_broker.py fixed" CCXTRACE_SAMPLE=16k || fail=1
 exit $fail

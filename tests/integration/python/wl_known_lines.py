@@ -62,6 +62,19 @@ def main():
         print("  %s:%d estimate %.0f true %d error %+.1f%%" % (line[1], line[2], got[line], truth, 100 * err))
         if abs(err) > 0.10:
             ccxsnap.fail("%s estimate off by %+.1f%% (bound 10%%)" % (line[1], 100 * err))
+    # The analyzer's view of the same two snapshots, when it is there.
+    if "_path" in before:
+        res = ccxsnap.analyze("diff", before["_path"], after["_path"], "--by", "line", "-n", "2")
+        if res is not None:
+            rows = res["rows"]
+            labels = [r["label"] for r in rows[:2]]
+            print("  ccx-analyze diff --by line: %s" % labels)
+            for (f, fn, ln), truth in want.items():
+                hit = [r for r in rows[:2] if r["label"].endswith("%s:%d %s" % (f, ln, fn))]
+                if not hit:
+                    ccxsnap.fail("ccx-analyze diff does not rank %s:%d in its first two rows: %s" % (fn, ln, labels))
+                if abs(hit[0]["growth_bytes"] - truth) > 0.10 * truth:
+                    ccxsnap.fail("ccx-analyze diff: %s grows %d, true %d" % (fn, hit[0]["growth_bytes"], truth))
     churn_line = (me, "churn", ccxsnap.lineno_of("# CHURN"))
     if abs(got.get(churn_line, 0.0)) > 0.02 * truth_str:
         ccxsnap.fail("churn line still holds %.0f bytes after freeing everything" % got[churn_line])
