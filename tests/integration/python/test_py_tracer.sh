@@ -5,6 +5,8 @@
 #     the two kept lines first and second within 10% of the bytes the
 #     workload measured itself (CCXTRACE_SAMPLE=16k), and PYTHONMALLOC=malloc;
 #   - four threads attributed to their own lines while a fifth sleeps in C;
+#   - threads, multiprocessing fork, os.fork, exit during a snapshot, -X dev:
+#     no crash or hang, complete files, exit snapshot with its census;
 #   - the Broker pattern (wl_broker.py): census growth per item, the top
 #     growing line and its stack, reclaimable cyclic garbage with
 #     CCXTRACE_GC_COLLECT=1, no steady growth once fixed (ccx-analyze's
@@ -26,4 +28,5 @@ fail=0
 "$run" "$lib" "wl_broker.py leak" CCXTRACE_SAMPLE=16k || fail=1
 "$run" "$lib" "wl_broker.py cycle" CCXTRACE_SAMPLE=16k CCXTRACE_GC_COLLECT=1 || fail=1
 "$run" "$lib" "wl_broker.py fixed" CCXTRACE_SAMPLE=16k || fail=1
+"$run" "$lib" wl_lifecycle.py || fail=1
 exit $fail
