@@ -144,7 +144,7 @@ static void run_continuous(struct run *r)
             seg = next_snap;
         int limit = drv_sender_run(r->sender, seg, &stop_flag, progress, r);
         now = drv_mono_ns();
-        if (stop_flag || limit || (end && now >= end))
+        if (stop_flag || limit || (end && now >= end) || drv_sender_unreachable(r->sender))
             break;
         if (next_snap && now >= next_snap) {
             snapshot(r, "every");
@@ -154,7 +154,7 @@ static void run_continuous(struct run *r)
         }
     }
     drv_stats_phase_end(&r->st, drv_mono_ns());
-    if (drv_trigger_enabled(&r->trig) && !stop_flag) {
+    if (drv_trigger_enabled(&r->trig) && !stop_flag && !drv_sender_unreachable(r->sender)) {
         snprintf(r->phase, sizeof r->phase, "settle");
         wait_until(r, drv_mono_ns() + o->settle_ns);
         snapshot(r, "end");
@@ -175,6 +175,8 @@ static void run_bursts(struct run *r)
         int limit = drv_sender_run(r->sender, burst_end, &stop_flag, progress, r);
         uint64_t drained = drv_mono_ns();
         drv_stats_phase_end(&r->st, drained);
+        if (drv_sender_unreachable(r->sender))
+            break;
         /* The break starts when the burst's sending window closes (or, with
          * --max-uploads, when the last upload was answered). */
         uint64_t break_start = drained < burst_end ? drained : burst_end;
@@ -263,6 +265,9 @@ int drv_run(const struct drv_opts *o, const char *identity, const struct drv_arc
         run_continuous(&r);
 
     clear_line(&r);
+    const char *unreachable = drv_sender_unreachable(r.sender);
+    if (unreachable)
+        fprintf(stderr, "ccx-driver: cannot reach %s: %s; stopped\n", o->url, unreachable);
     if (stop_flag)
         fprintf(stderr, "ccx-driver: interrupted; uploads in flight abandoned\n");
     uint64_t end = drv_mono_ns();

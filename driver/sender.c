@@ -35,6 +35,7 @@ struct slot {
     char resp[RESP_CAP];
     size_t resp_len;
     char last_key[24];
+    char errbuf[CURL_ERROR_SIZE];
 };
 
 struct drv_sender {
@@ -46,6 +47,8 @@ struct drv_sender {
     uint64_t started, next_archive, next_due;
     const char *label;
     uint32_t rng;
+    int unreachable;         /* the first upload found nobody: see drv_sender_unreachable */
+    char why[CURL_ERROR_SIZE + 32];
 };
 
 uint64_t drv_mono_ns(void)
@@ -189,6 +192,7 @@ struct drv_sender *drv_sender_new(const struct drv_sender_cfg *cfg, struct drv_s
         curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms < 10000 ? timeout_ms : 10000L);
         curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
         curl_easy_setopt(e, CURLOPT_USERAGENT, "ccx-driver/1");
+        curl_easy_setopt(e, CURLOPT_ERRORBUFFER, sl->errbuf);
     }
     return s;
 }
@@ -252,6 +256,7 @@ static int start_request(struct drv_sender *s, struct slot *sl, uint64_t now)
     curl_mime_free(sl->mime);
     sl->mime = mime;
     sl->resp_len = 0;
+    sl->errbuf[0] = '\0';
     sl->t_start = now;
     if (curl_multi_add_handle(s->multi, sl->easy) != CURLM_OK)
         return -1;
@@ -315,6 +320,19 @@ static void finish(struct drv_sender *s, struct slot *sl, CURLcode code, uint64_
     drv_stats_upload(s->st, sl->last_key, accepted);
     sl->state = SLOT_IDLE;
     sl->next_start = now + s->cfg.delay_ns;
+    /* Nothing ever answered and this upload could not even connect after
+     * its retries: a wrong or dead URL, not a load problem.  Stop. */
+    if (!status && s->st->nlat == 0 && s->st->accepted == 0 &&
+        (code == CURLE_COULDNT_CONNECT || code == CURLE_COULDNT_RESOLVE_HOST ||
+         code == CURLE_COULDNT_RESOLVE_PROXY || code == CURLE_UNSUPPORTED_PROTOCOL)) {
+        s->unreachable = 1;
+        snprintf(s->why, sizeof s->why, "%s", sl->errbuf[0] ? sl->errbuf : curl_easy_strerror(code));
+    }
+}
+
+const char *drv_sender_unreachable(const struct drv_sender *s)
+{
+    return s->unreachable ? s->why : NULL;
 }
 
 static void abandon(struct drv_sender *s)
@@ -339,7 +357,7 @@ int drv_sender_run(struct drv_sender *s, uint64_t deadline_ns, volatile sig_atom
     s->next_due = now;
     for (;;) {
         now = drv_mono_ns();
-        if (*stop) {
+        if (*stop || s->unreachable) {
             abandon(s);
             break;
         }

@@ -38,12 +38,17 @@ void drv_sender_label(struct drv_sender *s, const char *label);
 
 /* Starts uploads until deadline_ns (CLOCK_MONOTONIC; 0: none), the upload
  * limit or *stop, and returns once nothing is in flight (on *stop, requests
- * in flight are abandoned and counted as interrupted).  tick(arg, now) is
+ * in flight are abandoned and counted as interrupted), or once the URL
+ * proves unreachable (drv_sender_unreachable).  tick(arg, now) is
  * called about every 100 ms.  Returns 1 when the upload limit is reached,
  * else 0. */
 int drv_sender_run(struct drv_sender *s, uint64_t deadline_ns, volatile sig_atomic_t *stop,
                    void (*tick)(void *arg, uint64_t now_ns), void *arg);
 uint64_t drv_sender_inflight(const struct drv_sender *s);
+/* Non-NULL (curl's reason, e.g. "Failed to connect to ... Connection
+ * refused") once an upload failed to connect or resolve after its retries
+ * before anything ever answered: the run stops, the URL is wrong or dead. */
+const char *drv_sender_unreachable(const struct drv_sender *s);
 /* Uploads started so far. */
 uint64_t drv_sender_started(const struct drv_sender *s);
 

@@ -122,14 +122,19 @@ check(st["requests"] == 2, "stall: the server saw both attempts")
 check(elapsed < 10, "stall: bounded by --timeout (%.1f s)" % elapsed)
 srv.stop()
 
-# Nobody listening: connection errors are retried, then reported.
+# Nobody listening: the first upload's connection errors are retried, then
+# the run stops (nothing ever answered: a wrong or dead URL), even with no
+# duration or count limit.
 srv = server()
 port = srv.server_address[1]
 srv.stop()
-rc, out, err, s = run(fast("http://127.0.0.1:%d/api/ingress/v1/upload" % port) +
-                      ["--max-uploads", "2", "--delay", "0", "--retries", "1"])
-check(rc == 1 and s["by_status"] == {"connect": 2} and s["requests"] == 4, "refused: connect errors, retried once")
-check("every upload" in err and "connect" in err, "refused: a clear message")
+rc, out, err, s = run(fast("http://127.0.0.1:%d/api/ingress/v1/upload" % port) + ["--retries", "1"], timeout=30)
+check(rc == 1 and s["by_status"] == {"connect": 1} and s["requests"] == 2 and s["retries"] == 1,
+      "refused: one upload, retried once, then the run stops")
+check("cannot reach" in err and "Couldn't connect" in err and "every upload" in err, "refused: a clear message")
+rc, out, err, s = run(fast("http://no-such-host.invalid/api/ingress/v1/upload") + ["--mode", "bursts"], timeout=30)
+check(rc == 1 and s["by_status"] == {"resolve": 1} and "Could not resolve host" in err,
+      "unknown host: stops at once with a clear message")
 
 # --rate paces the uploads (a generous window: the machine is shared).
 srv = server()
