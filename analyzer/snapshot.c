@@ -477,35 +477,15 @@ static void read_tables(struct rd *r, const cJSON *root)
                   ccx_frame_is_allocator(ccx_str(s, f->module_name), ccx_str(s, f->name));
     }
 
-    /* stacks: count frames first, then fill */
+    /* stacks: one pass, the frame-id vector grows as needed */
     s->nstacks = nst;
     s->stack_start = xcalloc(r, nst, sizeof *s->stack_start);
     s->stack_len = xcalloc(r, nst, sizeof *s->stack_len);
     s->stack_hash = xcalloc(r, nst, sizeof *s->stack_hash);
     if (r->failed)
         goto out;
-    size_t total = 0;
-    i = 0;
-    cJSON_ArrayForEach(it, sts)
-    {
-        if (!cJSON_IsObject(it)) {
-            fail(r, "stack %zu is not an object", i);
-            goto out;
-        }
-        const cJSON *fl = get(it, CCX_F_STACK_FRAMES);
-        if (!fl || !cJSON_IsArray(fl)) {
-            fail(r, "stack %zu has no \"%s\" array", i, CCX_F_STACK_FRAMES);
-            goto out;
-        }
-        int n = cJSON_GetArraySize(fl);
-        if (n > CCX_MAX_STACK_DEPTH) {
-            fail(r, "stack %zu is %d frames deep (limit %d)", i, n, CCX_MAX_STACK_DEPTH);
-            goto out;
-        }
-        total += (size_t)n;
-        i++;
-    }
-    s->stack_frames = xcalloc(r, total, sizeof *s->stack_frames);
+    size_t cap = nst * 8 + 16;
+    s->stack_frames = xcalloc(r, cap, sizeof *s->stack_frames);
     if (!s->stack_frames)
         goto out;
     memset(seen, 0, nmod + nfr + nst + 1);
@@ -521,11 +501,33 @@ static void read_tables(struct rd *r, const cJSON *root)
             goto out;
         }
         seen[id] = 1;
+        const cJSON *fl = get(it, CCX_F_STACK_FRAMES);
+        if (!fl || !cJSON_IsArray(fl)) {
+            fail(r, "stack %zu has no \"%s\" array", i, CCX_F_STACK_FRAMES);
+            goto out;
+        }
         s->stack_start[id] = (uint32_t)pos;
         uint64_t h = 0x5354414bull;
         const cJSON *fr;
-        cJSON_ArrayForEach(fr, get(it, CCX_F_STACK_FRAMES))
+        cJSON_ArrayForEach(fr, fl)
         {
+            if (pos - s->stack_start[id] >= CCX_MAX_STACK_DEPTH) {
+                fail(r, "stack %zu is more than %d frames deep", i, CCX_MAX_STACK_DEPTH);
+                goto out;
+            }
+            if (pos == cap) {
+                if (cap > UINT32_MAX / 2) {
+                    fail(r, "too many stack frames");
+                    goto out;
+                }
+                cap *= 2;
+                uint32_t *np = realloc(s->stack_frames, cap * sizeof *np);
+                if (!np) {
+                    fail(r, "out of memory");
+                    goto out;
+                }
+                s->stack_frames = np;
+            }
             if (!cJSON_IsNumber(fr) || !(fr->valuedouble >= 0) ||
                 fr->valuedouble >= (double)nfr || fr->valuedouble != floor(fr->valuedouble)) {
                 fail(r, "stack %zu: frame id %g is out of range (0..%zu)", i,

@@ -6,6 +6,56 @@
 
 #include "stats.h"
 
+/* ---- the map ---- */
+
+static long map_find(const struct ccx_u64map *m, uint64_t key)
+{
+    if (!m->cap)
+        return -1;
+    size_t mask = m->cap - 1;
+    for (size_t i = (size_t)(key * 0x9e3779b97f4a7c15ull >> 20) & mask;; i = (i + 1) & mask) {
+        if (!m->vals[i])
+            return -1;
+        if (m->keys[i] == key)
+            return (long)m->vals[i] - 1;
+    }
+}
+
+static int map_put(struct ccx_u64map *m, uint64_t key, uint32_t val)
+{
+    if ((m->n + 1) * 4 > m->cap * 3) { /* keep the load under 3/4 */
+        size_t cap = m->cap ? m->cap * 2 : 1024;
+        uint64_t *k = calloc(cap, sizeof *k);
+        uint32_t *v = calloc(cap, sizeof *v);
+        if (!k || !v) {
+            free(k);
+            free(v);
+            return -1;
+        }
+        for (size_t j = 0; j < m->cap; j++) {
+            if (!m->vals[j])
+                continue;
+            size_t i = (size_t)(m->keys[j] * 0x9e3779b97f4a7c15ull >> 20) & (cap - 1);
+            while (v[i])
+                i = (i + 1) & (cap - 1);
+            k[i] = m->keys[j];
+            v[i] = m->vals[j];
+        }
+        free(m->keys);
+        free(m->vals);
+        m->keys = k;
+        m->vals = v;
+        m->cap = cap;
+    }
+    size_t mask = m->cap - 1, i = (size_t)(key * 0x9e3779b97f4a7c15ull >> 20) & mask;
+    while (m->vals[i])
+        i = (i + 1) & mask;
+    m->keys[i] = key;
+    m->vals[i] = val + 1;
+    m->n++;
+    return 0;
+}
+
 static uint32_t t_str(struct ccx_table *t, const char *s, int *err)
 {
     size_t n = strlen(s) + 1;
@@ -65,10 +115,9 @@ static int push_u32(struct ccx_table *t, uint32_t v)
 /* Index of a frame in the table's frame list, adding it when new. */
 static long intern_frame(struct ccx_table *t, const struct ccx_snap *s, const struct ccx_frame *f)
 {
-    struct ccx_tframe *tf;
-    HASH_FIND(hh, t->fhash, &f->hash, sizeof f->hash, tf);
-    if (tf)
-        return tf->idx;
+    long found = map_find(&t->framemap, f->hash);
+    if (found >= 0)
+        return found;
     if (t->nframes == t->fcap) {
         size_t cap = t->fcap ? t->fcap * 2 : 1024;
         struct ccx_tframe **p = realloc(t->frames, cap * sizeof *p);
@@ -77,7 +126,7 @@ static long intern_frame(struct ccx_table *t, const struct ccx_snap *s, const st
         t->frames = p;
         t->fcap = cap;
     }
-    tf = calloc(1, sizeof *tf);
+    struct ccx_tframe *tf = calloc(1, sizeof *tf);
     if (!tf)
         return -1;
     char buf[1024];
@@ -86,12 +135,11 @@ static long intern_frame(struct ccx_table *t, const struct ccx_snap *s, const st
     tf->label = t_str(t, ccx_frame_format(s, f, buf, sizeof buf), &err);
     tf->py = f->kind == CCX_FRAME_PYTHON;
     tf->idx = (uint32_t)t->nframes;
-    if (err) {
+    if (err || map_put(&t->framemap, tf->hash, tf->idx) < 0) {
         free(tf);
         return -1;
     }
     t->frames[t->nframes++] = tf;
-    HASH_ADD(hh, t->fhash, hash, sizeof tf->hash, tf);
     return tf->idx;
 }
 
@@ -132,13 +180,12 @@ static struct ccx_row *new_row(struct ccx_table *t, uint64_t key, const struct c
             err = 1;
     }
     r->stack_len = n;
-    if (err) {
+    if (err || map_put(&t->rowmap, key, (uint32_t)t->nrows) < 0) {
         free(v);
         free(r);
         return NULL;
     }
     t->rows[t->nrows++] = r;
-    HASH_ADD(hh, t->hash, key, sizeof r->key, r);
     return r;
 }
 
@@ -154,9 +201,9 @@ int ccx_table_add(struct ccx_table *t, size_t i, const struct ccx_snap *s)
             char label[1024];
             key = ccx_site_group(s, site, t->by, label, sizeof label);
         }
-        struct ccx_row *r;
-        HASH_FIND(hh, t->hash, &key, sizeof key, r);
-        if (!r && !(r = new_row(t, key, s, site)))
+        long ix = map_find(&t->rowmap, key);
+        struct ccx_row *r = ix >= 0 ? t->rows[ix] : new_row(t, key, s, site);
+        if (!r)
             return -1;
         r->bytes[i] += site->live_bytes;
         r->blocks[i] += site->live_blocks;
@@ -182,8 +229,10 @@ void ccx_table_free(struct ccx_table *t)
 {
     if (!t)
         return;
-    HASH_CLEAR(hh, t->hash);
-    HASH_CLEAR(hh, t->fhash);
+    free(t->rowmap.keys);
+    free(t->rowmap.vals);
+    free(t->framemap.keys);
+    free(t->framemap.vals);
     for (size_t j = 0; j < t->nrows; j++) {
         free(t->rows[j]->bytes);
         free(t->rows[j]);

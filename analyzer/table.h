@@ -13,7 +13,6 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <uthash.h>
 
 #include "frames.h"
 #include "snapshot.h"
@@ -26,7 +25,6 @@ struct ccx_row {
     uint32_t stack_len;
     double *bytes, *blocks, *samples, *var; /* [k] each */
     double alloc_bytes; /* in the latest snapshot that has the row */
-    UT_hash_handle hh;
 };
 
 struct ccx_tframe {
@@ -34,16 +32,21 @@ struct ccx_tframe {
     uint32_t label; /* arena offset */
     uint32_t idx;   /* position in frames[] */
     uint8_t py;
-    UT_hash_handle hh;
+};
+
+/* uint64 -> index, open addressing with linear probing (keys are hashes). */
+struct ccx_u64map {
+    uint64_t *keys;
+    uint32_t *vals; /* index + 1; 0 = empty slot */
+    size_t cap, n;
 };
 
 struct ccx_table {
     size_t k, nrows, cap;
     enum ccx_by by;
     double *sample_T;    /* [k] sampling interval of each snapshot (0 = all) */
-    struct ccx_row *hash;
+    struct ccx_u64map rowmap, framemap;
     struct ccx_row **rows;
-    struct ccx_tframe *fhash;
     struct ccx_tframe **frames;
     size_t nframes, fcap;
     uint32_t *stackv;
