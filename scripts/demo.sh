@@ -17,6 +17,8 @@
 #   DEMO_BURST    length of a burst (default 15s)
 #   DEMO_BREAK    length of a break (default 8s)
 #   DEMO_RATE     uploads per second during a burst (default 6)
+#   DEMO_WARMUP   uploads sent before the baseline snapshot, so one-time
+#                 start-up allocations are not counted as growth (default 5)
 #   DEMO_SAMPLE   CCXTRACE_SAMPLE, the mean sampling interval (default 512k)
 #   DEMO_OUT      where the snapshots and reports go
 #                 (default BUILD/demo/MODE-YYYYMMDD_HHMMSS)
@@ -39,6 +41,7 @@ bursts=${DEMO_BURSTS:-5}
 burst=${DEMO_BURST:-15s}
 brk=${DEMO_BREAK:-8s}
 rate=${DEMO_RATE:-6}
+warmup=${DEMO_WARMUP:-5}
 sample=${DEMO_SAMPLE:-512k}
 py=${DEMO_PYTHON:-/usr/bin/python3}
 out=${DEMO_OUT:-$build/demo/$mode-$(date -u +%Y%m%d_%H%M%S)}
@@ -106,6 +109,15 @@ done
 url=$(cat "$tmp/ready")
 status_url=${url%%/api/*}/status
 say "   pid $svc_pid, $url"
+
+# ---- warm-up: a few uploads before the baseline --------------------------------
+if [ "$warmup" -gt 0 ] 2>/dev/null; then
+    say "== warm-up: $warmup uploads before the baseline snapshot"
+    "$driver" upload --url "$url" --max-uploads "$warmup" --delay 0 --quiet >"$out/warmup.log" 2>&1 \
+        || { say "demo: the warm-up uploads failed:"; tail -n 5 "$out/warmup.log"; exit 1; }
+    "$py" scripts/demo/trigger_when_idle.py "$status_url" --wait-only --timeout 60 || exit 1
+fi
+curl -s --max-time 5 "$status_url" >"$out/service-status-start.json" 2>/dev/null || true
 
 # ---- the load: bursts, a snapshot once the queue has drained -----------------
 say "== ccx-driver: $bursts bursts of $burst at $rate uploads/s, $brk breaks; a snapshot before the first burst and in each break"

@@ -6,6 +6,7 @@ every snapshot is taken after the service has processed every upload it
 accepted, not merely after the HTTP answers came back:
 
     python3 trigger_when_idle.py STATUS_URL TRIGGER_FILE [--timeout 60]
+    python3 trigger_when_idle.py STATUS_URL --wait-only [--timeout 60]
 
 STATUS_URL is the service's GET /status.  Exit 0 once triggered; 1 when the
 service did not become idle in time (the trigger is still written, so the
@@ -43,9 +44,13 @@ def bump(path):
 def main(argv=None):
     ap = argparse.ArgumentParser(description="trigger a snapshot once the demo service is idle")
     ap.add_argument("status_url")
-    ap.add_argument("trigger_file")
+    ap.add_argument("trigger_file", nargs="?")
+    ap.add_argument("--wait-only", action="store_true",
+                    help="only wait for the service to be idle; no trigger")
     ap.add_argument("--timeout", type=float, default=60.0, help="seconds")
     args = ap.parse_args(argv)
+    if not args.wait_only and not args.trigger_file:
+        ap.error("a TRIGGER_FILE is needed unless --wait-only")
     deadline = time.time() + args.timeout
     idle, last = False, None
     while time.time() < deadline:
@@ -57,6 +62,11 @@ def main(argv=None):
         except (OSError, ValueError) as exc:
             last = {"error": str(exc)}
         time.sleep(0.1)
+    if args.wait_only:
+        if not idle:
+            sys.stderr.write("trigger_when_idle: service not idle after %.0fs (%s)\n"
+                             % (args.timeout, last))
+        return 0 if idle else 1
     n = bump(args.trigger_file)
     if not idle:
         sys.stderr.write("trigger_when_idle: service not idle after %.0fs (%s); triggered anyway (#%d)\n"
