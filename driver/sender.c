@@ -349,7 +349,7 @@ static void abandon(struct drv_sender *s)
     }
 }
 
-int drv_sender_run(struct drv_sender *s, uint64_t deadline_ns, volatile sig_atomic_t *stop,
+int drv_sender_run(struct drv_sender *s, uint64_t deadline_ns, const volatile sig_atomic_t *stop,
                    void (*tick)(void *arg, uint64_t now_ns), void *arg)
 {
     uint64_t interval = s->cfg.rate > 0 ? (uint64_t)(1e9 / s->cfg.rate) : 0;

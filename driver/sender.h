@@ -42,7 +42,7 @@ void drv_sender_label(struct drv_sender *s, const char *label);
  * proves unreachable (drv_sender_unreachable).  tick(arg, now) is
  * called about every 100 ms.  Returns 1 when the upload limit is reached,
  * else 0. */
-int drv_sender_run(struct drv_sender *s, uint64_t deadline_ns, volatile sig_atomic_t *stop,
+int drv_sender_run(struct drv_sender *s, uint64_t deadline_ns, const volatile sig_atomic_t *stop,
                    void (*tick)(void *arg, uint64_t now_ns), void *arg);
 uint64_t drv_sender_inflight(const struct drv_sender *s);
 /* Non-NULL (curl's reason, e.g. "Failed to connect to ... Connection

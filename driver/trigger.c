@@ -315,7 +315,7 @@ static int write_counter(struct drv_trigger *t, char *note, size_t notelen)
 }
 
 static int run_command(const struct drv_trigger *t, unsigned seq, const char *phase,
-                       volatile sig_atomic_t *stop, char *note, size_t notelen)
+                       const volatile sig_atomic_t *stop, char *note, size_t notelen)
 {
     pid_t pid = fork();
     if (pid < 0) {
@@ -358,7 +358,7 @@ static int run_command(const struct drv_trigger *t, unsigned seq, const char *ph
 }
 
 int drv_trigger_fire(struct drv_trigger *t, unsigned seq, const char *phase,
-                     volatile sig_atomic_t *stop, char ***files, size_t *nfiles, char *note,
+                     const volatile sig_atomic_t *stop, char ***files, size_t *nfiles, char *note,
                      size_t notelen)
 {
     struct names before = {0}, found = {0};

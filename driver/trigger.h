@@ -50,6 +50,6 @@ int drv_trigger_enabled(const struct drv_trigger *t);
  * the new names (malloc'd), note a warning when something went wrong
  * (empty when not).  Returns 0, or -1 when a trigger could not fire. */
 int drv_trigger_fire(struct drv_trigger *t, unsigned seq, const char *phase,
-                     volatile sig_atomic_t *stop, char ***files, size_t *nfiles, char *note,
+                     const volatile sig_atomic_t *stop, char ***files, size_t *nfiles, char *note,
                      size_t notelen);
 #endif
