@@ -121,7 +121,7 @@ print("self", os.getpid())
     snaps=$(ls "$tmp/local-snaps" | grep -c "^ccxtrace\..*\.$self\..*\.json$")
     [ "$snaps" -ge 1 ] && ok "local process traced: $snaps snapshots (trigger file, exit)" || bad "no snapshot of the local process: $(ls "$tmp/local-snaps") $(cat "$tmp/local.out")"
     ls "$tmp/local-snaps" | grep -q "\.$child\." && bad "the gzip child was traced" || ok "children (tar, gzip) not traced (CCXTRACE_ONLY=python)"
-    ls "$tmp/local-snaps" | grep -v "\.$self\." | grep -q . && bad "other processes wrote files: $(ls "$tmp/local-snaps")"
+    ls "$tmp/local-snaps" | grep "^ccxtrace\." | grep -v "\.$self\." | grep -q . && bad "other processes wrote files: $(ls "$tmp/local-snaps")"
 else
     echo "note: running a local process under that environment waits for libccxtrace.so"
 fi
