@@ -125,7 +125,7 @@ static int cmd_make_archive(int argc, char **argv)
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        drv_usage(stderr);
+        fprintf(stderr, "ccx-driver: a subcommand is needed: upload or make-archive (ccx-driver --help)\n");
         return DRV_EXIT_USAGE;
     }
     const char *cmd = argv[1];
