@@ -40,6 +40,8 @@ cJSON *ccx_json_stack(const struct ccx_table *t, const struct ccx_row *r);
 void ccx_text_meta(struct ccx_out *o, const char *tag, const struct ccx_meta *m);
 /* "±1.2 MiB" or "exact" */
 char *ccx_pm(double se, char *buf, size_t len);
+/* "±1.2 MiB/h" or "exact" */
+char *ccx_pm_rate(double se_per_s, char *buf, size_t len);
 /* One folded line: root;...;leaf VALUE (value rounded to bytes, > 0). */
 void ccx_folded_row(FILE *f, const struct ccx_table *t, const struct ccx_row *r, double value);
 /* Prints the JSON document and frees it. */

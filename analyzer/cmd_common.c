@@ -89,6 +89,17 @@ char *ccx_pm(double se, char *buf, size_t len)
     return buf;
 }
 
+char *ccx_pm_rate(double se, char *buf, size_t len)
+{
+    if (se <= 0) {
+        snprintf(buf, len, "exact");
+        return buf;
+    }
+    char b[48];
+    snprintf(buf, len, "±%s", ccx_rate(se, b, sizeof b) + 1);
+    return buf;
+}
+
 void ccx_folded_row(FILE *f, const struct ccx_table *t, const struct ccx_row *r, double value)
 {
     long long v = llround(value);

@@ -82,8 +82,8 @@ static void headline(FILE *f, const struct rep *r, int md)
     } else if (r->kind == 2) {
         const struct ccx_diff *d = &r->d;
         const struct ccx_meta *a = &r->set.meta[r->first], *b = &r->set.meta[r->last];
-        fprintf(f, "%s%zu site%s with significant growth%s; traced live %s (±%s) in %s", md ? "**" : "", d->n_sig,
-                d->n_sig == 1 ? "" : "s", md ? "**" : "", ccx_szs(d->growth_sum, b1, sizeof b1), ccx_sz(d->growth_se, b2, sizeof b2),
+        fprintf(f, "%s%zu site%s with significant growth%s; traced live %s (%s) in %s", md ? "**" : "", d->n_sig,
+                d->n_sig == 1 ? "" : "s", md ? "**" : "", ccx_szs(d->growth_sum, b1, sizeof b1), ccx_pm(d->growth_se, b2, sizeof b2),
                 ccx_duration(r->set.t[r->last] - r->set.t[r->first], b3, sizeof b3));
         if (a->rss >= 0 && b->rss >= 0)
             fprintf(f, "; process RSS %s", ccx_szs(b->rss - a->rss, b1, sizeof b1));
@@ -106,13 +106,13 @@ static void figure_of(const struct rep *r, const struct ccx_grow *g, char *buf, 
 {
     char b1[48], b2[48], b3[48];
     if (r->kind == 3)
-        snprintf(buf, len, "%s ±%s, %s, fit R² %.2f, now %s", ccx_rate(g->fit.slope, b1, sizeof b1),
-                 ccx_rate(g->fit.se, b2, sizeof b2) + 1, ccx_class_name(g->cls), g->fit.r2, ccx_sz(g->new_b, b3, sizeof b3));
+        snprintf(buf, len, "%s %s, %s, fit R² %.2f, now %s", ccx_rate(g->fit.slope, b1, sizeof b1),
+                 ccx_pm_rate(g->fit.se, b2, sizeof b2), ccx_class_name(g->cls), g->fit.r2, ccx_sz(g->new_b, b3, sizeof b3));
     else if (r->kind == 2)
-        snprintf(buf, len, "%s ±%s%s, now %s", ccx_szs(g->delta, b1, sizeof b1), ccx_sz(g->se, b2, sizeof b2),
+        snprintf(buf, len, "%s %s%s, now %s", ccx_szs(g->delta, b1, sizeof b1), ccx_pm(g->se, b2, sizeof b2),
                  g->cls == CCX_STEADY ? ", significant" : ", not significant", ccx_sz(g->new_b, b3, sizeof b3));
     else
-        snprintf(buf, len, "%s live ±%s", ccx_sz(g->new_b, b1, sizeof b1), ccx_sz(g->se, b2, sizeof b2));
+        snprintf(buf, len, "%s live %s", ccx_sz(g->new_b, b1, sizeof b1), ccx_pm(g->se, b2, sizeof b2));
 }
 
 static void sites(FILE *f, const struct rep *r, int html)

@@ -21,9 +21,9 @@ void ccx_trend_headline(FILE *f, const struct ccx_trend *tr, int md)
         for (size_t j = 0; j < tr->n && !top; j++)
             if (tr->g[j].cls == CCX_STEADY)
                 top = &tr->g[j];
-        fprintf(f, "%s%zu site%s grow%s steadily%s; top site %s (±%s)", B, tr->n_steady,
+        fprintf(f, "%s%zu site%s grow%s steadily%s; top site %s (%s)", B, tr->n_steady,
                 tr->n_steady == 1 ? "" : "s", tr->n_steady == 1 ? "s" : "", B,
-                ccx_rate(top->fit.slope, b1, sizeof b1), ccx_rate(top->fit.se, b2, sizeof b2) + 1);
+                ccx_rate(top->fit.slope, b1, sizeof b1), ccx_pm_rate(top->fit.se, b2, sizeof b2));
     } else {
         fprintf(f, "%sno steady growth%s", B, B);
     }
@@ -200,14 +200,14 @@ int ccx_cmd_trend(const struct ccx_opts *op, struct ccx_out *o)
             const struct ccx_grow *g = &tr.g[j];
             if (md) {
                 fprintf(o->f, "| %zu | %s | %s | %.2f | %s | %s | `", j + 1, ccx_rate(g->fit.slope, b1, sizeof b1),
-                        ccx_rate(g->fit.se, b2, sizeof b2) + 1, g->fit.r2, ccx_szs(g->fit.growth, b3, sizeof b3),
+                        ccx_pm_rate(g->fit.se, b2, sizeof b2), g->fit.r2, ccx_szs(g->fit.growth, b3, sizeof b3),
                         ccx_class_name(g->cls));
                 ccx_put_md(o->f, ccx_table_str(t, g->row->label));
                 fputs("` |\n", o->f);
             } else {
                 const char *col = g->cls == CCX_STEADY ? ccx_c_red(o) : g->cls == CCX_STOPPED ? ccx_c_bold(o) : "";
-                fprintf(o->f, "%4zu  %s%13s%s  ±%11s  %6.2f  %10s  %-9s  ", j + 1, col, ccx_rate(g->fit.slope, b1, sizeof b1),
-                        ccx_c_off(o), ccx_rate(g->fit.se, b2, sizeof b2) + 1, g->fit.r2,
+                fprintf(o->f, "%4zu  %s%13s%s  %12s  %6.2f  %10s  %-9s  ", j + 1, col, ccx_rate(g->fit.slope, b1, sizeof b1),
+                        ccx_c_off(o), ccx_pm_rate(g->fit.se, b2, sizeof b2), g->fit.r2,
                         ccx_szs(g->fit.growth, b3, sizeof b3), ccx_class_name(g->cls));
                 ccx_put_cut(o->f, ccx_table_str(t, g->row->label), o->width - 66);
                 fputc('\n', o->f);
