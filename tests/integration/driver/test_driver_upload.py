@@ -142,6 +142,23 @@ rc, out, err, s = run(fast(srv.url) + ["--rate", "20/s", "--duration", "1s", "--
 srv.stop()
 check(rc == 0 and 12 <= s["uploads"] <= 22, "--rate 20/s for 1 s sent %d uploads" % s["uploads"])
 
+# Progress: plain lines every --progress-interval when stderr is not a
+# terminal; one updating line on a terminal (through script(1)).
+srv = server()
+rc, out, err, s = run(["upload", "--url", srv.url, "--pool", "2", "--archive-size", "8k", "--duration", "1s",
+                       "--delay", "20ms", "--progress-interval", "200ms"])
+lines = [l for l in err.splitlines() if l.startswith("[") and "continuous" in l]
+check(rc == 0 and 3 <= len(lines) <= 8 and all("accepted" in l and "p99" in l for l in lines),
+      "progress: %d plain lines for 1 s at 200 ms" % len(lines))
+import shutil
+if shutil.which("script"):
+    cmd = " ".join([DRIVER, "upload", "--url", srv.url, "--pool", "2", "--archive-size", "8k",
+                    "--duration", "1200ms", "--delay", "20ms"])
+    p = subprocess.run(["script", "-qec", cmd, "/dev/null"], capture_output=True, timeout=30)
+    check(p.returncode == 0 and b"\r\x1b[K[" in p.stdout and p.stdout.count(b"\r\x1b[K[") >= 2,
+          "progress on a terminal: one line rewritten in place")
+srv.stop()
+
 # Ctrl-C stops cleanly and still prints the summary.
 srv = server(stall=0.05)
 p = subprocess.Popen([DRIVER] + fast(srv.url) + ["--delay", "0", "--concurrency", "2"],
