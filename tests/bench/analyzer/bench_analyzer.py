@@ -4,6 +4,8 @@ ratios against the target in the same run (no pass/fail timing):
   diff of two snapshots of 100,000 sites, stacks 20 frames deep: < 2 s, < 1 GiB RSS
   trend over 50 snapshots of 10,000 sites: < 5 s
 Baseline for scale: Python's json.load of the same files.  Medians of 3."""
+import sys
+sys.dont_write_bytecode = True  # no __pycache__ in the checkout
 import json
 import os
 import resource

@@ -3,6 +3,8 @@
 with known contents (scenario.py): rankings, exact numbers, classes,
 symbolic matching across runs, unknown fields ignored, --fail-above exit
 statuses, every output format, golden outputs (golden/)."""
+import sys
+sys.dont_write_bytecode = True  # no __pycache__ in the checkout
 import json
 import os
 import subprocess

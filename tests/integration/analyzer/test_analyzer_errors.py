@@ -2,6 +2,8 @@
 """test_analyzer_errors.py - bad input and bad usage: exit status 2, one
 line on stderr naming the file and the problem, nothing on stdout, no
 partial output file (-o) left behind."""
+import sys
+sys.dont_write_bytecode = True  # no __pycache__ in the checkout
 import json
 import os
 import subprocess

@@ -4,6 +4,8 @@ CSVs (fitted MiB/h checked against a least-squares fit computed here from
 the raw rows), on a tracer stats CSV (CCX_STATS_HEADER) with a known slope,
 and on a series of snapshots; the SVG is well-formed with axes, units and
 a legend with the fitted rate."""
+import sys
+sys.dont_write_bytecode = True  # no __pycache__ in the checkout
 import calendar
 import json
 import os
