@@ -132,6 +132,12 @@ check(all(abs(r["growth_bytes"]) >= 2 * MiB for r in m.get("rows", [])) and len(
 # warnings and gates
 w = run("diff", p1[last], p1[0])
 check("newer than NEW" in w.stderr, "OLD newer than NEW warns")
+other = json.load(open(p2[0]))
+other["exe"] = "/usr/bin/python3.12"
+op = os.path.join(tmp, "other-exe.json")
+json.dump(other, open(op, "w"))
+w = run("diff", p1[0], op)
+check("different executables" in w.stderr, "different executables warn: %r" % w.stderr)
 run("diff", p1[0], p1[last], "--fail-above", "10MB", rc=1)
 run("diff", p1[0], p1[last], "--fail-above", "100MB", rc=0)
 
