@@ -26,6 +26,10 @@ extern int ccx_state;
 extern uint64_t ccx_mean;
 void ccx_warn(const char *line);                    /* one "ccxtrace:" line to stderr */
 void ccx_warnf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* strerror without the translation lock (safe in a fork child). */
+const char *ccx_strerror(int err);
+/* "2026-11-26T22:40:00Z" without gmtime's tz lock. */
+void ccx_time_iso(double t, char *out, size_t cap);
 
 /* ---- ccx_record.c: per-thread state, recording ---- */
 struct ccx_thread {
@@ -63,6 +67,13 @@ void ccx_record_atfork_child(void);
 /* ---- ccx_unwind.c ---- */
 int ccx_unwind_init(void);       /* loads libunwind privately; 0 on success */
 int ccx_in_self(uintptr_t pc);   /* is pc inside libccxtrace.so's code */
+/* Around anything that takes the dynamic loader's locks (dl_iterate_phdr,
+ * dlsym): 0 means a fork is under way, do without. */
+int ccx_gate_enter(void);
+void ccx_gate_exit(void);
+void ccx_gate_fork_prepare(void);
+void ccx_gate_fork_parent(void);
+void ccx_gate_fork_child(void);
 
 /* ---- ccx_helper.c ---- */
 int ccx_helper_start(void);
@@ -79,6 +90,7 @@ void ccx_seq_reset(void);
 /* Writes one snapshot with sequence seq; 0 on success.  Caller holds
  * the snapshot lock and has ccx_guard raised. */
 int ccx_snapshot_write(long seq, const char *reason, const char *label);
+void ccx_snapshot_init(void);
 /* Serializes snapshots (helper thread, exit, ccx_snapshot_sync). */
 int ccx_snapshot_lock(int timeout_ms);
 void ccx_snapshot_unlock(void);

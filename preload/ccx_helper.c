@@ -259,7 +259,7 @@ static int make_pipe(void)
 int ccx_helper_start(void)
 {
     if (make_pipe() != 0) {
-        ccx_warnf("ccxtrace: cannot create the helper's pipe: %s; no snapshots will be taken", strerror(errno));
+        ccx_warnf("ccxtrace: cannot create the helper's pipe: %s; no snapshots will be taken", ccx_strerror(errno));
         return -1;
     }
     if (ccx_opt.signal) {
@@ -269,11 +269,11 @@ int ccx_helper_start(void)
         sa.sa_flags = SA_RESTART;
         sigemptyset(&sa.sa_mask);
         if (sigaction(ccx_opt.signal, &sa, NULL) != 0)
-            ccx_warnf("ccxtrace: cannot catch signal %d: %s", ccx_opt.signal, strerror(errno));
+            ccx_warnf("ccxtrace: cannot catch signal %d: %s", ccx_opt.signal, ccx_strerror(errno));
     }
     int r = start_thread();
     if (r != 0) {
-        ccx_warnf("ccxtrace: cannot start the helper thread: %s; no snapshots but at exit", strerror(r));
+        ccx_warnf("ccxtrace: cannot start the helper thread: %s; no snapshots but at exit", ccx_strerror(r));
         return -1;
     }
     return 0;

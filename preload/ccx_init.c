@@ -49,6 +49,12 @@ void ccx_warnf(const char *fmt, ...)
     ccx_warn(buf);
 }
 
+const char *ccx_strerror(int err)
+{
+    const char *d = strerrordesc_np(err);
+    return d ? d : "unknown error";
+}
+
 static const char *env_get(const char *name)
 {
     return getenv(name);
@@ -84,8 +90,19 @@ static void set_dir(void)
         snprintf(ccx_id.dir, sizeof ccx_id.dir, "%.*s/%.*s", 500, cwd, 500, d);
 }
 
+static void atfork_prepare(void)
+{
+    ccx_gate_fork_prepare();
+}
+
+static void atfork_parent(void)
+{
+    ccx_gate_fork_parent();
+}
+
 static void atfork_child(void)
 {
+    ccx_gate_fork_child();
     if (ccx_state <= 0)
         return;
     ccx_guard++;
@@ -115,6 +132,7 @@ __attribute__((constructor)) static void ccx_init(int argc, char **argv, char **
     ccx_options_parse(&ccx_opt, env_get, ccx_warn);
     ccx_mean = ccx_opt.sample == UINT64_MAX ? 0 : ccx_opt.sample;
     set_dir();
+    ccx_snapshot_init();
     if (ccx_unwind_init() != 0)
         ccx_warn("ccxtrace: cannot load libunwind.so.8 (install libunwind8); native stacks are off");
     if (ccx_record_init() != 0) {
@@ -123,7 +141,7 @@ __attribute__((constructor)) static void ccx_init(int argc, char **argv, char **
         ccx_guard--;
         return;
     }
-    pthread_atfork(NULL, NULL, atfork_child);
+    pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
     __atomic_store_n(&ccx_state, 1, __ATOMIC_RELEASE);
     ccx_helper_start();
     ccx_guard--;

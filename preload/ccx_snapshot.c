@@ -153,7 +153,7 @@ static void warn_once(int err, const char *what, const char *path, long seq)
         return;
     last_errno = err;
     last_what = what;
-    ccx_warnf("ccxtrace: %s %s: %s; snapshot %ld not written (tracing goes on)", what, path, strerror(err), seq);
+    ccx_warnf("ccxtrace: %s %s: %s; snapshot %ld not written (tracing goes on)", what, path, ccx_strerror(err), seq);
 }
 
 /* Copy of one site's counters, taken before anything is written. */
@@ -177,12 +177,23 @@ void ccx_live_estimate(uint64_t *bytes, uint64_t *blocks)
     *blocks = (k + CCX_BLOCK_ONE / 2) / CCX_BLOCK_ONE;
 }
 
-static void time_iso(double t, char *out, size_t cap)
+void ccx_time_iso(double t, char *out, size_t cap)
 {
-    time_t s = (time_t)t;
-    struct tm tm;
-    gmtime_r(&s, &tm);
-    strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    /* UTC by arithmetic (days to civil date, proleptic Gregorian):
+     * gmtime_r takes glibc's tz lock, which a fork child could find held
+     * by a thread that no longer exists. */
+    long long secs = (long long)t, days = secs / 86400, rem = secs % 86400;
+    if (rem < 0) {
+        rem += 86400;
+        days--;
+    }
+    long long z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
+    long long doe = z - era * 146097, yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    long long y = yoe + era * 400, doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+    long long d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9;
+    if (m <= 2)
+        y++;
+    snprintf(out, cap, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lldZ", y, m, d, rem / 3600, rem / 60 % 60, rem % 60);
 }
 
 static void read_cmdline(char *out, size_t cap)
@@ -253,9 +264,10 @@ static char *demangle(const char *sym)
     static int looked;
     if (sym[0] != '_' || sym[1] != 'Z')
         return NULL;
-    if (!looked) {
+    if (!looked && ccx_gate_enter()) {
         fn = (demangle_fn)dlsym(RTLD_DEFAULT, "__cxa_demangle");
         looked = 1;
+        ccx_gate_exit();
     }
     int st = -1;
     char *out = fn ? fn(sym, NULL, NULL, &st) : NULL;
@@ -339,7 +351,7 @@ static void write_body(struct ccx_json *j, long seq, const char *reason, const c
     ccx_json_kv_i64(j, CCX_F_SEQ, seq);
     ccx_json_kv_str(j, CCX_F_REASON, reason);
     ccx_json_kv_str(j, CCX_F_LABEL, label);
-    time_iso(now, buf, sizeof buf);
+    ccx_time_iso(now, buf, sizeof buf);
     ccx_json_kv_str(j, CCX_F_TIME, buf);
     ccx_json_kv_double(j, CCX_F_UPTIME_S, (double)(int64_t)(ccx_uptime() * 1000) / 1000.0);
 
@@ -376,8 +388,13 @@ static void write_body(struct ccx_json *j, long seq, const char *reason, const c
     ccx_json_end_object(j);
 
     /* 2. modules */
-    struct ccx_modules ms;
+    struct ccx_modules ms = {NULL, 0};
+    /* dl_iterate_phdr: inside the fork gate (ccx_unwind.c); a fork in
+     * progress waits for this short scan */
+    while (!ccx_gate_enter())
+        usleep(1000);
     ccx_modules_scan(&ms);
+    ccx_gate_exit();
     ccx_json_key(j, CCX_F_MODULES);
     ccx_json_begin_array(j);
     for (int i = 0; i < ms.n; i++) {
@@ -518,12 +535,16 @@ static void write_body(struct ccx_json *j, long seq, const char *reason, const c
 
 static locale_t c_locale;
 
+void ccx_snapshot_init(void)
+{
+    /* made once, before there are threads (newlocale takes a lock) */
+    c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+}
+
 int ccx_snapshot_write(long seq, const char *reason, const char *label)
 {
     double t0 = now_mono_ms();
     ccx_ident_init();
-    if (!c_locale)
-        c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
     locale_t old = c_locale ? uselocale(c_locale) : (locale_t)0;
     char final[CCX_PATH_MAX + 512], tmp[CCX_PATH_MAX + 520];
     int rc = -1;

@@ -42,7 +42,7 @@ void ccx_stats_line(void)
         struct stat st;
         if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
             ccx_warnf("ccxtrace: cannot open the stats file %s: %s; no stats will be written", path,
-                      fd < 0 ? strerror(errno) : "not a regular file");
+                      fd < 0 ? ccx_strerror(errno) : "not a regular file");
             if (fd >= 0)
                 close(fd);
             fd = -1;
@@ -60,10 +60,8 @@ void ccx_stats_line(void)
     ccx_live_estimate(&live, &blocks);
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    struct tm tm;
-    gmtime_r(&ts.tv_sec, &tm);
-    char when[32], gc[160] = ",,,,,";
-    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    char when[48], gc[160] = ",,,,,";
+    ccx_time_iso((double)ts.tv_sec, when, sizeof when);
     long count[3], coll[3];
     if (ccx_py_gc_counts && ccx_py_gc_counts(count, coll))
         snprintf(gc, sizeof gc, "%ld,%ld,%ld,%ld,%ld,%ld", count[0], count[1], count[2], coll[0], coll[1], coll[2]);
@@ -72,7 +70,7 @@ void ccx_stats_line(void)
     int n = snprintf(line, sizeof line, "%s,%.3f,%llu,%llu,%llu,%s\n", when, uptime, (unsigned long long)pm.rss,
                      (unsigned long long)live, (unsigned long long)ccx_mem_self_bytes(), gc);
     if (write(fd, line, (size_t)n) != n) {
-        ccx_warnf("ccxtrace: cannot write the stats file: %s; no more stats lines", strerror(errno));
+        ccx_warnf("ccxtrace: cannot write the stats file: %s; no more stats lines", ccx_strerror(errno));
         failed = 1;
     }
 }

@@ -13,6 +13,8 @@
 
 #include <dlfcn.h>
 #include <link.h>
+#include <pthread.h>
+#include <sched.h>
 #include <string.h>
 
 typedef int (*unw_backtrace_fn)(void **buf, int size);
@@ -20,6 +22,54 @@ typedef int (*unw_set_policy_fn)(void *as, int policy);
 typedef int (*unw_set_cache_size_fn)(void *as, size_t size, int flag);
 
 static unw_backtrace_fn bt;
+
+/* The fork gate.  Unwinding walks the loaded objects under the dynamic
+ * loader's lock (dl_iterate_phdr), which fork() does not reset: a child
+ * forked while another thread was inside it would wait for that lock
+ * forever.  So the fork prepare handler closes the gate and waits until no
+ * thread is inside (unwinds are microseconds); while it is closed, other
+ * threads wait at the gate, and the forking thread itself (other fork
+ * handlers may allocate) goes on without a stack. */
+static int gate_closed, gate_inside;
+static pthread_t gate_owner;
+
+int ccx_gate_enter(void)
+{
+    for (;;) {
+        __atomic_fetch_add(&gate_inside, 1, __ATOMIC_SEQ_CST);
+        if (!__atomic_load_n(&gate_closed, __ATOMIC_SEQ_CST))
+            return 1;
+        __atomic_fetch_sub(&gate_inside, 1, __ATOMIC_SEQ_CST);
+        if (pthread_equal(gate_owner, pthread_self()))
+            return 0;
+        while (__atomic_load_n(&gate_closed, __ATOMIC_SEQ_CST))
+            sched_yield();
+    }
+}
+
+void ccx_gate_exit(void)
+{
+    __atomic_fetch_sub(&gate_inside, 1, __ATOMIC_SEQ_CST);
+}
+
+void ccx_gate_fork_prepare(void)
+{
+    gate_owner = pthread_self();
+    __atomic_store_n(&gate_closed, 1, __ATOMIC_SEQ_CST);
+    while (__atomic_load_n(&gate_inside, __ATOMIC_SEQ_CST))
+        sched_yield();
+}
+
+void ccx_gate_fork_parent(void)
+{
+    __atomic_store_n(&gate_closed, 0, __ATOMIC_SEQ_CST);
+}
+
+void ccx_gate_fork_child(void)
+{
+    gate_inside = 0;
+    __atomic_store_n(&gate_closed, 0, __ATOMIC_SEQ_CST);
+}
 static uintptr_t self_lo[4], self_hi[4];
 static int nself;
 
@@ -85,7 +135,10 @@ int ccx_unwind_native(ccx_frame_t *out, int max, int skip)
     int want = max + (skip > 0 ? skip : 0) + 24;
     if (want > (int)(sizeof buf / sizeof buf[0]))
         want = (int)(sizeof buf / sizeof buf[0]);
+    if (!ccx_gate_enter())
+        return 0;
     int n = b(buf, want);
+    ccx_gate_exit();
     int i = 0;
     while (i < n && ccx_in_self((uintptr_t)buf[i]))
         i++;
