@@ -51,6 +51,9 @@ lib=$build/lib/libccxtrace.so
 driver=$build/bin/ccx-driver
 analyze=$build/bin/ccx-analyze
 say() { printf '%s\n' "$*"; }
+get_status() {  # the service's /status JSON (empty when it does not answer)
+    "$py" -c 'import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode())' "$1" 2>/dev/null
+}
 rel() { case $1 in "$root"/*) echo "${1#"$root"/}" ;; *) echo "$1" ;; esac; }
 
 say "== ccxtrace demo: mode $mode"
@@ -117,7 +120,7 @@ if [ "$warmup" -gt 0 ] 2>/dev/null; then
         || { say "demo: the warm-up uploads failed:"; tail -n 5 "$out/warmup.log"; exit 1; }
     "$py" scripts/demo/trigger_when_idle.py "$status_url" --wait-only --timeout 60 || exit 1
 fi
-curl -s --max-time 5 "$status_url" >"$out/service-status-start.json" 2>/dev/null || true
+get_status "$status_url" >"$out/service-status-start.json"
 
 # ---- the load: bursts, a snapshot once the queue has drained -----------------
 say "== ccx-driver: $bursts bursts of $burst at $rate uploads/s, $brk breaks; a snapshot before the first burst and in each break"
@@ -127,14 +130,15 @@ drv_args=(upload --url "$url" --mode bursts --bursts "$bursts" --burst-length "$
           --trigger-exec "$trig_cmd" --summary-json "$out/driver-summary.json"
           --progress-interval 5s)
 [ -f "$lib" ] && drv_args+=(--snapshot-dir "$snapdir")
-"$driver" "${drv_args[@]}" >"$out/driver.log" 2>&1 &
+# its progress lines shown as they come, and kept in driver.log
+"$driver" "${drv_args[@]}" > >(tee "$out/driver.log" | sed -u 's/^/   /') 2>&1 &
 drv_pid=$!
 wait "$drv_pid"
 drv_rc=$?
 drv_pid=
-sed 's/^/   /' "$out/driver.log" | grep -v '^ *$' | tail -n 12
+sleep 0.2   # let the last lines through the pipe
 [ $drv_rc = 0 ] || { say "demo: ccx-driver failed (exit $drv_rc); see $(rel "$out/driver.log")"; exit 1; }
-st=$(curl -s --max-time 5 "$status_url" 2>/dev/null || true)
+st=$(get_status "$status_url")
 say "   service status: $st"
 [ -n "$st" ] && printf '%s\n' "$st" >"$out/service-status.json"
 
@@ -160,6 +164,9 @@ if [ ! -x "$analyze" ]; then
 fi
 
 # ---- the analysis ---------------------------------------------------------------
+# text reports as wide as the terminal (ccx-analyze reads COLUMNS when not on one)
+cols=$(tput cols 2>/dev/null || echo 0)
+[ "$cols" -ge 100 ] 2>/dev/null && export COLUMNS=$((cols - 3)) || export COLUMNS=140
 first=${snaps[0]} last=${snaps[${#snaps[@]}-1]}
 fail=0
 "$analyze" diff "$first" "$last" -n 10 >"$out/diff.txt" 2>"$out/analyze.err" || fail=1
@@ -181,6 +188,12 @@ say ""
 if [ -s "$out/trend.txt" ]; then
     say "== trend over ${#snaps[@]} snapshots (ccx-analyze trend)"
     head -n 40 "$out/trend.txt" | sed 's/^/   /'
+fi
+if [ -s "$out/trend.json" ]; then
+    say ""
+    say "== the answer ($mode mode)"
+    "$py" scripts/demo/headline.py "$out/trend.json" "$root" || fail=1
+    grep -h '^After gc.collect()' "$out/trend.txt" | sed 's/^/   /'
 fi
 say ""
 say "== growth from the first to the last snapshot, by line (ccx-analyze diff --by line)"
