@@ -43,7 +43,8 @@ static uint64_t hash_stack(int layer, const ccx_frame_t *f, int n)
 
 static int same(const struct ccx_site *s, uint64_t h, int layer, const ccx_frame_t *f, int n)
 {
-    return s->hash == h && s->layer == layer && s->nframes == n && memcmp(s->frames, f, sizeof(ccx_frame_t) * (size_t)n) == 0;
+    return s->hash == h && s->layer == layer && s->nframes == n &&
+           (n == 0 || memcmp(s->frames, f, sizeof(ccx_frame_t) * (size_t)n) == 0);
 }
 
 struct ccx_site *ccx_site_get(uint32_t id)
@@ -99,7 +100,8 @@ struct ccx_site *ccx_site_intern(int layer, const ccx_frame_t *f, int n)
             mine->id = id;
             mine->nframes = (uint16_t)n;
             mine->layer = (uint8_t)layer;
-            memcpy(mine->frames, f, sizeof(ccx_frame_t) * (size_t)n);
+            if (n > 0)
+                memcpy(mine->frames, f, sizeof(ccx_frame_t) * (size_t)n);
         }
         struct ccx_site *expected = NULL;
         if (__atomic_compare_exchange_n(&slots[i], &expected, mine, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
