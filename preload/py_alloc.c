@@ -15,6 +15,7 @@
  */
 #include "py_alloc.h"
 #include "py_frames.h"
+#include "ccx_addrmap.h"   /* the core's inline "certainly not recorded" filter */
 
 #include <string.h>
 
@@ -57,6 +58,13 @@ __attribute__((noinline, cold)) static void sample(void *p, size_t size)
     n = ccx_py_merge_stack(frames, n, PY_STACK_MAX);
     ccx_record_alloc(p, size, CCX_LAYER_ID_PYTHON, frames, n);
     ccx_guard--;
+}
+
+/* Forget p if either layer recorded it; the filter test is inlined here so
+ * that the common case (not sampled) costs one load and no call. */
+static inline int forget(void *p)
+{
+    return unlikely(ccx_addrmap_maybe(p)) && ccx_record_free(p);
 }
 
 static inline void account(void *p, size_t size)
@@ -102,12 +110,12 @@ static void *h_realloc(void *ctx, void *ptr, size_t size)
     const struct dom *d = ctx;
     if (unlikely(ccx_guard)) {
         if (ptr)
-            ccx_record_free(ptr);
+            forget(ptr);
         return d->orig.realloc(d->orig.ctx, ptr, size);
     }
     /* Forget the old block first: once realloc returns, its address may
      * already belong to another thread's allocation. */
-    if (ptr && !ccx_record_free(ptr))
+    if (ptr && !forget(ptr))
         ccx_count_free(0);
     ccx_guard++;
     void *p = d->orig.realloc(d->orig.ctx, ptr, size);
@@ -122,7 +130,7 @@ static void h_free(void *ctx, void *ptr)
     const struct dom *d = ctx;
     /* Even with the guard raised (the census's gc.collect() frees objects
      * on the helper thread): a freed sampled block must be forgotten. */
-    if (likely(ptr != NULL) && !ccx_record_free(ptr) && likely(!ccx_guard))
+    if (likely(ptr != NULL) && !forget(ptr) && likely(!ccx_guard))
         ccx_count_free(0);  /* the size of an unsampled block is not known here */
     ccx_guard++;
     d->orig.free(d->orig.ctx, ptr);

@@ -180,6 +180,15 @@ void ccx_py_helper_tick(void)
 {
     if (state == ST_OFF || gone || !ccx_tracing())
         return;
+    if (state == ST_WAITING) {
+        /* CCXTRACE_PYTHON=0 (the core's option; it warns about bad values). */
+        const char *v = getenv("CCXTRACE_PYTHON");
+        if (v && (!strcmp(v, "0") || !strcasecmp(v, "no") || !strcasecmp(v, "off") ||
+                  !strcasecmp(v, "false"))) {
+            state = ST_OFF;
+            return;
+        }
+    }
     const char *why = NULL;
     if (!py_api_load(&why)) {
         if (why) {

@@ -48,12 +48,17 @@ void *ccx_mem_alloc(size_t size)
 }
 void ccx_mem_free(void *p, size_t size) { munmap(p, size); }
 
+/* The core's "maybe recorded" filter (preload/ccx_addrmap.h), never cleared here. */
+uint8_t *ccx_filter;
+#define FILTER_MASK ((1u << 20) - 1)
+
 static size_t hslot(void *p) { return ((uintptr_t)p >> 4) * 11400714819323198485ULL >> 42; }
 
 void ccx_record_alloc(void *p, size_t size, enum ccx_layer_id layer, const ccx_frame_t *frames, int n)
 {
     double w = all_mode ? (double)size : (double)size / (1 - exp(-(double)size / interval));
     pthread_mutex_lock(&mu);
+    ccx_filter[((uintptr_t)p >> 4) & FILTER_MASK] = 1;
     int s;
     for (s = 0; s < nsites; s++)
         if (sites[s].n == n && sites[s].layer == (int)layer &&
@@ -199,6 +204,7 @@ __attribute__((constructor)) static void start(void)
     if (s && !strcmp(s, "all")) all_mode = 1;
     else if (s) interval = atof(s);
     sites = ccx_mem_alloc(MAXSITES * sizeof *sites);
+    ccx_filter = ccx_mem_alloc(FILTER_MASK + 1);
     blks = ccx_mem_alloc(MAXBLK * sizeof *blks);
     pthread_atfork(NULL, NULL, child);
     pthread_t t;

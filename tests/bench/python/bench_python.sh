@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# bench_python.sh - the Python layer's cost on a workload shaped like
+# archive processing (workload.py: parse text into dicts, JSON round trips,
+# exceptions with tracebacks), under the default allocator (pymalloc):
+# untraced, ccxtrace sampling (default 512 KiB), ccxtrace `all`, and
+# tracemalloc with 1 and 25 frames.  Each mode runs BENCH_REPEATS times
+# (default 5), interleaved (one of each mode per round), and the table shows
+# the median CPU seconds of the measured loop and the ratio to untraced.
+# Targets (issue 5): sampling <= 1.05x (ceiling 1.10x), `all` faster than
+# PYTHONTRACEMALLOC=25.  A measurement, never a pass/fail on timing.
+#   BENCH_PYTHON (default /usr/bin/python3), BENCH_ROUNDS, BENCH_REPEATS
+set -u
+root=${CCX_ROOT:-$(cd "$(dirname "$0")/../../.." && pwd)}
+build=${CCX_BUILD:-$root/build}
+lib=$build/lib/libccxtrace.so
+py=${BENCH_PYTHON:-/usr/bin/python3}
+reps=${BENCH_REPEATS:-5}
+export BENCH_ROUNDS=${BENCH_ROUNDS:-2000}
+tmp=${CCX_TMP:-$(mktemp -d)}
+wl=$root/tests/bench/python/workload.py
+[ -f "$lib" ] || { echo "libccxtrace.so not built ($lib)"; exit 1; }
+[ -x "$py" ] || { echo "no interpreter at $py"; exit 1; }
+modes="untraced sampling all tracemalloc1 tracemalloc25"
+run_mode() {
+    case $1 in
+        untraced) "$py" "$wl" ;;
+        sampling) CCXTRACE_DIR=$tmp CCXTRACE_AT_EXIT=0 LD_PRELOAD=$lib "$py" "$wl" ;;
+        all) CCXTRACE_DIR=$tmp CCXTRACE_AT_EXIT=0 CCXTRACE_SAMPLE=all LD_PRELOAD=$lib "$py" "$wl" ;;
+        tracemalloc1) PYTHONTRACEMALLOC=1 "$py" "$wl" ;;
+        tracemalloc25) PYTHONTRACEMALLOC=25 "$py" "$wl" ;;
+    esac
+}
+declare -A times
+for ((r = 0; r < reps; r++)); do
+    for m in $modes; do
+        t=$(run_mode "$m" | tail -n 1)
+        case $t in ''|*[!0-9.]*) echo "bench: mode $m failed (output: $t)"; exit 1 ;; esac
+        times[$m]="${times[$m]:-} $t"
+    done
+done
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+base=$(echo "${times[untraced]}" | median)
+echo "Python layer benchmark: $("$py" -c 'import sys; print(sys.version.split()[0])') ($py), $BENCH_ROUNDS rounds, median of $reps interleaved runs (CPU s of the measured loop)"
+printf '%-34s %10s %8s\n' mode seconds ratio
+for m in $modes; do
+    med=$(echo "${times[$m]}" | median)
+    case $m in
+        untraced) label="untraced" ;;
+        sampling) label="ccxtrace sampling (512 KiB)" ;;
+        all) label="ccxtrace all" ;;
+        tracemalloc1) label="PYTHONTRACEMALLOC=1" ;;
+        tracemalloc25) label="PYTHONTRACEMALLOC=25" ;;
+    esac
+    printf '%-34s %10.4f %7.2fx\n' "$label" "$med" "$(awk -v a="$med" -v b="$base" 'BEGIN { print a / b }')"
+done
