@@ -10,7 +10,7 @@
 # says why), and fails otherwise; a failure's last lines are printed.
 # Each test gets CCX_ROOT (the checkout), CCX_BUILD (the build directory)
 # and CCX_TMP (a fresh directory removed afterwards) in its environment, and
-# at most TEST_TIMEOUT seconds (default 900).
+# at most TEST_TIMEOUT seconds (default 300: a hung test must not eat CI).
 # The last line is always "N passed, N failed".
 set -u
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -26,7 +26,7 @@ while [ $# -gt 0 ]; do
 done
 case $build in /*) ;; *) build=$root/$build ;; esac
 export CCX_ROOT=$root CCX_BUILD=$build
-timeout_s=${TEST_TIMEOUT:-900}
+timeout_s=${TEST_TIMEOUT:-300}
 logdir=$build/test-logs
 mkdir -p "$logdir"
 
