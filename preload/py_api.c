@@ -35,11 +35,11 @@ static const struct sym syms[] = {
     S(Py_IncRef, "Py_IncRef"),
     S(Py_DecRef, "Py_DecRef"),
     S(PyErr_Clear, "PyErr_Clear"),
-    S(PyThreadState_GetFrame, "PyThreadState_GetFrame"),
-    S(PyFrame_GetCode, "PyFrame_GetCode"),
-    S(PyFrame_GetBack, "PyFrame_GetBack"),
+    { "PyThreadState_GetFrame", (void **)&py.PyThreadState_GetFrame, 0 },   /* 3.9+: frames only */
+    { "PyFrame_GetCode", (void **)&py.PyFrame_GetCode, 0 },   /* 3.9+: frames only */
+    { "PyFrame_GetBack", (void **)&py.PyFrame_GetBack, 0 },   /* 3.9+: frames only */
     S(PyFrame_GetLineNumber, "PyFrame_GetLineNumber"),
-    S(PyInterpreterState_Get, "PyInterpreterState_Get"),
+    { "PyInterpreterState_Get", (void **)&py.PyInterpreterState_Get, 0 },   /* 3.9+: frames only */
     S(PyInterpreterState_ThreadHead, "PyInterpreterState_ThreadHead"),
     S(PyThreadState_Next, "PyThreadState_Next"),
     S(PyCode_Type, "PyCode_Type"),
@@ -62,8 +62,14 @@ const struct py_api *py_api_load(const char **why)
         return NULL;  /* not a Python process (yet) */
     int major, minor, micro;
     const char *v = py.Py_GetVersion();
-    if (py_parse_version(v, &major, &minor, &micro) != 0 || major != 3) {
+    if (py_parse_version(v, &major, &minor, &micro) != 0) {
         *why = "unrecognised Python version string";
+        return NULL;
+    }
+    if (major != 3) {
+        snprintf(reason, sizeof reason, "Python %d.%d is not supported (3.9 to 3.13 are)",
+                 major, minor);
+        *why = reason;
         return NULL;
     }
     py.minor = minor;

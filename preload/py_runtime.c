@@ -110,6 +110,9 @@ static int register_at_exit(void)
 static void choose_layout(void)
 {
     const struct py_layout *l = py_layout_for(py.minor);
+    if (!py.PyThreadState_GetFrame || !py.PyFrame_GetCode || !py.PyFrame_GetBack ||
+        !py.PyInterpreterState_Get)
+        l = NULL;  /* before 3.9: no API to check a layout against */
     if (!l) {
         char v[48];
         snprintf(v, sizeof v, "%s", py.version);
