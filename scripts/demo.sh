@@ -69,11 +69,12 @@ if [ ! -x "$driver" ]; then
 fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ccxtrace-demo.XXXXXX")
-svc_pid= drv_pid=
+svc_pid= drv_pid= tail_pid=
 cleanup() {
     local rc=$?
     trap - EXIT INT TERM
     [ -n "$drv_pid" ] && kill -TERM "$drv_pid" 2>/dev/null && wait "$drv_pid" 2>/dev/null
+    [ -n "$tail_pid" ] && wait "$tail_pid" 2>/dev/null   # ends with the driver
     if [ -n "$svc_pid" ] && kill -0 "$svc_pid" 2>/dev/null; then
         kill -TERM "$svc_pid" 2>/dev/null
         for _ in $(seq 100); do kill -0 "$svc_pid" 2>/dev/null || break; sleep 0.1; done
@@ -130,13 +131,16 @@ drv_args=(upload --url "$url" --mode bursts --bursts "$bursts" --burst-length "$
           --trigger-exec "$trig_cmd" --summary-json "$out/driver-summary.json"
           --progress-interval 5s)
 [ -f "$lib" ] && drv_args+=(--snapshot-dir "$snapdir")
-# its progress lines shown as they come, and kept in driver.log
-"$driver" "${drv_args[@]}" > >(tee "$out/driver.log" | sed -u 's/^/   /') 2>&1 &
+# its progress lines shown as they come (tail follows driver.log until it exits)
+"$driver" "${drv_args[@]}" >"$out/driver.log" 2>&1 &
 drv_pid=$!
+tail -n +1 -s 0.2 -f --pid="$drv_pid" "$out/driver.log" 2>/dev/null | sed -u 's/^/   /' &
+tail_pid=$!
 wait "$drv_pid"
 drv_rc=$?
 drv_pid=
-sleep 0.2   # let the last lines through the pipe
+wait "$tail_pid" 2>/dev/null
+tail_pid=
 [ $drv_rc = 0 ] || { say "demo: ccx-driver failed (exit $drv_rc); see $(rel "$out/driver.log")"; exit 1; }
 st=$(get_status "$status_url")
 say "   service status: $st"
