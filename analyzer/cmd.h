@@ -38,6 +38,8 @@ int ccx_cmd_plot(const struct ccx_opts *op, struct ccx_out *o);
 cJSON *ccx_json_meta(const struct ccx_meta *m, double t);
 cJSON *ccx_json_stack(const struct ccx_table *t, const struct ccx_row *r);
 void ccx_text_meta(struct ccx_out *o, const char *tag, const struct ccx_meta *m);
+/* A row's stack, indented under it (native frames dimmed on a TTY). */
+void ccx_text_stack(struct ccx_out *o, const struct ccx_table *t, const struct ccx_row *r, int max);
 /* "±1.2 MiB" or "exact" */
 char *ccx_pm(double se, char *buf, size_t len);
 /* "±1.2 MiB/h" or "exact" */

@@ -74,6 +74,17 @@ void ccx_text_meta(struct ccx_out *o, const char *tag, const struct ccx_meta *m)
     fputc('\n', o->f);
 }
 
+void ccx_text_stack(struct ccx_out *o, const struct ccx_table *t, const struct ccx_row *r, int max)
+{
+    for (uint32_t j = 0; j < r->stack_len && (int)j < max; j++) {
+        const struct ccx_tframe *f = ccx_row_frame(t, r, j);
+        fprintf(o->f, "          %s%s%s\n", f->py ? "" : ccx_c_dim(o), ccx_table_str(t, f->label),
+                f->py ? "" : ccx_c_off(o));
+    }
+    if ((int)r->stack_len > max)
+        fprintf(o->f, "          ... %u more frames\n", r->stack_len - (uint32_t)max);
+}
+
 char *ccx_pm(double se, char *buf, size_t len)
 {
     if (se <= 0) {

@@ -149,16 +149,6 @@ void ccx_print_python_changes(struct ccx_out *o, const struct ccx_set *set, size
                       "reclaimable garbage and reachable memory)\n");
 }
 
-static void print_stack(struct ccx_out *o, const struct ccx_table *t, const struct ccx_row *r, int max)
-{
-    for (uint32_t j = 0; j < r->stack_len && (int)j < max; j++) {
-        const struct ccx_tframe *f = ccx_row_frame(t, r, j);
-        fprintf(o->f, "          %s%s%s\n", f->py ? "" : ccx_c_dim(o), ccx_table_str(t, f->label), f->py ? "" : ccx_c_off(o));
-    }
-    if ((int)r->stack_len > max)
-        fprintf(o->f, "          ... %u more frames\n", r->stack_len - (uint32_t)max);
-}
-
 int ccx_cmd_diff(const struct ccx_opts *op, struct ccx_out *o)
 {
     struct ccx_set set;
@@ -310,7 +300,7 @@ int ccx_cmd_diff(const struct ccx_opts *op, struct ccx_out *o)
                 ccx_put_cut(o->f, ccx_table_str(t, g->row->label), o->width - 60);
                 fputc('\n', o->f);
                 if (k < 3 && op->by == CCX_BY_STACK && g->delta > 0)
-                    print_stack(o, t, g->row, 12);
+                    ccx_text_stack(o, t, g->row, 12);
             }
         }
         ccx_print_python_changes(o, &set, 0, 1, op->n > 0 ? (size_t)op->n : (size_t)-1, md);

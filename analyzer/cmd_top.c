@@ -177,6 +177,8 @@ int ccx_cmd_top(const struct ccx_opts *op, struct ccx_out *o)
                     ccx_count(r->blocks[0], b4, sizeof b4));
             ccx_put_cut(o->f, ccx_table_str(t, r->label), o->width - 52);
             fputc('\n', o->f);
+            if (j < 3 && op->by == CCX_BY_STACK)
+                ccx_text_stack(o, t, r, 12);
         }
     } else {
         ccx_err("top: format %s is not available (text, json, markdown, folded)", ccx_fmt_name(o->fmt));
