@@ -87,6 +87,17 @@ const struct py_api *py_api_load(const char **why)
             return NULL;
         }
     }
+    /* 3.13t (free-threaded): a different object header and no GIL; the
+     * layer assumes neither.  _Py_DebugOffsets says which build this is. */
+    if (py.PyRuntime && minor >= 13) {
+        uint64_t ft;
+        memcpy(&ft, (const char *)py.PyRuntime + 16, sizeof ft);
+        if (memcmp(py.PyRuntime, "xdebugpy", 8) == 0 && ft != 0) {
+            snprintf(reason, sizeof reason, "free-threaded Python %d.%d is not supported", major, minor);
+            *why = reason;
+            return NULL;
+        }
+    }
     py_loaded = 1;
     return &py;
 }
