@@ -28,10 +28,10 @@
 #   <t>_cgroup_memory.csv    timestamp,elapsed_min,memory_current_bytes,
 #                            anon_bytes,file_bytes,kernel_bytes,memory_max_bytes
 #                            (the container's own cgroup, v2 or v1)
-#   <t>_tracer_stats.csv     timestamp,elapsed_min, then the tracer's stats
-#                            CSV columns (rss, live estimate, gc counts and
-#                            collections measured inside the service); rows
-#                            only when the service runs with
+#   <t>_tracer.stats.csv     the tracer's own stats CSV lines (its header:
+#                            rss, live estimate, tracer bytes, gc counts and
+#                            collections measured inside the service), each
+#                            line once; only when the service runs with
 #                            CCXTRACE_STATS_INTERVAL set
 #   <t>_proc_meminfo/        meminfo_YYYYMMDD_HHMMSS.txt (in a container
 #                            /proc/meminfo shows the host: use the cgroup CSV)
@@ -154,7 +154,7 @@ echo "## end"
 '
 
 # ---- per-target state ----------------------------------------------------------
-declare -A name_of cpu_prev_ticks rows_of first_mb last_mb missing_warned
+declare -A name_of cpu_prev_ticks rows_of first_mb last_mb missing_warned last_tracer
 if [ ${#pids[@]} -gt 0 ]; then
     mode=pid
     for p in "${pids[@]}"; do targets+=("pid$p"); name_of[pid$p]=$p; done
@@ -164,7 +164,6 @@ fi
 for t in "${targets[@]}"; do
     echo "timestamp,elapsed_min,cpu_perc,mem_usage_mb,mem_limit_mb,mem_perc,net_io,block_io" >"$outdir/${t}_docker_stats.csv"
     echo "timestamp,elapsed_min,memory_current_bytes,anon_bytes,file_bytes,kernel_bytes,memory_max_bytes" >"$outdir/${t}_cgroup_memory.csv"
-    echo "timestamp,elapsed_min,$STATS_HEADER" >"$outdir/${t}_tracer_stats.csv"
     mkdir -p "$outdir/${t}_proc_meminfo"
     rows_of[$t]=0
 done
@@ -201,11 +200,12 @@ stats_row() {
         'BEGIN { printf "%s,%d,%s,%.2f,%.1f,%s,%s,%s\n", ts, el, cpu, u / 1048576, l / 1048576, mp, net, blk }'
 }
 
-# Sections of a probe's output -> the cgroup and tracer CSVs, meminfo file.
+# Sections of a probe's output -> the cgroup CSV and meminfo file; the
+# tracer's latest stats line goes to its CSV when it is a new one.
 store_probe() {
-    local t=$1 ts=$2 el=$3 stamp=$4 out=$5
-    awk -v ts="$ts" -v el="$el" -v cgcsv="$outdir/${t}_cgroup_memory.csv" \
-        -v trcsv="$outdir/${t}_tracer_stats.csv" -v mi="$outdir/${t}_proc_meminfo/meminfo_$stamp.txt" '
+    local t=$1 ts=$2 el=$3 stamp=$4 out=$5 tr
+    tr=$(awk -v ts="$ts" -v el="$el" -v cgcsv="$outdir/${t}_cgroup_memory.csv" \
+        -v mi="$outdir/${t}_proc_meminfo/meminfo_$stamp.txt" '
         /^## / { sec = $2; next }
         sec == "cgroup" { v[$1] = $2; if ($1 == "current") have = 1 }
         sec == "tracer" && /^[0-9]/ && NF { tr = $0 }
@@ -218,8 +218,14 @@ store_probe() {
                 m = v["max"]; if (m == "max" || length(m) >= 19) m = ""   # unlimited
                 printf "%s,%d,%s,%s,%s,%s,%s\n", ts, el, v["current"], v["anon"], v["file"], k, m >> cgcsv
             }
-            if (tr != "") printf "%s,%d,%s\n", ts, el, tr >> trcsv
-        }' <<<"$out"
+            if (tr != "") print tr
+        }' <<<"$out")
+    if [ -n "$tr" ] && [ "$tr" != "${last_tracer[$t]:-}" ]; then
+        # created with the first line (an empty one would not chart)
+        [ -e "$outdir/${t}_tracer.stats.csv" ] || echo "$STATS_HEADER" >"$outdir/${t}_tracer.stats.csv"
+        echo "$tr" >>"$outdir/${t}_tracer.stats.csv"
+        last_tracer[$t]=$tr
+    fi
 }
 
 # --pid mode: the docker_stats row from /proc, like the engine would print it,

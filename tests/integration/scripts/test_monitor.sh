@@ -156,16 +156,25 @@ cg=$dir/archive-sync_cgroup_memory.csv
 [ "$(tail -n 1 "$cg" | cut -d, -f3-)" = "87000000,52000000,31000000,3000000," ] || bad "cgroup v1 row: $(tail -n 1 "$cg")"
 [ "$(wc -l <"$dir/multiplexor_cgroup_memory.csv")" = 1 ] || bad "multiplexor has no cgroup: rows written"
 ok "cgroup memory (v2 memory.current/memory.stat, v1 usage_in_bytes/total_rss)"
-# tracer stats: this container's line only
-tr=$dir/rules-processing_tracer_stats.csv
-[ "$(tail -n 1 "$tr" | cut -d, -f3-)" = "2026-11-26T22:40:00Z,10.0,283000000,150000000,2000000,5,1,200,40,3,0" ] || bad "tracer stats row: $(tail -n 1 "$tr")"
-[ "$(wc -l <"$tr")" = 4 ] || bad "tracer stats: $(wc -l <"$tr") lines"
-head -n 1 "$tr" | grep -q '^timestamp,elapsed_min,time_utc,uptime_s,rss_bytes,live_bytes,tracer_bytes,gc_count0' || bad "tracer stats header"
+# tracer stats: this container's line only, in the tracer's own format, once
+tr=$dir/rules-processing_tracer.stats.csv
+[ "$(head -n 1 "$tr")" = "time_utc,uptime_s,rss_bytes,live_bytes,tracer_bytes,gc_count0,gc_count1,gc_count2,gc_collections0,gc_collections1,gc_collections2" ] || bad "tracer stats header: $(head -n 1 "$tr")"
+[ "$(tail -n +2 "$tr")" = "2026-11-26T22:40:00Z,10.0,283000000,150000000,2000000,5,1,200,40,3,0" ] || bad "tracer stats rows (3 samples of one line): $(cat "$tr")"
+[ -e "$dir/multiplexor_tracer.stats.csv" ] && bad "multiplexor has no tracer stats: a file was written"
 ok "tracer stats from the container's own stats CSV"
 # meminfo snapshots
 mi=$(ls "$dir/rules-processing_proc_meminfo/" 2>/dev/null | head -n 1)
 [ -n "$mi" ] && grep -q '^MemTotal: *8026112 kB' "$dir/rules-processing_proc_meminfo/$mi" && ok "meminfo snapshot $mi" || bad "no meminfo snapshot"
 grep -q '^targets: rules-uploader archive-sync archive-sync-ols multiplexor rules-processing$' "$dir/monitoring_info.txt" || bad "monitoring_info.txt"
+# ccx-analyze plot charts the directory: five containers, the tracer's RSS and live series
+if [ -x "$build/bin/ccx-analyze" ]; then
+    plot=$("$build/bin/ccx-analyze" plot "$dir" --format text 2>&1) || bad "plot failed: $plot"
+    for c in rules-uploader archive-sync archive-sync-ols multiplexor rules-processing; do
+        echo "$plot" | grep -q "^$c " || bad "plot has no $c series: $plot"
+    done
+    echo "$plot" | grep -q '^rules-processing_tracer traced live' && ok "ccx-analyze plot charts the directory (docker stats and the tracer's series)" \
+        || bad "plot has no tracer series: $plot"
+fi
 
 # ---- podman: explicit, and auto-detected when docker's engine is down -------
 rm -f "$fake/calls"

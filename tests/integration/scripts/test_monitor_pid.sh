@@ -65,11 +65,15 @@ else
     echo "note: no readable memory cgroup for the process here"
 fi
 if [ -f "$lib" ]; then
-    tr=$tmp/mon/pid${svc}_tracer_stats.csv
+    tr=$tmp/mon/pid${svc}_tracer.stats.csv
     if ls "$tmp"/snap/ccxtrace.*."$svc".*.stats.csv >/dev/null 2>&1; then
         rows=$(($(wc -l <"$tr") - 1))
-        rss=$(tail -n 1 "$tr" | cut -d, -f5)
+        rss=$(tail -n 1 "$tr" | cut -d, -f3)
         [ $rows -ge 1 ] && [ "${rss:-0}" -gt 1000000 ] 2>/dev/null && ok "tracer stats: $rows rows, rss $rss" || bad "tracer stats: $(cat "$tr")"
+        [ "$(tail -n +2 "$tr" | sort | uniq -d)" = "" ] || bad "a tracer stats line recorded twice"
+        # every recorded line is one the tracer wrote
+        src=$(ls "$tmp"/snap/ccxtrace.*."$svc".*.stats.csv)
+        tail -n +2 "$tr" | while IFS= read -r l; do grep -qxF "$l" "$src" || echo "not in the tracer's file: $l"; done | grep -q . && bad "foreign tracer lines"
     else
         echo "note: libccxtrace.so wrote no stats CSV (CCXTRACE_STATS_INTERVAL not supported yet)"
     fi
