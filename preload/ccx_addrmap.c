@@ -68,7 +68,7 @@ static uintptr_t bucket_lock(uintptr_t *b)
 
 static void filter_add(uintptr_t key, int delta)
 {
-    uint8_t *slot = &ccx_filter[(key >> 4) & (FILTER_SIZE - 1)];
+    uint8_t *slot = &ccx_filter[(key >> CCX_FILTER_SHIFT) & (FILTER_SIZE - 1)];
     uint8_t old = __atomic_load_n(slot, __ATOMIC_RELAXED);
     for (;;) {
         if (old == 255 || (delta < 0 && old == 0))

@@ -35,7 +35,7 @@ int main(void)
     CHECK_EQ_INT(ccx_addrmap_init(12), 0);
     /* arbitrary pointers, including odd ones and ones sharing a filter slot */
     void *ptrs[] = {(void *)0x1000, (void *)0x1001, (void *)0x7fffdeadbeef,
-                    (void *)(0x1000 + ((uintptr_t)1 << (CCX_FILTER_BITS + 4))), (void *)0x10};
+                    (void *)(0x1000 + ((uintptr_t)1 << (CCX_FILTER_BITS + CCX_FILTER_SHIFT))), (void *)0x10};
     for (int i = 0; i < 5; i++) {
         struct ccx_block_info in = {(uint64_t)i + 1, 10, CCX_FILTER_BITS, ptrs[i]};
         CHECK_EQ_INT(ccx_addrmap_insert(ptrs[i], &in), 0);
@@ -58,11 +58,11 @@ int main(void)
     /* 300 blocks in one filter slot: the counter saturates and stays set */
     for (uintptr_t i = 0; i < 300; i++) {
         struct ccx_block_info in = {i, 0, 0, NULL};
-        ccx_addrmap_insert((void *)(0x5000 + (i << (CCX_FILTER_BITS + 4))), &in);
+        ccx_addrmap_insert((void *)(0x5000 + (i << (CCX_FILTER_BITS + CCX_FILTER_SHIFT))), &in);
     }
     for (uintptr_t i = 0; i < 300; i++) {
-        CHECK(ccx_addrmap_maybe((void *)(0x5000 + (i << (CCX_FILTER_BITS + 4)))));
-        CHECK_EQ_INT(ccx_addrmap_remove((void *)(0x5000 + (i << (CCX_FILTER_BITS + 4))), &out), 1);
+        CHECK(ccx_addrmap_maybe((void *)(0x5000 + (i << (CCX_FILTER_BITS + CCX_FILTER_SHIFT)))));
+        CHECK_EQ_INT(ccx_addrmap_remove((void *)(0x5000 + (i << (CCX_FILTER_BITS + CCX_FILTER_SHIFT))), &out), 1);
         CHECK_EQ_U64(out.size, i);
     }
 
