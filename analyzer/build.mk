@@ -31,3 +31,8 @@ fuzz: $(BUILD)/fuzz/fuzz_snapshot
 	@cp -n tests/fuzz/corpus/snapshot/* $(BUILD)/fuzz/corpus/ 2>/dev/null || true
 	$(BUILD)/fuzz/fuzz_snapshot -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
 	    -artifact_prefix=$(BUILD)/fuzz/findings/ $(BUILD)/fuzz/corpus
+
+# "Who holds it" (docs/holders.md): the preload's pure reference-path search
+# (preload/holders_graph.c) is unit-tested on its own, in tests/unit/holders.
+$(eval $(call need_deps,holders,))
+$(eval $(call unit_tests,holders,preload/holders_graph.c preload/ccx_mem.c,,-Ipreload))
