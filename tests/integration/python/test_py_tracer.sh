@@ -5,6 +5,8 @@
 #     the two kept lines first and second within 10% of the bytes the
 #     workload measured itself (CCXTRACE_SAMPLE=16k), and PYTHONMALLOC=malloc;
 #   - four threads attributed to their own lines while a fifth sleeps in C;
+#   - a generator consumed through C and asyncio coroutines: their own lines,
+#     with the consumer / the event loop below them;
 #   - threads, multiprocessing fork, os.fork, exit during a snapshot, -X dev:
 #     no crash or hang, complete files, exit snapshot with its census;
 #   - the Broker pattern (wl_broker.py): census growth per item, the top
@@ -25,6 +27,7 @@ fail=0
 "$run" "$lib" wl_known_lines.py CCXTRACE_SAMPLE=16k || fail=1
 "$run" "$lib" wl_known_lines.py CCXTRACE_SAMPLE=16k PYTHONMALLOC=malloc || fail=1
 "$run" "$lib" wl_threads.py CCXTRACE_SAMPLE=16k || fail=1
+"$run" "$lib" wl_generators.py CCXTRACE_SAMPLE=16k || fail=1
 "$run" "$lib" "wl_broker.py leak" CCXTRACE_SAMPLE=16k || fail=1
 "$run" "$lib" "wl_broker.py cycle" CCXTRACE_SAMPLE=16k CCXTRACE_GC_COLLECT=1 || fail=1
 "$run" "$lib" "wl_broker.py fixed" CCXTRACE_SAMPLE=16k || fail=1
