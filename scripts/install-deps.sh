@@ -13,7 +13,7 @@ TEST_PKGS="python3 clang libclang-rt-14-dev cppcheck binutils tar gzip procps cu
 # Benchmarks: heaptrack as the reference tracer.
 BENCH_PKGS="heaptrack"
 # Each part's own extra packages (one line per part; keep each to its line).
-PRELOAD_PKGS=""
+PRELOAD_PKGS="valgrind"
 PYTHON_PKGS=""
 ANALYZER_PKGS=""
 DRIVER_PKGS="libcurl4-openssl-dev libarchive-dev libcjson-dev"

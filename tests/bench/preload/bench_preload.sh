@@ -3,8 +3,8 @@
 #   (a) mbench.c: 2 threads of malloc/free, log-uniform 16 B .. 64 KiB
 #   (b) pywork.py: an allocation-heavy Python workload, PYTHONMALLOC=malloc
 # each untraced, with ccxtrace sampling (default 512 KiB), ccxtrace `all`
-# and heaptrack; REPEATS (default 5) interleaved rounds, medians of wall
-# time, ratios to untraced.  Then the tracer's own memory against RSS in
+# and heaptrack; REPEATS (default 5) interleaved rounds (timing.py), medians
+# of wall and CPU time, ratios to untraced.  Then the tracer's own memory against RSS in
 # sampling mode, and the time to write a snapshot of 131,072 distinct
 # stacks.  Prints a table; never fails on a number (speed is a ratio here,
 # not a test).
@@ -22,50 +22,12 @@ gcc -O2 -g -o "$tmp/manystacks" "$here/manystacks.c" || exit 1
 have_ht=0
 command -v heaptrack >/dev/null && have_ht=1
 
-# run CONFIG CMD... -> seconds of wall time on stdout
-run() {
-    local cfg=$1; shift
-    local d=$tmp/snap.$cfg
-    mkdir -p "$d"
-    local t0=$EPOCHREALTIME
-    case $cfg in
-        base) "$@" >/dev/null 2>&1 ;;
-        sample) CCXTRACE_DIR=$d LD_PRELOAD=$lib "$@" >/dev/null 2>&1 ;;
-        all) CCXTRACE_DIR=$d CCXTRACE_SAMPLE=all LD_PRELOAD=$lib "$@" >/dev/null 2>&1 ;;
-        heaptrack) heaptrack -o "$tmp/ht.$RANDOM" "$@" >/dev/null 2>&1 ;;
-    esac
-    local t1=$EPOCHREALTIME
-    rm -f "$d"/*.json "$tmp"/ht.*
-    awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f\n", b - a }'
-}
-
-median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.4f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-
-configs="base sample all"
+configs="base sample:LD_PRELOAD=$lib all:LD_PRELOAD=$lib,CCXTRACE_SAMPLE=all"
 [ $have_ht = 1 ] && configs="$configs heaptrack"
-bench() { # NAME CMD...
-    local name=$1; shift
-    declare -A times
-    for r in $(seq "$repeats"); do
-        for c in $configs; do
-            times[$c]+="$(run "$c" "$@") "
-        done
-    done
-    local base
-    base=$(echo "${times[base]}" | tr ' ' '\n' | grep . | median)
-    printf '%-28s' "$name"
-    for c in $configs; do
-        local m
-        m=$(echo "${times[$c]}" | tr ' ' '\n' | grep . | median)
-        printf '  %-10s %7.3fs %5.2fx' "$c" "$m" "$(awk -v a="$m" -v b="$base" 'BEGIN { print a / b }')"
-    done
-    echo
-}
-
-echo "medians of $repeats interleaved runs; ratio = median / untraced median"
-[ $have_ht = 1 ] || echo "(heaptrack not installed: its column is missing)"
-bench "(a) mbench 2x2M malloc/free" "$tmp/mbench" 2000000
-PYTHONMALLOC=malloc bench "(b) python json workload" "$py" "$here/pywork.py" 40
+[ $have_ht = 1 ] || echo "(heaptrack not installed: its row is missing)"
+echo "medians of $repeats interleaved runs; ratios to untraced (CPU time is the steadier figure on a loaded machine)"
+$py "$here/timing.py" "$repeats" "(a) mbench: 2 threads x 2M malloc/free, 16 B-64 KiB" -- $configs -- "$tmp/mbench" 2000000
+PYTHONMALLOC=malloc $py "$here/timing.py" "$repeats" "(b) python json workload, PYTHONMALLOC=malloc" -- $configs -- "$py" "$here/pywork.py" 40
 
 # the tracer's own memory in sampling mode, against RSS, at exit
 d=$tmp/mem

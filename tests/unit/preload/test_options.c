@@ -104,5 +104,21 @@ int main(void)
     CHECK(n >= 14);
     for (size_t i = 0; i < n; i++)
         CHECK(strncmp(doc[i].env, "CCXTRACE_", 9) == 0 && doc[i].doc[0]);
+
+    /* every row is documented in docs/preload.md (the runner starts us in
+     * the checkout) */
+    FILE *f = fopen("docs/preload.md", "r");
+    CHECK_MSG(f != NULL, "cannot open docs/preload.md from the checkout");
+    if (f) {
+        static char text[65536];
+        size_t len = fread(text, 1, sizeof text - 1, f);
+        text[len] = 0;
+        fclose(f);
+        for (size_t i = 0; i < n; i++) {
+            char want[80];
+            snprintf(want, sizeof want, "| `%s` |", doc[i].env);
+            CHECK_MSG(strstr(text, want) != NULL, "%s is not in docs/preload.md's table", doc[i].env);
+        }
+    }
     return check_done();
 }
