@@ -16,6 +16,7 @@
 #include "py_alloc.h"
 #include "py_frames.h"
 #include "ccx_addrmap.h"   /* the core's inline "certainly not recorded" filter */
+#include "ccx_core.h"      /* ccx_t: the core's per-thread counters, bumped inline */
 
 #include <string.h>
 
@@ -38,7 +39,9 @@ __attribute__((noinline, cold)) static void sample(void *p, size_t size)
 {
     ccx_frame_t frames[PY_STACK_MAX];
     ccx_guard++;
-    if (!sample_all) {
+    if (sample_all) {
+        countdown = 0;            /* every allocation comes here */
+    } else {
         if (unlikely(!countdown_set)) {
             /* First allocation of this thread: start the process afresh. */
             countdown_set = 1;
@@ -67,14 +70,15 @@ static inline int forget(void *p)
     return unlikely(ccx_addrmap_maybe(p)) && ccx_record_free(p);
 }
 
+/* The common path: a few instructions, no call.  In `all` mode the
+ * countdown stays at zero, so every allocation takes the sample path. */
 static inline void account(void *p, size_t size)
 {
-    if (likely(!sample_all)) {
-        countdown -= (int64_t)size;
-        if (likely(countdown > 0)) {
-            ccx_count_alloc(size);
-            return;
-        }
+    countdown -= (int64_t)size;
+    if (likely(countdown > 0)) {
+        ccx_t.alloc_calls++;       /* what ccx_count_alloc(size) does, inlined */
+        ccx_t.alloc_bytes += size;
+        return;
     }
     sample(p, size);
 }
@@ -131,7 +135,7 @@ static void h_free(void *ctx, void *ptr)
     /* Even with the guard raised (the census's gc.collect() frees objects
      * on the helper thread): a freed sampled block must be forgotten. */
     if (likely(ptr != NULL) && !forget(ptr) && likely(!ccx_guard))
-        ccx_count_free(0);  /* the size of an unsampled block is not known here */
+        ccx_t.free_calls++;  /* ccx_count_free(): the size is not known here */
     ccx_guard++;
     d->orig.free(d->orig.ctx, ptr);
     ccx_guard--;

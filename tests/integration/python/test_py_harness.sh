@@ -11,7 +11,7 @@ root=${CCX_ROOT:-$(cd "$(dirname "$0")/../../.." && pwd)}
 tmp=${CCX_TMP:-$(mktemp -d)}
 so=$tmp/libpyharness.so
 if ! gcc -std=gnu11 -g -O2 -fPIC -shared -D_GNU_SOURCE -Wall -Wextra -Werror \
-    -I"$root/common" -I"$root/preload" -o "$so" \
+    -Wl,-z,defs -I"$root/common" -I"$root/preload" -o "$so" \
     "$root/tests/integration/python/harness/harness_core.c" "$root"/preload/py_*.c -lm -lpthread -ldl; then
     echo "FAIL: the harness does not build"
     exit 1

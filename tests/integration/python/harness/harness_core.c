@@ -5,6 +5,7 @@
  * harness_snapshot(path) writing {"python": ..., "sites": [...]} with the
  * Python frames resolved.  Not part of libccxtrace.so. */
 #include "ccx_hooks.h"
+#include "ccx_core.h"     /* struct ccx_thread: the counters the layer bumps inline */
 
 #include <math.h>
 #include <pthread.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 __thread int ccx_guard __attribute__((tls_model("initial-exec")));
+__thread struct ccx_thread ccx_t __attribute__((tls_model("initial-exec")));
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static double interval = 65536;
@@ -48,9 +50,11 @@ void *ccx_mem_alloc(size_t size)
 }
 void ccx_mem_free(void *p, size_t size) { munmap(p, size); }
 
-/* The core's "maybe recorded" filter (preload/ccx_addrmap.h), never cleared here. */
+/* The core's "maybe recorded" filter (preload/ccx_addrmap.h), which the
+ * Python layer tests inline: here every slot says "maybe", so every free
+ * reaches ccx_record_free and its exact table. */
 uint8_t *ccx_filter;
-#define FILTER_MASK ((1u << 20) - 1)
+#define FILTER_BYTES (1u << 20)
 
 static size_t hslot(void *p) { return ((uintptr_t)p >> 4) * 11400714819323198485ULL >> 42; }
 
@@ -58,7 +62,6 @@ void ccx_record_alloc(void *p, size_t size, enum ccx_layer_id layer, const ccx_f
 {
     double w = all_mode ? (double)size : (double)size / (1 - exp(-(double)size / interval));
     pthread_mutex_lock(&mu);
-    ccx_filter[((uintptr_t)p >> 4) & FILTER_MASK] = 1;
     int s;
     for (s = 0; s < nsites; s++)
         if (sites[s].n == n && sites[s].layer == (int)layer &&
@@ -204,7 +207,8 @@ __attribute__((constructor)) static void start(void)
     if (s && !strcmp(s, "all")) all_mode = 1;
     else if (s) interval = atof(s);
     sites = ccx_mem_alloc(MAXSITES * sizeof *sites);
-    ccx_filter = ccx_mem_alloc(FILTER_MASK + 1);
+    ccx_filter = ccx_mem_alloc(FILTER_BYTES);
+    memset(ccx_filter, 1, FILTER_BYTES);
     blks = ccx_mem_alloc(MAXBLK * sizeof *blks);
     pthread_atfork(NULL, NULL, child);
     pthread_t t;
