@@ -38,7 +38,7 @@ struct ccx_thread {
     uint64_t alloc_bytes;
     uint64_t free_calls;
     uint64_t rng;
-    int state;           /* 0 new, 1 registered */
+    int state;           /* 0 new, 1 registered, 2 exiting (unregistered) */
     int in_fork_child;
 };
 extern __thread struct ccx_thread ccx_t __attribute__((tls_model("initial-exec")));

@@ -51,7 +51,9 @@ static void thread_exit(void *arg)
     pthread_mutex_unlock(&reg_lock);
     ccx_mem_free(r, sizeof *r);
     ccx_addrmap_thread_exit();
-    ccx_t.state = 0;
+    /* 2: gone from the registry for good; an allocation after this (other
+     * destructors) must not register it again, its TLS is about to go */
+    ccx_t.state = 2;
     ccx_guard--;
 }
 
