@@ -129,4 +129,46 @@
 #define CCX_LAYER_PYTHON   "python"
 #define CCX_LAYER_MMAP     "mmap"
 
+/* python.holders ("who holds it", docs/holders.md, docs/snapshot-format.md) */
+#define CCX_F_HOLDERS          "holders"
+#define CCX_F_HOLD_SEARCH_MS   "search_ms"
+#define CCX_F_HOLD_GRAPH_MS    "graph_ms"
+#define CCX_F_HOLD_OBJECTS     "objects"
+#define CCX_F_HOLD_EDGES       "edges"
+#define CCX_F_HOLD_ROOTS       "roots"
+#define CCX_F_HOLD_SAMPLES     "samples"
+#define CCX_F_HOLD_ERROR       "error"
+/* also CCX_F_TYPES; per type CCX_F_TYPE_NAME and CCX_F_TYPE_COUNT, and: */
+#define CCX_F_HOLD_WHY         "why"
+#define CCX_F_HOLD_GROWTH      "growth"
+#define CCX_F_HOLD_EXAMINED    "examined"
+#define CCX_F_HOLD_GARBAGE     "garbage"
+#define CCX_F_HOLD_PATHS       "paths"
+/* path elements */
+#define CCX_F_HOLD_TYPE        "type"
+#define CCX_F_HOLD_VIA         "via"
+#define CCX_F_HOLD_LABEL       "label"
+#define CCX_F_HOLD_REPR        "repr"
+#define CCX_F_HOLD_REFS        "refs"
+#define CCX_F_HOLD_DETAIL      "detail"
+/* why values */
+#define CCX_HOLD_WHY_GROWTH    "growth"
+#define CCX_HOLD_WHY_NAMED     "named"
+/* via values: how an element is reached from the one before it */
+#define CCX_VIA_ROOT           "root"
+#define CCX_VIA_GLOBAL         "global"
+#define CCX_VIA_ATTRIBUTE      "attribute"
+#define CCX_VIA_KEY            "key"
+#define CCX_VIA_INDEX          "index"
+#define CCX_VIA_LOCAL          "local"
+#define CCX_VIA_REFERENT       "referent"
+#define CCX_VIA_ELIDED         "elided"
+/* root labels (via "root") */
+#define CCX_ROOT_SYS_MODULES   "sys.modules"
+#define CCX_ROOT_MODULE        "module globals"
+#define CCX_ROOT_RUNNING_FRAME "running frame"
+#define CCX_ROOT_RUNNING_LOCAL "running frame local"
+#define CCX_ROOT_IMMORTAL      "interpreter"
+#define CCX_ROOT_EXTERNAL      "external reference"
+
 #endif
