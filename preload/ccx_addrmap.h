@@ -28,8 +28,10 @@ struct ccx_block_info {
 
 extern uint8_t *ccx_filter;
 
-/* Maps the filter and 2^bucket_bits buckets; 0 on success. */
-int ccx_addrmap_init(int bucket_bits);
+/* Maps the filter and 2^bucket_bits buckets; 0 on success.  With all set
+ * (`all` mode: nearly every free is of a recorded block) the filter is
+ * kept saturated and every free goes to the table. */
+int ccx_addrmap_init(int bucket_bits, int all);
 
 static inline int ccx_addrmap_maybe(const void *p)
 {

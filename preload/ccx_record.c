@@ -81,7 +81,7 @@ int ccx_record_init(void)
 {
     key_ok = pthread_key_create(&exit_key, thread_exit) == 0;
     uint32_t bits = ccx_mean == 0 ? 22 : 18;
-    if (ccx_addrmap_init((int)bits) != 0 || ccx_sites_init((uint32_t)ccx_opt.max_stacks) != 0)
+    if (ccx_addrmap_init((int)bits, ccx_mean == 0) != 0 || ccx_sites_init((uint32_t)ccx_opt.max_stacks) != 0)
         return -1;
     return 0;
 }

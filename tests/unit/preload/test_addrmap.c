@@ -32,7 +32,7 @@ static void *worker(void *arg)
 
 int main(void)
 {
-    CHECK_EQ_INT(ccx_addrmap_init(12), 0);
+    CHECK_EQ_INT(ccx_addrmap_init(12, 0), 0);
     /* arbitrary pointers, including odd ones and ones sharing a filter slot */
     void *ptrs[] = {(void *)0x1000, (void *)0x1001, (void *)0x7fffdeadbeef,
                     (void *)(0x1000 + ((uintptr_t)1 << (CCX_FILTER_BITS + CCX_FILTER_SHIFT))), (void *)0x10};
