@@ -2,8 +2,9 @@
  *
  * Nothing slow happens in a signal handler or on the allocation path: the
  * signal handler (CCXTRACE_SIGNAL) and ccxtrace_snapshot() only note the
- * request and write one byte to a pipe; the helper thread sleeps in poll()
- * on that pipe and wakes for requests, the CCXTRACE_INTERVAL timer, the
+ * request and post a semaphore (sem_post is async-signal-safe, and unlike a
+ * pipe it has no file descriptor a daemonizing host could close or reuse);
+ * the helper thread sleeps on it and wakes for requests, the CCXTRACE_INTERVAL timer, the
  * once-a-second poll of CCXTRACE_TRIGGER (a change of its content, size or
  * mtime counts) and the Python layer's tick, and the stats CSV period.  The
  * helper keeps ccx_guard raised for its whole life: nothing it does is
@@ -14,7 +15,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
+#include <semaphore.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -28,7 +29,8 @@ void ccx_stats_atfork_child(void);
 
 #define MAX_REQ 32
 
-static int pipefd[2] = {-1, -1};
+static sem_t wake_sem;
+static int wake_ok;
 static int sig_pending;
 static int stop;
 static long next_seq = 1;
@@ -52,12 +54,10 @@ void ccx_seq_reset(void)
 
 static void wake(void)
 {
-    int fd = __atomic_load_n(&pipefd[1], __ATOMIC_RELAXED);
-    if (fd >= 0) {
-        char c = 1;
-        ssize_t r = write(fd, &c, 1); /* a full pipe already means "wake up" */
-        (void)r;
-    }
+    int v = 0;
+    /* one pending post is enough to wake the helper */
+    if (__atomic_load_n(&wake_ok, __ATOMIC_ACQUIRE) && sem_getvalue(&wake_sem, &v) == 0 && v < 8)
+        sem_post(&wake_sem);
 }
 
 static void on_signal(int sig)
@@ -194,14 +194,21 @@ static void *helper_main(void *arg)
             until = next_interval;
         if (next_stats > 0 && next_stats < until)
             until = next_stats;
-        int timeout = until > now ? (int)((until - now) * 1000) + 1 : 0;
-        struct pollfd p = {pipefd[0], POLLIN, 0};
-        int r = poll(&p, 1, timeout);
-        if (r > 0 && (p.revents & POLLIN)) {
-            char buf[256];
-            while (read(pipefd[0], buf, sizeof buf) == (ssize_t)sizeof buf)
+        if (until > now) {
+            struct timespec ts;
+            clock_gettime(CLOCK_MONOTONIC, &ts);
+            double wait = until - now;
+            ts.tv_sec += (time_t)wait;
+            ts.tv_nsec += (long)((wait - (double)(time_t)wait) * 1e9) + 1000000L;
+            while (ts.tv_nsec >= 1000000000L) {
+                ts.tv_sec++;
+                ts.tv_nsec -= 1000000000L;
+            }
+            while (sem_clockwait(&wake_sem, CLOCK_MONOTONIC, &ts) != 0 && errno == EINTR)
                 ;
         }
+        while (sem_trywait(&wake_sem) == 0)
+            ;
         if (__atomic_load_n(&stop, __ATOMIC_ACQUIRE))
             break;
         now = mono();
@@ -240,26 +247,24 @@ static int start_thread(void)
     pthread_attr_t a;
     pthread_attr_init(&a);
     pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
-    pthread_attr_setstacksize(&a, 256 * 1024);
+    pthread_attr_setstacksize(&a, 2 * 1024 * 1024); /* the census runs Python code here */
     int r = pthread_create(&t, &a, helper_main, NULL);
     pthread_attr_destroy(&a);
     return r;
 }
 
-static int make_pipe(void)
+static int make_sem(void)
 {
-    int fds[2];
-    if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0)
+    if (sem_init(&wake_sem, 0, 0) != 0)
         return -1;
-    pipefd[0] = fds[0];
-    __atomic_store_n(&pipefd[1], fds[1], __ATOMIC_RELEASE);
+    __atomic_store_n(&wake_ok, 1, __ATOMIC_RELEASE);
     return 0;
 }
 
 int ccx_helper_start(void)
 {
-    if (make_pipe() != 0) {
-        ccx_warnf("ccxtrace: cannot create the helper's pipe: %s; no snapshots will be taken", ccx_strerror(errno));
+    if (make_sem() != 0) {
+        ccx_warnf("ccxtrace: cannot create the helper's semaphore: %s; no snapshots will be taken", ccx_strerror(errno));
         return -1;
     }
     if (ccx_opt.signal) {
@@ -281,21 +286,16 @@ int ccx_helper_start(void)
 
 void ccx_helper_atfork_child(void)
 {
-    /* The parent's helper does not exist here; the pipe is shared with the
-     * parent, so this process gets its own. */
-    int old0 = pipefd[0], old1 = pipefd[1];
-    pipefd[0] = pipefd[1] = -1;
-    if (old0 >= 0)
-        close(old0);
-    if (old1 >= 0)
-        close(old1);
+    /* The parent's helper does not exist here: a new semaphore (the old one
+     * may have had a waiter) and a new helper. */
+    __atomic_store_n(&wake_ok, 0, __ATOMIC_RELEASE);
     pthread_mutex_init(&req_lock, NULL);
     memset(reqs, 0, sizeof reqs);
     sig_pending = 0;
     stop = 0;
     exiting = 0;
     ccx_stats_atfork_child();
-    if (make_pipe() == 0)
+    if (make_sem() == 0)
         start_thread();
 }
 

@@ -49,6 +49,18 @@ lines=$(($(wc -l <"$csv") - 1))
 awk -F, 'NR > 1 && (NF != 11 || $1 !~ /^20[0-9-]*T[0-9:]*Z$/ || $3 <= 0 || $5 !~ /^[0-9]+$/) { exit 1 }' "$csv" || fail "malformed stats line: $(sed -n 2p "$csv")"
 echo "signal, trigger file, exit and stats CSV ($lines lines): ok"
 
+# a host that closes every descriptor (as daemons do) still gets snapshots
+d=$CCX_TMP/fds
+mkdir -p "$d"
+CCXTRACE_DIR=$d CCXTRACE_AT_EXIT=0 LD_PRELOAD=$LIB "$CCX_TMP/api" closefds 1500 >/dev/null &
+pid=$!
+for _ in $(seq 100); do catches_usr2 $pid && break; sleep 0.05; done
+sleep 0.2
+kill -USR2 $pid
+wait_reason "$d" signal || fail "no snapshot after SIGUSR2 once the host closed its descriptors"
+wait $pid
+echo "signal after the host closed all its descriptors: ok"
+
 d=$CCX_TMP/b
 mkdir -p "$d"
 CCXTRACE_DIR=$d LD_PRELOAD=$LIB "$CCX_TMP/api" snap first "sec ond" >"$CCX_TMP/out"

@@ -3,6 +3,7 @@
  * status 3 (so a test sees that the tracer changes neither).
  *   api                 just that
  *   api sleep MS        ... staying alive MS milliseconds
+ *   api closefds MS     ... after closing every descriptor above 2
  *   api snap LABEL...   asks for one snapshot per LABEL (ccxtrace_snapshot,
  *                       declared weak), printing the returned numbers
  *   api plant DIR VICTIM  takes snapshot 1, waits for its file, then plants
@@ -57,6 +58,11 @@ int main(int argc, char **argv)
     printf("hello\n");
     fflush(stdout);
     api_leak();
+    if (argc > 2 && strcmp(argv[1], "closefds") == 0) { /* like a daemon */
+        for (int fd = 3; fd < 1024; fd++)
+            close(fd);
+        sleep_ms(atol(argv[2]));
+    }
     if (argc > 2 && strcmp(argv[1], "sleep") == 0)
         sleep_ms(atol(argv[2]));
     if (argc > 1 && strcmp(argv[1], "snap") == 0)
