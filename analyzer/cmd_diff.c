@@ -2,6 +2,7 @@
  * with its sampling uncertainty, new and vanished sites, totals, RSS and
  * heap, Python types and gc; --fail-above SIZE turns it into a CI gate. */
 #include "cmd.h"
+#include "holders.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -70,6 +71,8 @@ static void json_python(cJSON *doc, const struct ccx_set *set, struct ccx_tdelta
         cJSON_AddNumberToObject(r, "reachable_growth_bytes", rc.reachable);
         cJSON_AddNumberToObject(r, "collected", rc.collected);
     }
+    if (b->holders)
+        cJSON_AddItemToObject(py, "holders", ccx_holders_json(b->holders, b->path));
 }
 
 /* Python types, gc and the reclaimable split as text or markdown. */
@@ -147,6 +150,7 @@ void ccx_print_python_changes(struct ccx_out *o, const struct ccx_set *set, size
     else if (b->has_census)
         fprintf(o->f, "\n(no after_collect census: run with CCXTRACE_GC_COLLECT=1 to split growth into "
                       "reclaimable garbage and reachable memory)\n");
+    ccx_holders_print(o->f, b->holders, b->path, md);
 }
 
 int ccx_cmd_diff(const struct ccx_opts *op, struct ccx_out *o)

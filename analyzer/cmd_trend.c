@@ -3,6 +3,7 @@
  * stopped, shrinking or noise (stats.c: the family-wise rule); --fail-above
  * RATE is the leak regression gate. */
 #include "cmd.h"
+#include "holders.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -171,6 +172,9 @@ int ccx_cmd_trend(const struct ccx_opts *op, struct ccx_out *o)
             }
             free(tt);
         }
+        const struct ccx_meta *lm = &set.meta[set.order[set.k - 1]];
+        if (lm->holders)
+            cJSON_AddItemToObject(doc, "python_holders", ccx_holders_json(lm->holders, lm->path));
         ccx_json_emit(o, doc);
     } else if (o->fmt == CCX_FMT_TEXT || o->fmt == CCX_FMT_MARKDOWN) {
         int md = o->fmt == CCX_FMT_MARKDOWN;

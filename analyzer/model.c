@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "ccx_format.h"
+#include "holders.h"
 
 void ccx_err(const char *fmt, ...)
 {
@@ -249,6 +250,8 @@ int ccx_set_load(struct ccx_set *set, char **paths, size_t k, enum ccx_by by)
             return -1;
         }
         fill_meta(&set->meta[i], &s);
+        set->meta[i].holders = s.py.holders; /* kept beyond the snapshot */
+        s.py.holders = NULL;
         if (ccx_table_add(set->sites, i, &s) < 0 || add_types(set, i, &s, 0) < 0 ||
             add_types(set, i, &s, 1) < 0) {
             ccx_snap_free(&s);
@@ -293,6 +296,7 @@ void ccx_set_free(struct ccx_set *set)
             free(m->label);
             free(m->time_str);
             free(m->py_version);
+            ccx_holders_free(m->holders);
         }
     HASH_CLEAR(hh, set->thash);
     for (size_t j = 0; j < set->ntypes; j++) {

@@ -30,6 +30,7 @@ struct ccx_meta {
     double gc_count[3], gc_threshold[3], gc_collections[3], gc_collected[3], gc_uncollectable[3];
     double census_ms, after_collected;
     double census_bytes, census_count, after_bytes, after_count;
+    struct ccx_holders *holders;          /* python.holders (holders.h), NULL if absent */
 };
 
 struct ccx_trow {          /* one Python type across the snapshots */

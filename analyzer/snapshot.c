@@ -8,6 +8,7 @@
  */
 #include "snapshot.h"
 #include "frames.h"
+#include "holders.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -363,6 +364,12 @@ static void read_python(struct rd *r, const cJSON *root)
         read_census(r, get(ac, CCX_F_TYPES), &p->after, "after_collect types");
         if (!p->after.present && !r->failed)
             fail(r, "python after_collect has no \"%s\"", CCX_F_TYPES);
+    }
+    const cJSON *ho = get(py, CCX_F_HOLDERS);
+    if (ho && !cJSON_IsNull(ho) && !r->failed) {
+        char why[200];
+        if (!(p->holders = ccx_holders_parse(ho, why, sizeof why)))
+            fail(r, "%s", why);
     }
 }
 
@@ -746,6 +753,7 @@ void ccx_snap_free(struct ccx_snap *s)
     free(s->strs);
     free(s->py.types.types);
     free(s->py.after.types);
+    ccx_holders_free(s->py.holders);
     memset(s, 0, sizeof *s);
 }
 

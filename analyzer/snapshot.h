@@ -21,6 +21,8 @@
 #define CCX_MAX_ITEMS       (1u << 26) /* sites, frames, stacks, modules, types */
 #define CCX_MAX_NUMBER      9.0e15     /* 2^53: above it a count is absurd */
 
+struct ccx_holders;
+
 enum ccx_kind { CCX_FRAME_NATIVE = 0, CCX_FRAME_PYTHON = 1 };
 enum ccx_layer { CCX_L_LIBC = 0, CCX_L_PYTHON = 1, CCX_L_MMAP = 2, CCX_L_OTHER = 3 };
 
@@ -66,6 +68,7 @@ struct ccx_python {
     int has_after;                  /* CCXTRACE_GC_COLLECT=1 */
     double after_collected;         /* what gc.collect() returned */
     struct ccx_census after;        /* census after gc.collect() */
+    struct ccx_holders *holders;    /* python.holders (holders.h), NULL if absent */
 };
 
 struct ccx_snap {

@@ -345,7 +345,7 @@ static const char *module_name(PyObj *mod, char *buf, size_t n)
 }
 
 /* The module whose globals dict d is (borrowed), or NULL. */
-static PyObj *module_of_dict(PyObj *d)
+static PyObj *module_of_dict(const PyObj *d)
 {
     PyObj *mods = hx.PySys_GetObject("modules");
     if (!mods || !(tflags(type_of(mods)) & F_DICT))
