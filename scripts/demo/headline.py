@@ -41,7 +41,7 @@ def main():
             for f in py[:8]:
                 print("       %s" % f)
     else:
-        print("   no site grows steadily (the significance rule: ccx-analyze trend's header)")
+        print("   no site grows steadily: none passes the significance rule in the trend's header")
     print("   traced live memory %s, process RSS %s"
           % (mib_h(head["live_rate_bytes_per_h"]), mib_h(head["rss_rate_bytes_per_h"])))
     for t in trend.get("python_types", []):
