@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# bench_holders.sh - the cost of "who holds it" (python.holders) on a heap
+# of one million gc-tracked objects (heap.py), per CPython present: the
+# graph build and the whole search as recorded in the snapshot, next to
+# the census time and a full gc.collect() on the same heap in the same
+# process (a ratio, not a timed assertion; the budget in docs/holders.md
+# is under 1 s of GIL time for a million objects).
+set -u
+root=${CCX_ROOT:-$(cd "$(dirname "$0")/../../.." && pwd)}
+build=${CCX_BUILD:-$root/build}
+lib=$build/lib/libccxtrace.so
+[ -f "$lib" ] || { echo "libccxtrace.so not built ($lib)"; exit 0; }
+if ! grep -l py_holders_write "$root"/preload/py_*.c | grep -qv py_holders.c; then
+    echo "skip: the Python layer does not call py_holders_write yet"
+    exit 0
+fi
+tmp=${CCX_TMP:-$(mktemp -d)}
+n=${HOLDERS_BENCH_OBJECTS:-1000000}
+echo "holders search, heap of about $n objects, CCXTRACE_HOLDERS_TYPES=Broker, 3 samples"
+status=0
+while read -r label py; do
+    dir=$tmp/$label
+    mkdir -p "$dir"
+    printf '%-12s ' "$label"
+    env CCXTRACE_DIR="$dir" CCXTRACE_HOLDERS_TYPES=Broker CCXTRACE_AT_EXIT=0 PYTHONDONTWRITEBYTECODE=1 \
+        LD_PRELOAD="$lib" timeout 300 "$py" "$root/tests/bench/holders/heap.py" "$n" 2>&1 | tail -n 1
+    [ "${PIPESTATUS[0]}" = 0 ] || status=1
+    rm -rf "$dir"
+done < <("$root/tests/lib/pythons.sh")
+"$root/tests/lib/pythons.sh" --missing | sed 's/^/skip /'
+exit $status
