@@ -35,7 +35,7 @@ url=$(cat "$tmp/ready")
 # load while monitoring
 PYTHONPATH=tests/integration/scripts "$py" -c '
 import sys, upload_client as u
-for i in range(30):
+for i in range(60):
     st, _ = u.upload(sys.argv[1], u.make_archive())
     assert st == 202, st
 ' "$url" &
