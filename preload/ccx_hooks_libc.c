@@ -47,9 +47,10 @@ static _Alignas(64) char boot_buf[128 * 1024];
 static size_t boot_used;
 static int resolving;
 
-static int is_boot(const void *p)
+static inline int is_boot(const void *p)
 {
-    return (const char *)p >= boot_buf && (const char *)p < boot_buf + sizeof boot_buf;
+    /* one unsigned compare on the free path */
+    return (uintptr_t)p - (uintptr_t)boot_buf < sizeof boot_buf;
 }
 
 static void *boot_alloc(size_t n, size_t align)
@@ -162,7 +163,7 @@ EXPORT void *calloc(size_t k, size_t n)
 
 EXPORT void free(void *p)
 {
-    if (unlikely(!p || is_boot(p)))
+    if (unlikely(is_boot(p) || !p))
         return;
     on_free(p);
     if (unlikely(!r_free))
