@@ -12,6 +12,7 @@
  * recorded as census_ms.
  */
 #include "py_census.h"
+#include "py_holders.h"
 #include "ccx_format.h"
 
 #include <stdio.h>
@@ -287,6 +288,9 @@ void py_census_write(struct ccx_json *j)
         if (c.t && census_types(j, &c) == 0) {
             ccx_json_key(j, CCX_F_CENSUS_MS);
             ccx_json_double(j, now_ms() - t0);
+            /* "Who holds it" (docs/holders.md): before gc.collect(), so
+             * garbage is still there to be reported. */
+            py_holders_write(j);
             if (py_opt.gc_collect) {
                 double t1 = now_ms();
                 PyObj *r = gc_call("collect");

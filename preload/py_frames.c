@@ -3,6 +3,8 @@
 #include "py_frames.h"
 
 #include <dlfcn.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <link.h>
 #include <stdio.h>
 #include <string.h>
@@ -328,23 +330,91 @@ int py_frames_on(void) { return frames_enabled; }
 unsigned py_frames_count(void) { return __atomic_load_n(&nents, __ATOMIC_ACQUIRE); }
 void py_frames_atfork_child(void) { __atomic_clear(&ins_lock, __ATOMIC_RELEASE); }
 
+/* ---- the start-up check ------------------------------------------------- */
+
+/* Reads through a pipe: a bad address makes write() fail with EFAULT
+ * instead of crashing, so a wrong layout is reported, never followed. */
+static int vpipe[2] = {-1, -1};
+
+static int safe_read(const void *addr, void *out, size_t n)
+{
+    if (!addr)
+        return -1;
+    if (write(vpipe[1], addr, n) != (ssize_t)n)
+        return -1;
+    return read(vpipe[0], out, n) == (ssize_t)n ? 0 : -1;
+}
+
+static int safe_ptr(const void *base, uint32_t off, const void **out)
+{
+    return safe_read((const char *)base + off, out, sizeof *out);
+}
+
+/* The chain of ts as the layout sees it, every read checked: up to max
+ * (code object, line) pairs; -1 when a pointer leads nowhere. */
+static int safe_walk(PyTState *ts, const void **codes, int *lines, int max)
+{
+    const void *f;
+    int n = 0;
+    if (safe_ptr(ts, L.l.ts_frame, &f))
+        return -1;
+    if (L.l.cframe_current != PY_OFF_NONE && f && safe_ptr(f, L.l.cframe_current, &f))
+        return -1;
+    for (int d = 0; f && d < PY_MAX_DEPTH && n < max; d++) {
+        const void *code, *type;
+        signed char owner = 0;
+        if (L.l.fr_owner != PY_OFF_NONE && safe_read((const char *)f + L.l.fr_owner, &owner, 1))
+            return -1;
+        if (L.l.fr_owner == PY_OFF_NONE || owner != L.l.owner_cstack) {
+            if (safe_ptr(f, L.l.fr_code, &code))
+                return -1;
+            int readable = code && safe_ptr(code, PY_OB_TYPE, &type) == 0;
+            if (code && !readable)
+                return -1;
+            if (readable && type == py.PyCode_Type) {
+                /* The instruction field must be readable before
+                 * frame_offset() reads it (and the code object's size). */
+                uint64_t instr;
+                size_t isz = L.l.instr_kind == PY_INSTR_PTR ? sizeof(void *) : sizeof(int);
+                if (safe_read((const char *)f + L.l.fr_instr, &instr, isz))
+                    return -1;
+                int32_t off = frame_offset(f, code);
+                if (off != INT32_MIN) {
+                    int line = off < 0 ? -1 : py.PyCode_Addr2Line((void *)code, off);
+                    codes[n] = code;
+                    lines[n++] = line < 0 ? ld_int(code, L.l.co_firstlineno) : line;
+                }
+            } else if (readable && L.l.owner_cstack < 0) {
+                return -1;   /* before 3.12 every frame has a code object */
+            }
+        }
+        if (safe_ptr(f, L.l.fr_back, &f))
+            return -1;
+    }
+    return n;
+}
+
 int py_frames_validate(const struct py_layout *layout, char *why, size_t whylen)
 {
     struct py_layout saved = L.l;
     L.l = *layout;
     int compared = 0, bad = 0;
+    if (pipe2(vpipe, O_CLOEXEC | O_NONBLOCK) != 0) {
+        snprintf(why, whylen, "no pipe for the check");
+        L.l = saved;
+        return -1;
+    }
     void *interp = py.PyInterpreterState_Get();
     for (PyTState *ts = py.PyInterpreterState_ThreadHead(interp); ts && !bad;
          ts = py.PyThreadState_Next(ts)) {
         const void *mine_code[64];
-        int mine_line[64], nm = 0;
-        WALK(ts, {
-            if (nm >= 64)
-                break;
-            mine_code[nm] = code_;
-            mine_line[nm++] = off_ < 0 ? ld_int(code_, L.l.co_firstlineno)
-                                       : py.PyCode_Addr2Line((void *)code_, off_);
-        });
+        int mine_line[64];
+        int nm = safe_walk(ts, mine_code, mine_line, 64);
+        if (nm < 0) {
+            snprintf(why, whylen, "the frame chain leads to an unreadable address");
+            bad = 1;
+            break;
+        }
         PyObj *fr = py.PyThreadState_GetFrame(ts);
         int na = 0;
         while (fr && na < 64) {
@@ -372,6 +442,9 @@ int py_frames_validate(const struct py_layout *layout, char *why, size_t whylen)
         }
         compared += na;
     }
+    close(vpipe[0]);
+    close(vpipe[1]);
+    vpipe[0] = vpipe[1] = -1;
     L.l = saved;
     return bad ? -1 : compared > 0;
 }

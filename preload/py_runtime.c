@@ -125,6 +125,15 @@ static void choose_layout(void)
         warn("Python %s: _Py_DebugOffsets not recognised; using the built-in 3.13 layout",
              py.version);
     }
+    /* Test only (tests/integration/python/test_py_unsupported.sh): a
+     * deliberately wrong layout, which the start-up check must refuse. */
+    const char *skew = getenv("CCXTRACE_PY_TEST_SKEW");
+    if (skew && *skew) {
+        uint32_t k = (uint32_t)atoi(skew);
+        layout.ts_frame += k;
+        layout.fr_back += k;
+        layout.fr_code += k;
+    }
     have_layout = 1;
 }
 
@@ -138,7 +147,9 @@ static void activate(void)
             py_frames_prepare_merge();
             if (py_frames_init(&layout) != 0)
                 validate_fails = 3;
-        } else if (r < 0 && ++validate_fails == 3) {
+        } else if (r < 0) {
+            /* Deterministic (other threads wait for the GIL): no retry. */
+            validate_fails = 3;
             char msg[256];
             snprintf(msg, sizeof msg, "Python %s frame layout check failed (%%s); "
                      "stacks are native only", py.version);

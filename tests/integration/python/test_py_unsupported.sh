@@ -4,6 +4,9 @@
 # same output and exit status, exactly one "ccxtrace: python:" warning
 # naming the version, PyMem hooks and census still there, stacks native
 # only.  Python 2.7 (when installed): one warning, the layer stays off.
+# And every supported CPython given a deliberately wrong frame layout
+# (CCXTRACE_PY_TEST_SKEW, test only): the start-up check refuses it with
+# one warning, no crash, same output, native-only stacks.
 set -u
 root=${CCX_ROOT:-$(cd "$(dirname "$0")/../../.." && pwd)}
 build=${CCX_BUILD:-$root/build}
@@ -13,7 +16,12 @@ tmp=${CCX_TMP:-$(mktemp -d)}
 proot=$(pyenv root 2>/dev/null || echo "$HOME/.pyenv")
 py38=$(ls -d "$proot"/versions/3.8.*/bin/python3.8 2>/dev/null | sort -V | tail -n 1)
 py27=$(ls -d "$proot"/versions/2.7.*/bin/python2.7 2>/dev/null | sort -V | tail -n 1)
-[ -n "$py38$py27" ] || { echo "neither pyenv 3.8 nor 2.7 is installed"; exit 77; }
+cases=()
+[ -n "$py38" ] && cases+=("$py38:")
+[ -n "$py27" ] && cases+=("$py27:")
+while read -r label py; do
+    cases+=("$py:8" "$py:-8")
+done < <("$root/tests/lib/pythons.sh")
 prog='import sys, time
 keep = ["x%d" % i * 20 for i in range(100000)]
 time.sleep(1.3)
@@ -21,16 +29,29 @@ keep += ["y%d" % i * 20 for i in range(100000)]
 print("done", len(keep))
 sys.exit(3)'
 fail=0
-for py in $py38 $py27; do
-    d=$tmp/$(basename "$py")
+[ ${#cases[@]} -gt 0 ] || { echo "no interpreter to run"; exit 77; }
+n=0
+declare -A want_of rc_of
+for c in "${cases[@]}"; do
+    py=${c%:*} skew=${c##*:}
+    n=$((n + 1))
+    d=$tmp/case$n
     mkdir -p "$d"
-    want=$("$py" -c "$prog" 2>&1)
-    want_rc=$?
-    got=$(cd "$d" && CCXTRACE_DIR=$d LD_PRELOAD=$lib "$py" -c "$prog" 2>"$d/stderr")
+    if [ -z "${want_of[$py]:-}" ]; then   # untraced, once per interpreter
+        want_of[$py]=$("$py" -c "$prog" 2>&1)
+        rc_of[$py]=$?
+    fi
+    want=${want_of[$py]} want_rc=${rc_of[$py]}
+    got=$(cd "$d" && CCXTRACE_PY_TEST_SKEW=$skew CCXTRACE_DIR=$d LD_PRELOAD=$lib "$py" -c "$prog" 2>"$d/stderr")
     rc=$?
     ver=$("$py" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
     warn=$(grep -c '^ccxtrace: python:' "$d/stderr")
-    echo "$ver: exit $rc (untraced $want_rc), stdout '$got', stderr: $(cat "$d/stderr")"
+    echo "$ver${skew:+ (layout skewed by $skew)}: exit $rc (untraced $want_rc), stdout '$got', stderr: $(cat "$d/stderr")"
+    if [ -n "$skew" ] && ! grep -q "frame layout check failed" "$d/stderr"; then
+        echo "FAIL $ver: the skewed layout was not refused"
+        fail=1
+        continue
+    fi
     if [ "$got" != "$want" ] || [ $rc != $want_rc ] || [ "$warn" != 1 ] || ! grep -q "Python $ver" "$d/stderr"; then
         echo "FAIL $ver: output, exit status or warning differ"
         fail=1
