@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 /* PyTypeObject fields, fixed in 3.9-3.13 (x86-64/aarch64 LP64). */
+#define TP_GETATTRO  144u
 #define TP_FLAGS     168u
 #define TP_TRAVERSE  184u
 #define TP_BASE      256u
@@ -70,7 +71,7 @@ static struct {
     int (*PyDict_Next)(PyObj *, ptrdiff_t *, PyObj **, PyObj **);
     ptrdiff_t (*PyDict_Size)(PyObj *);
     PyObj *(*PyObject_GenericGetDict)(PyObj *, void *);
-    PyObj *(*PyMapping_Items)(PyObj *);
+    PyObj *(*PyObject_GenericGetAttr)(PyObj *, PyObj *);
     PyObj *(*PyModule_GetDict)(PyObj *);
     PyObj *(*PySys_GetObject)(const char *);
     const void *PyModule_Type, *PyCell_Type, *PyTraceBack_Type, *PyFunction_Type;
@@ -205,7 +206,7 @@ static int load_api(void)
     L(PyDict_Next, "PyDict_Next");
     L(PyDict_Size, "PyDict_Size");
     L(PyObject_GenericGetDict, "PyObject_GenericGetDict");
-    L(PyMapping_Items, "PyMapping_Items");
+    L(PyObject_GenericGetAttr, "PyObject_GenericGetAttr");
     L(PyModule_GetDict, "PyModule_GetDict");
     L(PySys_GetObject, "PySys_GetObject");
     L(PyModule_Type, "PyModule_Type");
@@ -217,7 +218,7 @@ static int load_api(void)
     L(PyTuple_Type, "PyTuple_Type");
     L(PyLong_Type, "PyLong_Type");
 #undef L
-    if (!hx.PyDict_Next || !hx.PyDict_Size || !hx.PyObject_GenericGetDict || !hx.PyMapping_Items ||
+    if (!hx.PyDict_Next || !hx.PyDict_Size || !hx.PyObject_GenericGetDict || !hx.PyObject_GenericGetAttr ||
         !hx.PyModule_GetDict || !hx.PySys_GetObject || !hx.PyModule_Type || !hx.PyCell_Type ||
         !hx.PyTraceBack_Type || !hx.PyFunction_Type || !hx.PyList_Type || !hx.PyDict_Type ||
         !hx.PyTuple_Type || !hx.PyLong_Type)
@@ -468,41 +469,87 @@ static int via_is(const struct elem *e, const char *v)
     return e->via && !strcmp(e->via, v);
 }
 
-/* f_locals of a frame, searched for c (or for the contents of cell c). */
+/* A frame's local variables, read in place: the names from its code
+ * object, the values from its fast locals (no f_locals: that builds a dict
+ * inside the frame, which on 3.9-3.12 keeps the values alive).  Before
+ * 3.11 they follow the frame object's fixed part (tp_basicsize minus the
+ * one-slot array); from 3.11 on the frame object points at its
+ * _PyInterpreterFrame (f_frame, after f_back), whose localsplus follow 72
+ * bytes of fields in 3.11-3.13; the frame's code pointer (3.11: field 4;
+ * 3.12+: field 0) is checked against PyFrame_GetCode first.  Slot order:
+ * co_varnames, then co_cellvars (from 3.11 without those that are also
+ * arguments, which share their slot), then co_freevars. */
+#define FO_F_FRAME   24u
+#define IF_LOCALS    72u
+
+static PyObj *const *frame_slots(PyObj *fr, PyObj *code)
+{
+    if (py.minor < 11) {
+        int64_t basic = ld_i64(type_of(fr), PY_TP_BASICSIZE);
+        if (basic < 64 || basic > 4096)
+            return NULL;
+        return (PyObj *const *)((const char *)fr + basic - (int64_t)sizeof(void *));
+    }
+    const char *f = ld_ptr(fr, FO_F_FRAME);
+    if (!f || ld_ptr(f, py.minor == 11 ? 32u : 0u) != (const void *)code)
+        return NULL;
+    return (PyObj *const *)(f + IF_LOCALS);
+}
+
+static ptrdiff_t tuple_len(PyObj *t)
+{
+    return t && (tflags(type_of(t)) & F_TUPLE) ? py.PyTuple_Size(t) : 0;
+}
+
+static int in_tuple(PyObj *t, const char *s)
+{
+    ptrdiff_t n = tuple_len(t);
+    for (ptrdiff_t i = 0; i < n; i++) {
+        const char *x = str_utf8(py.PyTuple_GetItem(t, i));
+        if (x && !strcmp(x, s))
+            return 1;
+    }
+    return 0;
+}
+
 static int frame_local(PyObj *fr, PyObj *c, char *label)
 {
-    PyObj *cell_val = type_of(c) == hx.PyCell_Type ? (PyObj *)ld_ptr(c, CELL_REF) : NULL;
-    PyObj *loc = py.PyObject_GetAttrString(fr, "f_locals");
-    if (!loc) {
+    if (!py.PyFrame_GetCode)
+        return 0;
+    PyObj *code = py.PyFrame_GetCode(fr);
+    if (!code) {
         py.PyErr_Clear();
         return 0;
     }
+    PyObj *const *slots = frame_slots(fr, code);
+    PyObj *names[3] = {NULL, NULL, NULL};
+    static const char *const attrs[3] = {"co_varnames", "co_cellvars", "co_freevars"};
     int found = 0;
-    if (tflags(type_of(loc)) & F_DICT) {
-        ptrdiff_t pos = 0;
-        PyObj *k, *v;
-        while (!found && hx.PyDict_Next(loc, &pos, &k, &v))
-            if (v == c || (cell_val && v == cell_val)) {
-                key_text(k, label);
+    for (int k = 0; k < 3 && slots; k++) {
+        names[k] = py.PyObject_GetAttrString(code, attrs[k]);
+        if (!names[k])
+            py.PyErr_Clear();
+    }
+    ptrdiff_t slot = 0;
+    for (int k = 0; k < 3 && slots && !found; k++) {
+        ptrdiff_t n = tuple_len(names[k]);
+        for (ptrdiff_t i = 0; i < n && slot < 4096 && !found; i++) {
+            const char *nm = str_utf8(py.PyTuple_GetItem(names[k], i));
+            if (k == 1 && py.minor >= 11 && nm && in_tuple(names[0], nm))
+                continue;  /* an argument's cell shares the argument's slot */
+            PyObj *v = slots[slot++];
+            if (!v)
+                continue;
+            if (v == c || (type_of(v) == hx.PyCell_Type && ld_ptr(v, CELL_REF) == (const void *)c)) {
+                snip(label, "", nm ? nm : "?", "");
                 found = 1;
             }
-    } else {
-        PyObj *items = hx.PyMapping_Items(loc);
-        ptrdiff_t n = items ? py.PyList_Size(items) : 0;
-        for (ptrdiff_t i = 0; i < n && !found; i++) {
-            PyObj *kv = py.PyList_GetItem(items, i);
-            if (kv && py.PyTuple_Size(kv) == 2) {
-                PyObj *v = py.PyTuple_GetItem(kv, 1);
-                if (v == c || (cell_val && v == cell_val)) {
-                    key_text(py.PyTuple_GetItem(kv, 0), label);
-                    found = 1;
-                }
-            }
         }
-        if (items)
-            py.Py_DecRef(items);
     }
-    py.Py_DecRef(loc);
+    for (int k = 0; k < 3; k++)
+        if (names[k])
+            py.Py_DecRef(names[k]);
+    py.Py_DecRef(code);
     py.PyErr_Clear();
     return found;
 }
@@ -512,7 +559,7 @@ static int frame_local(PyObj *fr, PyObj *c, char *label)
 static int probe_attrs(PyObj *p, PyObj *c, char *label)
 {
     static const char *const names[] = {
-        "f_back", "f_globals", "f_builtins", "f_code", "f_locals", "f_trace",
+        "f_back", "f_globals", "f_builtins", "f_code", "f_trace",
         "tb_frame", "tb_next", "__globals__", "__closure__", "__defaults__", "__kwdefaults__",
         "__dict__", "__annotations__", "__wrapped__", "cell_contents", "__self__", "__func__",
         "gi_frame", "cr_frame", "ag_frame", "gi_code", "cr_code", "__objclass__",
@@ -530,6 +577,41 @@ static int probe_attrs(PyObj *p, PyObj *c, char *label)
             return 1;
         }
     }
+    return 0;
+}
+
+/* A __slots__ member of an instance of a Python class whose attribute
+ * lookup is the generic one (so reading a slot runs no user code). */
+static int slot_attr(PyObj *p, PyObj *c, char *label)
+{
+    if (ld_ptr(type_of(p), TP_GETATTRO) != (const void *)hx.PyObject_GenericGetAttr)
+        return 0;
+    int depth = 0;
+    for (const void *t = type_of(p); t && depth < 64 && (tflags(t) & F_HEAPTYPE); t = ld_ptr(t, TP_BASE), depth++) {
+        PyObj *d = (PyObj *)ld_ptr(t, TP_DICT);
+        PyObj *sl = d && (tflags(type_of(d)) & F_DICT) ? py.PyDict_GetItemString(d, "__slots__") : NULL;
+        if (!sl)
+            continue;
+        unsigned long f = tflags(type_of(sl));
+        ptrdiff_t n = (f & F_UNICODE) ? 1 : (f & F_TUPLE) ? py.PyTuple_Size(sl) : (f & F_LIST) ? py.PyList_Size(sl) : 0;
+        for (ptrdiff_t i = 0; i < n && i < 256; i++) {
+            PyObj *nm = (f & F_UNICODE) ? sl : (f & F_TUPLE) ? py.PyTuple_GetItem(sl, i) : py.PyList_GetItem(sl, i);
+            const char *s = str_utf8(nm);
+            if (!s || !strcmp(s, "__dict__") || !strcmp(s, "__weakref__"))
+                continue;
+            PyObj *v = py.PyObject_GetAttrString(p, s);
+            if (!v) {
+                py.PyErr_Clear();
+                continue;
+            }
+            py.Py_DecRef(v);
+            if (v == c) {
+                snip(label, "", s, "");
+                return 1;
+            }
+        }
+    }
+    py.PyErr_Clear();
     return 0;
 }
 
@@ -620,6 +702,10 @@ static void edge(PyObj *p, struct elem *e)
     if (f & F_HEAPTYPE) {
         /* An instance of a class defined in Python: its attribute dict
          * (built on demand for 3.11+'s inline values). */
+        if (slot_attr(p, c, e->label)) {
+            e->via = CCX_VIA_ATTRIBUTE;
+            return;
+        }
         PyObj *d = hx.PyObject_GenericGetDict(p, NULL);
         if (!d) {
             py.PyErr_Clear();

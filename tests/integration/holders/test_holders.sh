@@ -5,7 +5,8 @@
 #     (module -> list (global _errors) -> ValueError -> traceback -> frame
 #     of run_components (local broker) -> Broker), a cache dict keyed by
 #     strings (global _cache, key user:N), objects held only by C references
-#     (external-reference roots), the search time recorded;
+#     (external-reference roots), a list held by a running function's local
+#     (a "running frame local" root naming it), the search time recorded;
 #   wl_holders.py cycle: the Broker cycle alone, every sampled instance
 #     reported as cyclic garbage;
 #   ccx-analyze diff on the reachable run's snapshots shows the collapsed
@@ -27,7 +28,7 @@ if ! grep -l py_holders_write "$root"/preload/py_*.c | grep -qv py_holders.c; th
 fi
 tmp=${CCX_TMP:-$(mktemp -d)}
 wl=$root/tests/integration/holders/wl_holders.py
-types=Broker,Session,Holder,Item
+types=Broker,Session,Holder,Item,Pending
 fail=0 ran=0
 
 run() {  # LABEL PY PRELOAD VARIANT

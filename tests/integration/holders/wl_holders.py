@@ -14,7 +14,9 @@ libccxtrace.so, with CCXTRACE_HOLDERS_TYPES naming the types to examine.
                every Python reference dropped): a Holder is its own root,
                an "external reference" with 1 reference, and Items kept
                in a list that only C holds: list (external reference)
-               -index-> Item; none reported as garbage or as a global.
+               -index-> Item; none reported as garbage or as a global;
+             - a list held by a local variable of the running main():
+               a "running frame local" root named "pending in main".
              The default top-N pick (by growth) names at least one type.
   cycle      only the Broker cycle, made deterministic as in the Python
              layer's test (each broker promoted to the oldest generation
@@ -57,6 +59,10 @@ class Holder(object):
 
 
 class Item(object):
+    pass
+
+
+class Pending(object):
     pass
 
 
@@ -151,6 +157,15 @@ def check_c_held(holder, item):
     print("  Item: " + show(item["paths"][0]))
 
 
+def check_running_local(t):
+    check_examined(t, False)
+    for p in t["paths"]:
+        expect([e["type"] for e in p] == ["list", "Pending"], "Pending path shape", p)
+        expect(p[0]["label"] == "running frame local" and p[0].get("detail", "").startswith("pending in main"),
+               "the list is not reported as main()'s local pending", p)
+    print("  Pending: %s (%s)" % (show(t["paths"][0]), t["paths"][0][0]["detail"]))
+
+
 def main():
     ccxsnap.wait_ready()
     if VARIANT == "reachable":
@@ -160,6 +175,7 @@ def main():
             hmonitor.remember("user:%d" % i, Session(i))
             h = Holder()
             ctypes.pythonapi.Py_IncRef(ctypes.py_object(h))
+        pending = [Pending() for i in range(N)]
         items = [Item() for i in range(N)]
         ctypes.pythonapi.Py_IncRef(ctypes.py_object(items))
         del h, items
@@ -173,6 +189,8 @@ def main():
         check_broker(broker)
         check_session(holders_of(after, "Session")[1])
         check_c_held(holders_of(after, "Holder")[1], holders_of(after, "Item")[1])
+        check_running_local(holders_of(after, "Pending")[1])
+        del pending
         grown = [t["name"] for t in hold["types"] if t["why"] == "growth"]
         print("  picked by growth: %s" % grown)
         expect(grown, "no type picked by growth")
