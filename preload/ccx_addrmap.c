@@ -20,7 +20,6 @@ struct node {
 uint8_t *ccx_filter;
 static uintptr_t *buckets;
 static int bbits;
-static uint64_t live;
 
 /* Free nodes: a per-thread list, and batches of BATCH nodes shared. */
 static __thread struct node *t_free __attribute__((tls_model("initial-exec")));
@@ -179,7 +178,6 @@ int ccx_addrmap_insert(const void *p, const struct ccx_block_info *info)
     n->next = (struct node *)h;
     __atomic_store_n(b, (uintptr_t)n, __ATOMIC_RELEASE);
     filter_add(key, 1);
-    __atomic_fetch_add(&live, 1, __ATOMIC_RELAXED);
     return 0;
 }
 
@@ -210,14 +208,22 @@ int ccx_addrmap_remove(const void *p, struct ccx_block_info *out)
     if (out)
         *out = n->info;
     filter_add(key, -1);
-    __atomic_fetch_sub(&live, 1, __ATOMIC_RELAXED);
     node_put(n);
     return 1;
 }
 
-uint64_t ccx_addrmap_live(void)
+uint64_t ccx_addrmap_count(void)
 {
-    return __atomic_load_n(&live, __ATOMIC_RELAXED);
+    /* A walk of every chain (no shared counter on the hot path: one locked
+     * add per block, bouncing between threads, cost more than it told). */
+    uint64_t n = 0;
+    for (size_t i = 0; buckets && i < ((size_t)1 << bbits); i++) {
+        uintptr_t h = bucket_lock(&buckets[i]);
+        for (struct node *x = (struct node *)h; x; x = x->next)
+            n++;
+        __atomic_store_n(&buckets[i], h, __ATOMIC_RELEASE);
+    }
+    return n;
 }
 
 void ccx_addrmap_reset(void)
@@ -227,7 +233,6 @@ void ccx_addrmap_reset(void)
     else
         ccx_mem_zero(ccx_filter, FILTER_SIZE);
     ccx_mem_zero(buckets, sizeof(uintptr_t) << bbits);
-    live = 0;
     pool_lock = 0;
     /* Nodes of the old table are abandoned with it (they stay in the
      * parent's chunks, which this child shares copy-on-write). */

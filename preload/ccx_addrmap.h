@@ -44,7 +44,8 @@ int ccx_addrmap_insert(const void *p, const struct ccx_block_info *info);
 /* Removes a block; 1 (and *out filled) when it was recorded. */
 int ccx_addrmap_remove(const void *p, struct ccx_block_info *out);
 
-uint64_t ccx_addrmap_live(void);
+/* Recorded blocks, by walking the table (tests; slow with many buckets). */
+uint64_t ccx_addrmap_count(void);
 
 /* A thread's cached free nodes go back to the shared pool. */
 void ccx_addrmap_thread_exit(void);

@@ -309,7 +309,7 @@ static void write_body(struct ccx_json *j, long seq, const char *reason, const c
     uint32_t nsites = ccx_sites_count() + 3;
     struct row *rows = calloc(nsites, sizeof *rows);
     size_t nrows = 0, nframes_total = 0;
-    uint64_t live_b = 0, live_k = 0;
+    uint64_t live_b = 0, live_k = 0, live_s = 0;
     for (uint32_t i = 0; rows && i < nsites; i++) {
         const struct ccx_site *s = ccx_site_get(i);
         if (!s)
@@ -329,6 +329,7 @@ static void write_body(struct ccx_json *j, long seq, const char *reason, const c
             r->live_bytes = r->live_blocks_fp = r->live_samples = 0;
         live_b += r->live_bytes;
         live_k += r->live_blocks_fp;
+        live_s += r->live_samples;
         nframes_total += s->nframes;
         nrows++;
     }
@@ -525,7 +526,7 @@ static void write_body(struct ccx_json *j, long seq, const char *reason, const c
     ccx_json_key(j, CCX_F_TRACER);
     ccx_json_begin_object(j);
     ccx_json_kv_u64(j, CCX_F_SELF_BYTES, ccx_mem_self_bytes());
-    ccx_json_kv_u64(j, CCX_F_LIVE_SAMPLES, ccx_addrmap_live());
+    ccx_json_kv_u64(j, CCX_F_LIVE_SAMPLES, live_s);
     ccx_json_kv_u64(j, CCX_F_STACKS, nrows);
     ccx_json_kv_double(j, CCX_F_WRITE_MS, (double)(int64_t)((now_mono_ms() - t0) * 1000) / 1000.0);
     ccx_json_end_object(j);

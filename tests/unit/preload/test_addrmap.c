@@ -40,7 +40,7 @@ int main(void)
         struct ccx_block_info in = {(uint64_t)i + 1, 10, CCX_FILTER_BITS, ptrs[i]};
         CHECK_EQ_INT(ccx_addrmap_insert(ptrs[i], &in), 0);
     }
-    CHECK_EQ_U64(ccx_addrmap_live(), 5);
+    CHECK_EQ_U64(ccx_addrmap_count(), 5);
     for (int i = 0; i < 5; i++)
         CHECK(ccx_addrmap_maybe(ptrs[i]));
     CHECK(!ccx_addrmap_maybe((void *)0x2000));
@@ -52,7 +52,7 @@ int main(void)
         CHECK(out.site == ptrs[i]);
         CHECK_EQ_INT(ccx_addrmap_remove(ptrs[i], &out), 0);
     }
-    CHECK_EQ_U64(ccx_addrmap_live(), 0);
+    CHECK_EQ_U64(ccx_addrmap_count(), 0);
     CHECK(!ccx_addrmap_maybe((void *)0x1000)); /* counts went back to zero */
 
     /* 300 blocks in one filter slot: the counter saturates and stays set */
@@ -74,7 +74,7 @@ int main(void)
         pthread_join(th[t], &r);
         CHECK_EQ_INT((uintptr_t)r, 0);
     }
-    CHECK_EQ_U64(ccx_addrmap_live(), 0);
+    CHECK_EQ_U64(ccx_addrmap_count(), 0);
     ccx_addrmap_reset();
     CHECK(!ccx_addrmap_maybe((void *)0x1000));
     return check_done();
