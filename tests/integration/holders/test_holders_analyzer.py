@@ -188,6 +188,9 @@ html = run("report", *snaps, "--format", "html").stdout
 check("Who holds them" in html and "3 of 4 Broker instances" in html and "&lt;- root: sys.modules" in html,
       "the HTML report has no holders section")
 
+one = run("report", snaps[2]).stdout
+check("3 of 4 Broker instances" in one, "a one-snapshot report does not show its holders")
+
 # no holders: no section, no key
 plain = write_series(os.path.join(tmp, "plain"), with_holders=False)
 check("Who holds them" not in run("diff", plain[1], plain[2]).stdout, "a holders section without holders")
@@ -195,6 +198,7 @@ check("holders" not in json.loads(run("diff", plain[1], plain[2], "--format", "j
       "a holders JSON member without holders")
 check("python_holders" not in json.loads(run("trend", *plain, "--format", "json").stdout),
       "python_holders without holders")
+check("Who holds them" not in run("report", plain[2]).stdout, "a holders section in a report without holders")
 
 # a malformed holders member: one line, exit 2
 badp = write_series(os.path.join(tmp, "bad"), bad={"types": [{"name": "B", "examined": 1, "garbage": 3}]})
