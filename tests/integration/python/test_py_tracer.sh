@@ -13,6 +13,7 @@
 #     growing line and its stack, reclaimable cyclic garbage with
 #     CCXTRACE_GC_COLLECT=1, no steady growth once fixed (ccx-analyze's
 #     diff and trend are checked too when it is built);
+# The Broker leak and the lifecycle runs are repeated with the UBSan build.
 # Ground truth is computed inside each workload (sys.getsizeof sums).
 set -u
 root=${CCX_ROOT:-$(cd "$(dirname "$0")/../../.." && pwd)}
@@ -32,4 +33,13 @@ fail=0
 "$run" "$lib" "wl_broker.py cycle" CCXTRACE_SAMPLE=16k CCXTRACE_GC_COLLECT=1 || fail=1
 "$run" "$lib" "wl_broker.py fixed" CCXTRACE_SAMPLE=16k || fail=1
 "$run" "$lib" wl_lifecycle.py || fail=1
+# The same layer built with UBSan (the core builds libccxtrace-ubsan.so).
+ubsan=$build/lib/libccxtrace-ubsan.so
+if [ -f "$ubsan" ]; then
+    export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+    "$run" "$ubsan" "wl_broker.py leak" CCXTRACE_SAMPLE=16k || fail=1
+    "$run" "$ubsan" wl_lifecycle.py || fail=1
+else
+    echo "skip UBSan runs: $ubsan not built"
+fi
 exit $fail
