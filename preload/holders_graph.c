@@ -46,14 +46,13 @@ int hg_init(struct hg_graph *g, uint32_t max_objects)
     g->nslots = 16;
     while (g->nslots < 2 * (size_t)max_objects)
         g->nslots *= 2;
-    g->addr = mem(g->cap * sizeof *g->addr);
     g->refs = mem(g->cap * sizeof *g->refs);
     g->slots = mem(g->nslots * sizeof *g->slots);
     g->out_start = mem((g->cap + 1) * sizeof *g->out_start);
     g->ecap = (size_t)g->cap * 2 + 16;
     g->edge_to = mem(g->ecap * sizeof *g->edge_to);
     g->edge_label = mem(g->ecap * sizeof *g->edge_label);
-    if (!g->addr || !g->refs || !g->slots || !g->out_start || !g->edge_to || !g->edge_label) {
+    if (!g->refs || !g->slots || !g->out_start || !g->edge_to || !g->edge_label) {
         hg_free(g);
         return -1;
     }
@@ -65,15 +64,15 @@ uint32_t hg_add_object(struct hg_graph *g, uintptr_t addr, int64_t refcount)
     if (g->n >= g->cap)
         return HG_NONE;
     size_t s = slot_of(g, addr);
-    while (g->slots[s]) {
-        if (g->addr[g->slots[s] - 1] == addr)
+    while (g->slots[s].idx1) {
+        if (g->slots[s].addr == addr)
             return HG_NONE;
         s = (s + 1) & (g->nslots - 1);
     }
     uint32_t i = g->n++;
-    g->addr[i] = addr;
     g->refs[i] = refcount;
-    g->slots[s] = i + 1;
+    g->slots[s].addr = addr;
+    g->slots[s].idx1 = i + 1;
     return i;
 }
 
@@ -82,10 +81,9 @@ uint32_t hg_find(const struct hg_graph *g, uintptr_t addr)
     if (!g->slots)
         return HG_NONE;
     size_t s = slot_of(g, addr);
-    while (g->slots[s]) {
-        uint32_t i = g->slots[s] - 1;
-        if (g->addr[i] == addr)
-            return i;
+    while (g->slots[s].idx1) {
+        if (g->slots[s].addr == addr)
+            return g->slots[s].idx1 - 1;
         s = (s + 1) & (g->nslots - 1);
     }
     return HG_NONE;
@@ -138,7 +136,7 @@ int hg_add_edge(struct hg_graph *g, uintptr_t to, uint32_t label)
 
 int hg_search(struct hg_graph *g)
 {
-    if (g->failed || !g->addr)
+    if (g->failed || !g->refs)
         return -1;
     /* Close the edge lists of the objects never begun. */
     while (g->cur < g->n)
@@ -213,7 +211,6 @@ uint32_t hg_path(struct hg_graph *g, uint32_t i, const uint32_t **nodes, const u
 
 void hg_free(struct hg_graph *g)
 {
-    unmem(g->addr, g->cap * sizeof *g->addr);
     unmem(g->refs, g->cap * sizeof *g->refs);
     unmem(g->slots, g->nslots * sizeof *g->slots);
     unmem(g->out_start, ((size_t)g->cap + 1) * sizeof *g->out_start);

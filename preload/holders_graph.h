@@ -16,7 +16,8 @@
  * No Python headers and no interpreter calls: unit-tested on its own
  * (tests/unit/holders).  Memory comes from ccx_mem_alloc (the tracer's own
  * allocator, never the traced malloc) and is all released by hg_free().
- * Cost: O(objects + edges) time; about 40 bytes per object and 8 per edge.
+ * Cost: O(objects + edges) time; 60 to 90 bytes per object (the hash
+ * table is a power of two of 16-byte slots) and 8 per edge.
  */
 #ifndef HOLDERS_GRAPH_H
 #define HOLDERS_GRAPH_H
@@ -26,11 +27,17 @@
 
 #define HG_NONE 0xffffffffu
 
+/* Address -> index, open addressing; the address sits in the slot, so a
+ * lookup that hits touches one cache line. */
+struct hg_slot {
+    uintptr_t addr;
+    uint32_t idx1;            /* index + 1; 0 = empty */
+};
+
 struct hg_graph {
     uint32_t n, cap;          /* objects added, capacity (fixed by hg_init) */
-    uintptr_t *addr;          /* [cap] address of each object */
     int64_t *refs;            /* [cap] refcount; after hg_search, gc_refs */
-    uint32_t *slots;          /* address -> index + 1, open addressing */
+    struct hg_slot *slots;
     size_t nslots;            /* a power of two >= 2 * cap */
     uint32_t *out_start;      /* [cap + 1] first edge of each object */
     uint32_t *edge_to;        /* [ecap] */

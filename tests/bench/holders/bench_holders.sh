@@ -4,7 +4,8 @@
 # graph build and the whole search as recorded in the snapshot, next to
 # the census time and a full gc.collect() on the same heap in the same
 # process (a ratio, not a timed assertion; the budget in docs/holders.md
-# is under 1 s of GIL time for a million objects).
+# is under 1 s of GIL time for a million objects); then the pure graph
+# search alone on a synthetic heap of the same size (graph_bench.c).
 set -u
 root=${CCX_ROOT:-$(cd "$(dirname "$0")/../../.." && pwd)}
 build=${CCX_BUILD:-$root/build}
@@ -24,4 +25,13 @@ while read -r label py; do
     rm -rf "$dir"
 done < <("$root/tests/lib/pythons.sh")
 "$root/tests/lib/pythons.sh" --missing | sed 's/^/skip /'
+# The pure search alone (no interpreter): build + search of a synthetic
+# heap of n objects and 3n edges.
+if ${CC:-cc} -O2 -std=gnu11 -D_GNU_SOURCE -I"$root/preload" -I"$root/common" -o "$tmp/graph_bench" \
+    "$root/tests/bench/holders/graph_bench.c" "$root/preload/holders_graph.c" "$root/preload/ccx_mem.c"; then
+    "$tmp/graph_bench" "$n" || status=1
+else
+    echo "graph_bench does not build"
+    status=1
+fi
 exit $status
