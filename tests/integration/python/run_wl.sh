@@ -15,6 +15,10 @@ fail=0 ran=0
 build=${CCX_BUILD:-$root/build}
 [ -x "$build/bin/ccx-analyze" ] && export CCX_ANALYZE=$build/bin/ccx-analyze
 while read -r label py; do
+    # WL_ONLY: an extended regex of interpreter labels to run (default all).
+    if [ -n "${WL_ONLY:-}" ] && ! [[ $label =~ $WL_ONLY ]]; then
+        continue
+    fi
     dir=$tmp/$label.$(basename "$wl" .py)$(echo $wl_args | tr -c 'a-z0-9\n' _)
     mkdir -p "$dir"
     out=$(cd "$dir" && env CCXTRACE_DIR="$dir" HARNESS_DIR="$dir" "$@" LD_PRELOAD="$preload" \
@@ -30,6 +34,6 @@ while read -r label py; do
         fail=1
     fi
 done < <("$root/tests/lib/pythons.sh")
-"$root/tests/lib/pythons.sh" --missing | sed 's/^/skip /'
+[ -z "${WL_ONLY:-}" ] && "$root/tests/lib/pythons.sh" --missing | sed 's/^/skip /'
 [ $ran = 0 ] && { echo "no CPython found"; exit 77; }
 exit $fail
