@@ -110,6 +110,7 @@ double ccx_uptime(void);
 /* Sum of the sites' live estimates. */
 void ccx_live_estimate(uint64_t *bytes, uint64_t *blocks);
 extern int ccx_exit_done;   /* an exit snapshot was written */
+extern int ccx_final;       /* the destructor has run: no more snapshots */
 
 /* ---- ccx_procinfo.c ---- */
 struct ccx_procmem {

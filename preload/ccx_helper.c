@@ -139,9 +139,11 @@ static void snapshot(long seq, const char *reason, const char *label)
 {
     if (ccx_py_helper_tick && !__atomic_load_n(&exiting, __ATOMIC_ACQUIRE))
         ccx_py_helper_tick();
-    if (ccx_snapshot_lock(-1) != 0)
+    /* at exit never wait without bound (the helper could be stuck holding
+     * the lock, e.g. waiting for an interpreter that is shutting down) */
+    if (ccx_snapshot_lock(__atomic_load_n(&exiting, __ATOMIC_ACQUIRE) ? 10000 : -1) != 0)
         return;
-    if (strcmp(reason, CCX_REASON_EXIT) != 0 || !ccx_exit_done)
+    if (!ccx_final && (strcmp(reason, CCX_REASON_EXIT) != 0 || !ccx_exit_done))
         ccx_snapshot_write(seq < 0 ? ccx_seq_reserve() : seq, reason, label);
     ccx_snapshot_unlock();
 }

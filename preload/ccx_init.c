@@ -154,11 +154,14 @@ __attribute__((destructor)) static void ccx_fini(void)
     ccx_guard++;
     ccx_helper_stop();
     ccx_helper_flush();
-    if (ccx_opt.at_exit && !ccx_exit_done && ccx_snapshot_lock(10000) == 0) {
-        if (!ccx_exit_done) {
+    if (ccx_snapshot_lock(10000) == 0) {
+        if (ccx_opt.at_exit && !ccx_exit_done) {
             ccx_snapshot_write(ccx_seq_reserve(), CCX_REASON_EXIT, NULL);
             ccx_exit_done = 1;
         }
+        /* the helper may be waiting for the lock with a snapshot of its
+         * own: it must not start one the exit would cut short */
+        ccx_final = 1;
         ccx_snapshot_unlock();
     }
     ccx_guard--;

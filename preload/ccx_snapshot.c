@@ -37,6 +37,7 @@
 
 struct ccx_ident ccx_id;
 int ccx_exit_done;
+int ccx_final;
 static int ident_ok;
 static pthread_mutex_t snap_lock = PTHREAD_MUTEX_INITIALIZER;
 static int last_errno;
@@ -66,6 +67,7 @@ void ccx_snapshot_atfork_child(void)
 {
     pthread_mutex_init(&snap_lock, NULL);
     ccx_exit_done = 0;
+    ccx_final = 0;
     ident_ok = 0;
     last_errno = 0;
 }
