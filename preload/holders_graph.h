@@ -42,8 +42,13 @@ struct hg_graph {
     uint32_t *out_start;      /* [cap + 1] first edge of each object */
     uint32_t *edge_to;        /* [ecap] */
     uint32_t *edge_label;     /* [ecap] */
-    size_t nedges, ecap;
+    size_t nedges, ecap;      /* edges kept (to known objects) */
     uint32_t cur;             /* object whose edges are being added */
+    uint32_t filled;          /* out_start[0..filled) are final */
+    /* Edges wait here until a batch is full, then are looked up together
+     * (prefetching the hash slots ahead: the lookups are what costs). */
+    struct hg_pending { uintptr_t to; uint32_t label, from; } *batch;
+    uint32_t nbatch;
     uint32_t *parent;         /* [cap] after hg_search: BFS parent, HG_NONE = unreached */
     uint32_t *parent_label;   /* [cap] label of the edge parent -> object */
     uint32_t *path;           /* [cap] scratch for hg_path: nodes */
@@ -62,10 +67,10 @@ uint32_t hg_find(const struct hg_graph *g, uintptr_t addr);
 /* Edges of object `from` follow; objects must be visited in index order
  * (0, 1, 2, ...), each once, after every object has been added. */
 void hg_begin_edges(struct hg_graph *g, uint32_t from);
-/* An edge from the current object to the object at addr (ignored when no
+/* An edge from the current object to the object at addr (dropped when no
  * object is at addr: an untracked object, which the gc does not see
- * either).  Returns 1 when the edge was kept, 0 when ignored, -1 when out
- * of memory (the graph is then marked failed). */
+ * either).  Returns 0, or -1 when out of memory (the graph is then marked
+ * failed). */
 int hg_add_edge(struct hg_graph *g, uintptr_t to, uint32_t label);
 /* Roots and shortest paths.  0 on success, -1 on failure. */
 int hg_search(struct hg_graph *g);
