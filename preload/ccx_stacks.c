@@ -8,6 +8,11 @@ static struct ccx_site **slots;
 static struct ccx_site **by_id;
 static uint32_t cap_mask, max_ids, next_id;
 static struct ccx_site overflow[3];
+/* Per-thread memo of recently interned sites (a loop allocating from the
+ * same place skips the shared table).  Cleared by ccx_sites_reset, which
+ * runs in a fork child where only the calling thread exists. */
+#define MEMO 16
+static __thread struct ccx_site *memo[MEMO] __attribute__((tls_model("initial-exec")));
 
 static size_t slots_bytes(void)
 {
@@ -70,6 +75,8 @@ struct ccx_site *ccx_site_overflow(int layer)
     return &overflow[layer < 0 || layer > 2 ? 0 : layer];
 }
 
+static struct ccx_site *intern_shared(int layer, const ccx_frame_t *f, int n, uint64_t h);
+
 struct ccx_site *ccx_site_intern(int layer, const ccx_frame_t *f, int n)
 {
     if (!slots)
@@ -77,6 +84,17 @@ struct ccx_site *ccx_site_intern(int layer, const ccx_frame_t *f, int n)
     if (n > 0xffff)
         n = 0xffff;
     uint64_t h = hash_stack(layer, f, n);
+    struct ccx_site **m = &memo[h & (MEMO - 1)];
+    if (*m && same(*m, h, layer, f, n))
+        return *m;
+    struct ccx_site *found = intern_shared(layer, f, n, h);
+    if (!found->overflow)
+        *m = found;
+    return found;
+}
+
+static struct ccx_site *intern_shared(int layer, const ccx_frame_t *f, int n, uint64_t h)
+{
     struct ccx_site *mine = NULL;
     size_t mine_size = sizeof(struct ccx_site) + sizeof(ccx_frame_t) * (size_t)n;
     for (uint32_t i = (uint32_t)h & cap_mask, probes = 0; probes <= cap_mask; i = (i + 1) & cap_mask, probes++) {
@@ -123,6 +141,7 @@ void ccx_sites_reset(void)
     ccx_mem_zero(slots, slots_bytes());
     ccx_mem_zero(by_id, sizeof(struct ccx_site *) * max_ids);
     next_id = 0;
+    memset(memo, 0, sizeof memo);
     for (int i = 0; i < 3; i++) {
         memset(&overflow[i], 0, sizeof overflow[i]);
         overflow[i].layer = (uint8_t)i;
