@@ -35,12 +35,6 @@ static void unmem(void *p, size_t n)
         ccx_mem_free(p, n);
 }
 
-static inline size_t slot_of(const struct hg_graph *g, uintptr_t a)
-{
-    uint64_t h = (uint64_t)(a >> 4) * 0x9e3779b97f4a7c15ull;
-    return (size_t)(h >> 32) & (g->nslots - 1);
-}
-
 int hg_init(struct hg_graph *g, uint32_t max_objects)
 {
     memset(g, 0, sizeof *g);
@@ -70,7 +64,7 @@ uint32_t hg_add_object(struct hg_graph *g, uintptr_t addr, int64_t refcount)
 {
     if (g->n >= g->cap)
         return HG_NONE;
-    size_t s = slot_of(g, addr);
+    size_t s = hg_slot_of(g, addr);
     while (g->slots[s].idx1) {
         if (g->slots[s].addr == addr)
             return HG_NONE;
@@ -87,7 +81,7 @@ uint32_t hg_find(const struct hg_graph *g, uintptr_t addr)
 {
     if (!g->slots)
         return HG_NONE;
-    size_t s = slot_of(g, addr);
+    size_t s = hg_slot_of(g, addr);
     while (g->slots[s].idx1) {
         if (g->slots[s].addr == addr)
             return g->slots[s].idx1 - 1;
@@ -128,7 +122,7 @@ static int flush(struct hg_graph *g)
 {
     for (uint32_t k = 0; k < g->nbatch; k++) {
         if (k + AHEAD < g->nbatch)
-            __builtin_prefetch(&g->slots[slot_of(g, g->batch[k + AHEAD].to)]);
+            __builtin_prefetch(&g->slots[hg_slot_of(g, g->batch[k + AHEAD].to)]);
         const struct hg_pending *p = &g->batch[k];
         uint32_t j = hg_find(g, p->to);
         if (j == HG_NONE)

@@ -1085,9 +1085,14 @@ void py_holders_write(struct ccx_json *j)
         write_error(j, "out of memory for the object graph");
         goto out;
     }
-    for (ptrdiff_t i = 0; i < n; i++)
-        hg_add_object(&w.g, (uintptr_t)objs[i], ld_i64(objs[i], 0) - 1);  /* minus the list's reference */
     for (ptrdiff_t i = 0; i < n; i++) {
+        if (i + 16 < n)
+            hg_prefetch(&w.g, (uintptr_t)objs[i + 16]);
+        hg_add_object(&w.g, (uintptr_t)objs[i], ld_i64(objs[i], 0) - 1);  /* minus the list's reference */
+    }
+    for (ptrdiff_t i = 0; i < n; i++) {
+        if (i + 8 < n)
+            __builtin_prefetch(objs[i + 8]);
         traverseproc tr = (traverseproc)ld_ptr(type_of(objs[i]), TP_TRAVERSE);
         if (!tr)
             continue;

@@ -47,8 +47,11 @@ int main(int argc, char **argv)
             return 1;
         hg_add_object(&g, addr[0], 1);          /* the root list */
         hg_add_object(&g, addr[1], n);          /* the shared object */
-        for (uint32_t i = 2; i < n; i++)
+        for (uint32_t i = 2; i < n; i++) {
+            if (i + 16 < n)
+                hg_prefetch(&g, addr[i + 16]);
             hg_add_object(&g, addr[i], 2);
+        }
         hg_begin_edges(&g, 0);
         for (uint32_t i = 2; i < n; i++)
             hg_add_edge(&g, addr[i], i - 2);
