@@ -147,8 +147,23 @@ say "   service status: $st"
 [ -n "$st" ] && printf '%s\n' "$st" >"$out/service-status.json"
 
 # every snapshot the triggers produced, in sequence order (before the service stops)
-mapfile -t snaps < <(ls "$snapdir" 2>/dev/null | grep '^ccxtrace\..*\.json$' \
-                     | awk -F. '{ print $(NF-1), $0 }' | sort -n | cut -d' ' -f2- | sed "s#^#$snapdir/#")
+list_snaps() {
+    ls "$snapdir" 2>/dev/null | grep '^ccxtrace\..*\.json$' \
+        | awk -F. '{ print $(NF-1), $0 }' | sort -n | cut -d' ' -f2- | sed "s#^#$snapdir/#"
+}
+mapfile -t snaps < <(list_snaps)
+# cyclic: one more snapshot right after the last one, so that the sites show
+# what the last snapshot's gc.collect() freed (reclaim-*.txt|json below)
+after_collect=
+if [ "$mode" = cyclic ] && [ -f "$lib" ] && [ ${#snaps[@]} -ge 1 ]; then
+    "$py" scripts/demo/trigger_when_idle.py "$status_url" "$trigger" --timeout 30
+    for _ in $(seq 150); do
+        mapfile -t now < <(list_snaps)
+        [ ${#now[@]} -gt ${#snaps[@]} ] && { after_collect=${now[${#now[@]}-1]}; break; }
+        sleep 0.2
+    done
+    [ -n "$after_collect" ] || say "demo: no snapshot after the last gc.collect() appeared"
+fi
 kill -TERM "$svc_pid" 2>/dev/null; wait "$svc_pid" 2>/dev/null; svc_pid=
 
 if [ ! -f "$lib" ]; then
@@ -183,6 +198,10 @@ fi
 "$analyze" report "${snaps[@]}" -o "$out/report.md" 2>>"$out/analyze.err" || fail=1
 "$analyze" report "${snaps[@]}" --format html -o "$out/report.html" 2>>"$out/analyze.err" || fail=1
 "$analyze" plot "${snaps[@]}" -o "$out/memory.svg" 2>>"$out/analyze.err" || true
+if [ -n "$after_collect" ]; then
+    "$analyze" diff "$last" "$after_collect" --by line -n 10 >"$out/reclaim.txt" 2>>"$out/analyze.err" || fail=1
+    "$analyze" diff "$last" "$after_collect" --by line -n 1000 --format json -o "$out/reclaim.json" 2>>"$out/analyze.err" || fail=1
+fi
 if [ $fail = 1 ]; then
     say "demo: ccx-analyze reported a problem:"
     sed 's/^/   /' "$out/analyze.err"
@@ -198,13 +217,25 @@ if [ -s "$out/trend.json" ]; then
     say "== the answer ($mode mode)"
     "$py" scripts/demo/headline.py "$out/trend.json" "$root" || fail=1
     grep -h '^After gc.collect()' "$out/trend.txt" | sed 's/^/   /'
+    if [ -s "$out/reclaim.json" ]; then
+        "$py" -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+rows = sorted(d["rows"], key=lambda r: r["growth_bytes"])
+freed = -sum(r["growth_bytes"] for r in rows if r["growth_bytes"] < 0)
+print("   the last snapshot'"'"'s gc.collect() freed %.1f MiB of traced memory; most from:" % (freed / 2**20))
+for r in rows[:3]:
+    if r["growth_bytes"] < 0:
+        print("     %+.1f MiB  %s" % (r["growth_bytes"] / 2**20, r["label"].replace(sys.argv[2] + "/", "")))
+' "$out/reclaim.json" "$root" || fail=1
+    fi
 fi
 say ""
 say "== growth from the first to the last snapshot, by line (ccx-analyze diff --by line)"
 head -n 30 "$out/diff-by-line.txt" | sed 's/^/   /'
 say ""
 say "== files"
-for f in report.md report.html diff.txt trend.txt memory.svg service.log driver.log; do
+for f in report.md report.html diff.txt trend.txt reclaim.txt memory.svg service.log driver.log; do
     [ -s "$out/$f" ] && say "   $(rel "$out/$f")"
 done
 say "   $(rel "$snapdir")/ (${#snaps[@]} snapshots)"

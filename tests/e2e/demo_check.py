@@ -46,12 +46,32 @@ def census(snap, name, after=False):
     return 0
 
 
+def detail_rows():
+    sys.path.insert(0, os.path.dirname(pipeline_py))
+    import pipeline
+    return pipeline.DEFAULT_DETAIL_ROWS
+
+
+def per_upload_bytes():
+    """Bytes the storing line allocates per upload: its rows (formatted here
+    exactly like pipeline.py formats them) and the list holding them."""
+    sys.path.insert(0, os.path.dirname(pipeline_py))
+    import pipeline
+    sample = pipeline.DETAIL_FORMAT % ((1, "authentication", "Available", "True",
+                                         "00000000-0000-0000-0000-000000000000", "4.14.1", "x"))
+    n = pipeline.DEFAULT_DETAIL_ROWS
+    return n * sys.getsizeof(sample) + sys.getsizeof([None] * n)
+
+
 src = open(pipeline_py).read().splitlines()
 line = next(i + 1 for i, l in enumerate(src) if l.strip().startswith("details = [DETAIL_FORMAT"))
 where = "pipeline.py:%d" % line
 status = load("service-status.json")
-snaps = snapshots(out)
 trend = load("trend.json")
+# the snapshots the demo analyzed (the cyclic mode takes one more after them)
+snaps = [json.load(open(s["path"])) for s in trend["snapshots"]]
+check(len(snapshots(out)) == len(snaps) + (1 if mode == "cyclic" else 0),
+      "%d snapshots in the directory, %d analyzed" % (len(snapshots(out)), len(snaps)))
 diff = load("diff-by-line.json")
 check(len(snaps) >= 5, "%d snapshots (bursts + 1)" % len(snaps))
 check(status["idle"] and status["failed"] == 0 and status["processed"] > 0,
@@ -74,12 +94,7 @@ if mode == "leaky":
           "top growing site is the storing line %s: %s (%s)" % (where, top["label"], top["class"]))
     check(any("run_components" in fr for fr in top["stack"]), "the broker's run loop is in its stack")
     # the line's growth against the bytes it allocates per upload
-    sys.path.insert(0, os.path.dirname(pipeline_py))
-    import pipeline  # noqa: E402
-    sample = pipeline.DETAIL_FORMAT % ((1, "authentication", "Available", "True",
-                                         "00000000-0000-0000-0000-000000000000", "4.14.1", "x"))
-    per_row = sys.getsizeof(sample)
-    per_upload = pipeline.DEFAULT_DETAIL_ROWS * per_row + sys.getsizeof([None] * pipeline.DEFAULT_DETAIL_ROWS)
+    per_upload = per_upload_bytes()
     expect = (processed - warm) * per_upload
     drow = next((r for r in diff["rows"] if where in r.get("label", "")), None)
     check(drow is not None, "diff --by line has %s" % where)
@@ -91,7 +106,7 @@ if mode == "leaky":
         se = math.sqrt(t * expect)
         check(abs(growth - expect) <= 4 * se + 0.05 * expect,
               "its growth %.1f MiB vs %.1f MiB allocated by %d uploads x %d rows (4 SE = %.1f MiB)"
-              % (growth / 2**20, expect / 2**20, processed - warm, pipeline.DEFAULT_DETAIL_ROWS, 4 * se / 2**20))
+              % (growth / 2**20, expect / 2**20, processed - warm, detail_rows(), 4 * se / 2**20))
 elif mode == "cyclic":
     # Each snapshot's gc.collect() frees every Broker but the worker's last
     # one; a burst of N uploads then adds N, and the old last one becomes
@@ -108,7 +123,19 @@ elif mode == "cyclic":
     check(all(a is not None for a in acs), "every snapshot carries the census after gc.collect()")
     check(all(n <= 1 for n in after[1:]) and all(a["collected"] > 0 for a in acs[1:] if a),
           "after gc.collect(): Brokers %s, collected %s" % (after, [a and a["collected"] for a in acs]))
-    full = [s["python"]["gc"]["stats"][2]["collections"] for s in snaps]
+    # the snapshot taken right after the last one: what its gc.collect() freed
+    # at the storing line is the rows of the last burst's Brokers (all garbage
+    # but the worker's last one, which was already there before the burst)
+    reclaim = load("reclaim.json")
+    rrow = next((r for r in reclaim["rows"] if where in r["label"]), None)
+    check(rrow is not None, "the reclaim diff has %s" % where)
+    if rrow is not None:
+        freed = -rrow["growth_bytes"]
+        expect = per_burst[-1] * per_upload_bytes()
+        se = math.sqrt(snaps[-1]["sampling"]["interval_bytes"] * expect)
+        check(abs(freed - expect) <= 4 * se + 0.05 * expect,
+              "gc.collect() freed %.1f MiB at %s: the %d garbage Brokers' rows, %.1f MiB (4 SE = %.1f MiB)"
+              % (freed / 2**20, where, per_burst[-1], expect / 2**20, 4 * se / 2**20))
     report = open(os.path.join(out, "report.md")).read()
     check(re.search(r"reclaim", report, re.I) is not None, "the report says how much was reclaimable")
 elif mode == "fixed":
