@@ -141,6 +141,31 @@ static void h_free(void *ctx, void *ptr)
     ccx_guard--;
 }
 
+/* pymalloc's arenas.  Their mmaps happen inside the wrapped allocator,
+ * with the guard raised, so the mmap layer does not report them; but the
+ * arenas pymalloc mapped before the hooks were installed were recorded
+ * there, and their munmap (also under the guard) must forget them. */
+static struct py_arena_allocator arena_orig;
+
+static void *h_arena_alloc(void *ctx, size_t size)
+{
+    (void)ctx;
+    ccx_guard++;
+    void *p = arena_orig.alloc(arena_orig.ctx, size);
+    ccx_guard--;
+    return p;
+}
+
+static void h_arena_free(void *ctx, void *ptr, size_t size)
+{
+    (void)ctx;
+    if (ptr)
+        forget(ptr);
+    ccx_guard++;
+    arena_orig.free(arena_orig.ctx, ptr, size);
+    ccx_guard--;
+}
+
 int py_alloc_install(void)
 {
     if (hooks_installed)
@@ -157,6 +182,10 @@ int py_alloc_install(void)
     py.PyMem_SetAllocator(PY_MEM_DOMAIN_MEM, &a);
     a.ctx = &dom_obj;
     py.PyMem_SetAllocator(PY_MEM_DOMAIN_OBJ, &a);
+    struct py_arena_allocator ar = { NULL, h_arena_alloc, h_arena_free };
+    py.PyObject_GetArenaAllocator(&arena_orig);
+    if (arena_orig.alloc && arena_orig.free)
+        py.PyObject_SetArenaAllocator(&ar);
     hooks_installed = 1;
     return 0;
 }

@@ -20,6 +20,8 @@ static const struct sym syms[] = {
     S(PyCode_Addr2Line, "PyCode_Addr2Line"),
     S(PyMem_GetAllocator, "PyMem_GetAllocator"),
     S(PyMem_SetAllocator, "PyMem_SetAllocator"),
+    S(PyObject_GetArenaAllocator, "PyObject_GetArenaAllocator"),
+    S(PyObject_SetArenaAllocator, "PyObject_SetArenaAllocator"),
     S(PyImport_ImportModule, "PyImport_ImportModule"),
     S(PyObject_GetAttrString, "PyObject_GetAttrString"),
     S(PyObject_CallObject, "PyObject_CallObject"),

@@ -25,6 +25,13 @@ struct py_mem_allocator {
 };
 enum { PY_MEM_DOMAIN_RAW = 0, PY_MEM_DOMAIN_MEM = 1, PY_MEM_DOMAIN_OBJ = 2 };
 
+/* PyObjectArenaAllocator: unchanged from 3.4 to 3.13. */
+struct py_arena_allocator {
+    void *ctx;
+    void *(*alloc)(void *ctx, size_t size);
+    void (*free)(void *ctx, void *ptr, size_t size);
+};
+
 /* PyMethodDef and METH_NOARGS, stable ABI. */
 struct py_method_def {
     const char *ml_name;
@@ -46,6 +53,8 @@ struct py_api {
     int (*PyCode_Addr2Line)(void *code, int byte_offset);
     void (*PyMem_GetAllocator)(int domain, struct py_mem_allocator *);
     void (*PyMem_SetAllocator)(int domain, struct py_mem_allocator *);
+    void (*PyObject_GetArenaAllocator)(struct py_arena_allocator *);
+    void (*PyObject_SetArenaAllocator)(struct py_arena_allocator *);
     PyObj *(*PyImport_ImportModule)(const char *);
     PyObj *(*PyObject_GetAttrString)(PyObj *, const char *);
     PyObj *(*PyObject_CallObject)(PyObj *, PyObj *);

@@ -8,6 +8,7 @@
 #   - four threads attributed to their own lines while a fifth sleeps in C;
 #   - a generator consumed through C and asyncio coroutines: their own lines,
 #     with the consumer / the event loop below them;
+#   - pymalloc arenas mapped before the hooks leave the snapshot once freed;
 #   - threads, multiprocessing fork, os.fork, exit during a snapshot, -X dev:
 #     no crash or hang, complete files, exit snapshot with its census;
 #   - the Broker pattern (wl_broker.py): census growth per item, the top
@@ -36,6 +37,7 @@ WL_ONLY='debian|3\.13' "$run" "$lib" wl_known_lines.py CCXTRACE_SAMPLE=all || fa
 "$run" "$lib" "wl_broker.py cycle" CCXTRACE_SAMPLE=16k CCXTRACE_GC_COLLECT=1 || fail=1
 "$run" "$lib" "wl_broker.py fixed" CCXTRACE_SAMPLE=16k || fail=1
 "$run" "$lib" wl_lifecycle.py || fail=1
+"$run" "$lib" wl_early_arenas.py || fail=1
 # The same layer built with UBSan (the core builds libccxtrace-ubsan.so).
 ubsan=$build/lib/libccxtrace-ubsan.so
 if [ -f "$ubsan" ]; then
