@@ -6,8 +6,8 @@
 # and heaptrack; REPEATS (default 5) interleaved rounds (timing.py), medians
 # of wall and CPU time, ratios to untraced.  Then the tracer's own memory against RSS in
 # sampling mode, and the time to write a snapshot of 131,072 distinct
-# stacks.  Prints a table; never fails on a number (speed is a ratio here,
-# not a test).
+# stacks, and (with valgrind) instruction counts of (b).  Prints a table;
+# never fails on a number (speed is a ratio here, not a test).
 set -u
 root=${CCX_ROOT:-$(cd "$(dirname "$0")/../../.." && pwd)}
 build=${CCX_BUILD:-$root/build}
@@ -28,6 +28,17 @@ configs="base sample:LD_PRELOAD=$lib all:LD_PRELOAD=$lib,CCXTRACE_SAMPLE=all"
 echo "medians of $repeats interleaved runs; ratios to untraced (CPU time is the steadier figure on a loaded machine)"
 $py "$here/timing.py" "$repeats" "(a) mbench: 2 threads x 2M malloc/free, 16 B-64 KiB" -- $configs -- "$tmp/mbench" 2000000
 PYTHONMALLOC=malloc $py "$here/timing.py" "$repeats" "(b) python json workload, PYTHONMALLOC=malloc" -- $configs -- "$py" "$here/pywork.py" 40
+
+# instructions executed (callgrind: deterministic, unlike times on a shared
+# machine) for a short run of (b), untraced and sampled
+if command -v valgrind >/dev/null; then
+    ir() {
+        PYTHONMALLOC=malloc CCXTRACE_AT_EXIT=0 "$@" valgrind --tool=callgrind --callgrind-out-file=/dev/null \
+            "$py" "$here/pywork.py" 3 2>&1 >/dev/null | sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
+    }
+    a=$(ir env) b=$(ir env LD_PRELOAD=$lib)
+    awk -v a="$a" -v b="$b" 'BEGIN { printf "(b) instructions (callgrind, 3 rounds): untraced %d, sampling %d: %.3fx\n", a, b, b / a }'
+fi
 
 # the tracer's own memory in sampling mode, against RSS, at exit
 d=$tmp/mem
