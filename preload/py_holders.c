@@ -512,6 +512,11 @@ static int in_tuple(PyObj *t, const char *s)
     return 0;
 }
 
+/* The graph of the search under way: a slot's value is dereferenced (to
+ * see whether it is a cell) only when it is a tracked object, which a
+ * cell always is. */
+static const struct hg_graph *search_graph;
+
 static int frame_local(PyObj *fr, PyObj *c, char *label)
 {
     if (!py.PyFrame_GetCode)
@@ -540,7 +545,8 @@ static int frame_local(PyObj *fr, PyObj *c, char *label)
             PyObj *v = slots[slot++];
             if (!v)
                 continue;
-            if (v == c || (type_of(v) == hx.PyCell_Type && ld_ptr(v, CELL_REF) == (const void *)c)) {
+            if (v == c || (search_graph && hg_find(search_graph, (uintptr_t)v) != HG_NONE &&
+                           type_of(v) == hx.PyCell_Type && ld_ptr(v, CELL_REF) == (const void *)c)) {
                 snip(label, "", nm ? nm : "?", "");
                 found = 1;
             }
@@ -1106,6 +1112,7 @@ void py_holders_write(struct ccx_json *j)
         goto out;
     }
     double graph_ms = now_ms() - t0;
+    search_graph = &w.g;
 
     /* 4. the paths of the samples, described */
     ccx_json_key(j, CCX_F_HOLDERS);
@@ -1173,6 +1180,7 @@ void py_holders_write(struct ccx_json *j)
     ccx_json_double(j, now_ms() - t0);
     ccx_json_end_object(j);
 out:
+    search_graph = NULL;
     if (el)
         ccx_mem_free(el, el_bytes);
     hg_free(&w.g);

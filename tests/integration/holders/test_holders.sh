@@ -22,7 +22,7 @@ if [ ! -f "$lib" ]; then
 fi
 tmp=${CCX_TMP:-$(mktemp -d)}
 wl=$root/tests/integration/holders/wl_holders.py
-types=Broker,Session,Holder,Item,Pending
+types=Broker,Session,Holder,Item,Pending,Captured
 fail=0 ran=0
 
 run() {  # LABEL PY PRELOAD VARIANT

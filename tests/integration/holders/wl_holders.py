@@ -16,7 +16,8 @@ libccxtrace.so, with CCXTRACE_HOLDERS_TYPES naming the types to examine.
                in a list that only C holds: list (external reference)
                -index-> Item; none reported as garbage or as a global;
              - a list held by a local variable of the running main():
-               a "running frame local" root named "pending in main".
+               a "running frame local" root named "pending in main", and
+               one captured by a closure: the cell of "captured in main".
              The default top-N pick (by growth) names at least one type.
   cycle      only the Broker cycle, made deterministic as in the Python
              layer's test (each broker promoted to the oldest generation
@@ -63,6 +64,10 @@ class Item(object):
 
 
 class Pending(object):
+    pass
+
+
+class Captured(object):
     pass
 
 
@@ -157,13 +162,20 @@ def check_c_held(holder, item):
     print("  Item: " + show(item["paths"][0]))
 
 
-def check_running_local(t):
+def check_running_local(t, cap):
     check_examined(t, False)
     for p in t["paths"]:
         expect([e["type"] for e in p] == ["list", "Pending"], "Pending path shape", p)
         expect(p[0]["label"] == "running frame local" and p[0].get("detail", "").startswith("pending in main"),
                "the list is not reported as main()'s local pending", p)
     print("  Pending: %s (%s)" % (show(t["paths"][0]), t["paths"][0][0]["detail"]))
+    check_examined(cap, False)
+    for p in cap["paths"]:
+        expect([e["type"] for e in p] == ["cell", "list", "Captured"], "Captured path shape", p)
+        expect(p[0]["label"] == "running frame local" and p[0].get("detail", "").startswith("captured in main"),
+               "the cell is not reported as main()'s local captured", p)
+        expect((p[1]["via"], p[1]["label"]) == ("attribute", "cell_contents"), "cell label", p)
+    print("  Captured: %s (%s)" % (show(cap["paths"][0]), cap["paths"][0][0]["detail"]))
 
 
 def main():
@@ -176,6 +188,10 @@ def main():
             h = Holder()
             ctypes.pythonapi.Py_IncRef(ctypes.py_object(h))
         pending = [Pending() for i in range(N)]
+        captured = [Captured() for i in range(N)]
+
+        def closure():
+            return captured
         items = [Item() for i in range(N)]
         ctypes.pythonapi.Py_IncRef(ctypes.py_object(items))
         del h, items
@@ -189,8 +205,8 @@ def main():
         check_broker(broker)
         check_session(holders_of(after, "Session")[1])
         check_c_held(holders_of(after, "Holder")[1], holders_of(after, "Item")[1])
-        check_running_local(holders_of(after, "Pending")[1])
-        del pending
+        check_running_local(holders_of(after, "Pending")[1], holders_of(after, "Captured")[1])
+        del pending, closure
         grown = [t["name"] for t in hold["types"] if t["why"] == "growth"]
         print("  picked by growth: %s" % grown)
         expect(grown, "no type picked by growth")
