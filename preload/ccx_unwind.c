@@ -109,7 +109,21 @@ int ccx_in_self(uintptr_t pc)
 int ccx_unwind_init(void)
 {
     dl_iterate_phdr(find_self, (void *)(uintptr_t)&ccx_unwind_init);
-    void *h = dlopen("libunwind.so.8", RTLD_NOW | RTLD_LOCAL);
+    /* First a libunwind.so.8 next to libccxtrace.so (a copy shipped with
+     * it into an image that has none), then the usual search. */
+    void *h = NULL;
+    Dl_info self;
+    if (dladdr((void *)(uintptr_t)&ccx_unwind_init, &self) && self.dli_fname) {
+        char path[4096];
+        const char *slash = strrchr(self.dli_fname, '/');
+        if (slash && (size_t)(slash - self.dli_fname) + sizeof "/libunwind.so.8" <= sizeof path) {
+            memcpy(path, self.dli_fname, (size_t)(slash - self.dli_fname));
+            memcpy(path + (slash - self.dli_fname), "/libunwind.so.8", sizeof "/libunwind.so.8");
+            h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+        }
+    }
+    if (!h)
+        h = dlopen("libunwind.so.8", RTLD_NOW | RTLD_LOCAL);
     if (!h)
         return -1;
     unw_backtrace_fn b = (unw_backtrace_fn)dlsym(h, "unw_backtrace");
