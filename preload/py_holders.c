@@ -840,10 +840,11 @@ static int named(const void *t)
         /* "module.Name": the last component is tp_name and the module matches */
         const char *dot = strrchr(opt.named[i], '.');
         if (dot && !strcmp(dot + 1, n) && (tflags(t) & F_HEAPTYPE)) {
-            char m[128];
-            attr_text((PyObj *)t, "__module__", m, sizeof m);
+            /* __module__ from the class dict itself: no metaclass code runs */
+            PyObj *d = (PyObj *)ld_ptr(t, TP_DICT);
+            const char *m = d && (tflags(type_of(d)) & F_DICT) ? str_utf8(py.PyDict_GetItemString(d, "__module__")) : NULL;
             size_t ml = (size_t)(dot - opt.named[i]);
-            if (strlen(m) == ml && !strncmp(m, opt.named[i], ml))
+            if (m && strlen(m) == ml && !strncmp(m, opt.named[i], ml))
                 return 1;
         }
     }
