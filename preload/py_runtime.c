@@ -23,7 +23,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
 enum { ST_WAITING = 0, ST_ACTIVE = 1, ST_OFF = 2 };
@@ -46,22 +45,6 @@ static void warn(const char *fmt, const char *arg)
     buf[n++] = '\n';
     ssize_t w = write(2, buf, (size_t)n);
     (void)w;
-}
-
-/* A boolean option: 0/1, no/yes, off/on, false/true. */
-static int env_bool(const char *name, int def)
-{
-    const char *v = getenv(name);
-    if (!v || !*v)
-        return def;
-    if (!strcmp(v, "1") || !strcasecmp(v, "yes") || !strcasecmp(v, "on") || !strcasecmp(v, "true"))
-        return 1;
-    if (!strcmp(v, "0") || !strcasecmp(v, "no") || !strcasecmp(v, "off") || !strcasecmp(v, "false"))
-        return 0;
-    char msg[160];
-    snprintf(msg, sizeof msg, "%s=%%s is not 0 or 1; using %d", name, def);
-    warn(msg, v);
-    return def;
 }
 
 static PyObj *at_exit(PyObj *self, PyObj *arg)
@@ -194,14 +177,9 @@ void ccx_py_helper_tick(void)
 {
     if (state == ST_OFF || gone || !ccx_tracing())
         return;
-    if (state == ST_WAITING) {
-        /* CCXTRACE_PYTHON=0 (the core's option; it warns about bad values). */
-        const char *v = getenv("CCXTRACE_PYTHON");
-        if (v && (!strcmp(v, "0") || !strcasecmp(v, "no") || !strcasecmp(v, "off") ||
-                  !strcasecmp(v, "false"))) {
-            state = ST_OFF;
-            return;
-        }
+    if (state == ST_WAITING && !ccx_opt_python()) {   /* CCXTRACE_PYTHON=0 */
+        state = ST_OFF;
+        return;
     }
     const char *why = NULL;
     if (!py_api_load(&why)) {
@@ -214,8 +192,9 @@ void ccx_py_helper_tick(void)
     if (!py.Py_IsInitialized())
         return;
     if (state == ST_WAITING && !have_layout) {
-        py_opt.census = env_bool("CCXTRACE_CENSUS", 1);
-        py_opt.gc_collect = env_bool("CCXTRACE_GC_COLLECT", 0);
+        /* The core's option table reads and checks them. */
+        py_opt.census = ccx_opt_census();
+        py_opt.gc_collect = ccx_opt_gc_collect();
         choose_layout();
     }
     if (state == ST_WAITING || (have_layout && !py_frames_on() && validate_fails < 3))

@@ -31,6 +31,14 @@ static int nsites;
 static struct blk *blks;   /* open addressing by pointer */
 
 int ccx_tracing(void) { return 1; }
+static int env01(const char *name, int def)
+{
+    const char *v = getenv(name);
+    return v && *v ? strcmp(v, "0") != 0 : def;
+}
+int ccx_opt_python(void) { return env01("CCXTRACE_PYTHON", 1); }
+int ccx_opt_census(void) { return env01("CCXTRACE_CENSUS", 1); }
+int ccx_opt_gc_collect(void) { return env01("CCXTRACE_GC_COLLECT", 0); }
 int ccx_sample_all(void) { return all_mode; }
 uint64_t ccx_sample_next(void)
 {
