@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 enum { ST_WAITING = 0, ST_ACTIVE = 1, ST_OFF = 2 };
@@ -56,10 +57,14 @@ static PyObj *at_exit(PyObj *self, PyObj *arg)
     PyTState *ts = py.PyEval_SaveThread();
     if (!gone)  /* the core honours CCXTRACE_AT_EXIT=0 */
         ccx_snapshot_sync(CCX_REASON_EXIT, NULL);
-    pthread_mutex_lock(&py_section);
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 5;
+    int locked = pthread_mutex_timedlock(&py_section, &until) == 0;
     __atomic_store_n(&gone, 1, __ATOMIC_RELEASE);
     py_frames_off();
-    pthread_mutex_unlock(&py_section);
+    if (locked)
+        pthread_mutex_unlock(&py_section);
     py.PyEval_RestoreThread(ts);
     py.Py_IncRef(none_obj);
     return none_obj;
@@ -153,7 +158,15 @@ static int with_gil(void (*fn)(void *), void *arg)
 {
     if (__atomic_load_n(&gone, __ATOMIC_ACQUIRE))
         return -1;
-    pthread_mutex_lock(&py_section);
+    /* Bounded: CPython ends a thread that waits for the GIL while the
+     * interpreter finalizes (pthread_exit inside PyGILState_Ensure), which
+     * would leave this lock held for good; then the Python layer is
+     * simply skipped. */
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 5;
+    if (pthread_mutex_timedlock(&py_section, &until) != 0)
+        return -1;
     int ran = -1;
     if (!gone && py.Py_IsInitialized() && !(py.IsFinalizing && py.IsFinalizing())) {
         ccx_guard++;
