@@ -33,6 +33,7 @@ static const struct sym syms[] = {
     S(PyList_GetItem, "PyList_GetItem"),
     S(PyDict_GetItemString, "PyDict_GetItemString"),
     S(PyLong_AsLong, "PyLong_AsLong"),
+    S(PyObject_IsTrue, "PyObject_IsTrue"),
     S(PyUnicode_AsUTF8, "PyUnicode_AsUTF8"),
     S(Py_IncRef, "Py_IncRef"),
     S(Py_DecRef, "Py_DecRef"),

@@ -66,6 +66,7 @@ struct py_api {
     PyObj *(*PyList_GetItem)(PyObj *, ptrdiff_t);
     PyObj *(*PyDict_GetItemString)(PyObj *, const char *);
     long (*PyLong_AsLong)(PyObj *);
+    int (*PyObject_IsTrue)(PyObj *);
     const char *(*PyUnicode_AsUTF8)(PyObj *);
     void (*Py_IncRef)(PyObj *);
     void (*Py_DecRef)(PyObj *);

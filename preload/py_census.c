@@ -271,8 +271,37 @@ static int census_types(struct ccx_json *j, struct census *c)
     return 0;
 }
 
+/* Automatic collections off while the census runs: no finalizer (user
+ * code) runs on the snapshot thread, and the heap holds still while it is
+ * counted.  Returns whether they were on. */
+static int gc_pause(void)
+{
+    PyObj *r = gc_call("isenabled");
+    int was = r ? py.PyObject_IsTrue(r) == 1 : 0;
+    if (r)
+        py.Py_DecRef(r);
+    if (was) {
+        r = gc_call("disable");
+        if (r)
+            py.Py_DecRef(r);
+    }
+    py.PyErr_Clear();
+    return was;
+}
+
+static void gc_resume(int was)
+{
+    if (!was)
+        return;
+    PyObj *r = gc_call("enable");
+    if (r)
+        py.Py_DecRef(r);
+    py.PyErr_Clear();
+}
+
 void py_census_write(struct ccx_json *j)
 {
+    int gc_was_on = gc_pause();
     ccx_json_begin_object(j);
     ccx_json_key(j, CCX_F_PY_VERSION);
     ccx_json_string(j, py.version);
@@ -313,6 +342,7 @@ void py_census_write(struct ccx_json *j)
         }
     }
     ccx_json_end_object(j);
+    gc_resume(gc_was_on);
 }
 
 int py_census_gc_counts(long count[3], long collections[3])
