@@ -21,9 +21,15 @@ libunwind=$(ldconfig -p | awk '$1 == "libunwind.so.8" && /x86-64/ { print $NF; e
 # ---- glibc versions -------------------------------------------------------------
 lib=$build/lib/libccxtrace.so
 real=1
-if [ ! -f "$lib" ]; then
+sanitized=0
+[ -f "$lib" ] && readelf -d "$lib" 2>/dev/null | grep -Eq 'NEEDED.*lib(ub|a|t)san' && sanitized=1
+if [ ! -f "$lib" ] || [ $sanitized = 1 ]; then
     real=0
-    echo "note: $lib not built: a stand-in library that dlopens libunwind.so.8 like the tracer"
+    if [ $sanitized = 1 ]; then
+        echo "note: $lib is a sanitizer build (its runtime needs a newer glibc than UBI 9's): a stand-in library that dlopens libunwind.so.8 like the tracer"
+    else
+        echo "note: $lib not built: a stand-in library that dlopens libunwind.so.8 like the tracer"
+    fi
     printf '#include <dlfcn.h>\nvoid *ccx_standin(void) { return dlopen("libunwind.so.8", RTLD_NOW | RTLD_LOCAL); }\n' >"$tmp/standin.c"
     gcc -shared -fPIC -o "$tmp/libstandin.so" "$tmp/standin.c" || exit 1
     lib=$tmp/libstandin.so
@@ -94,6 +100,8 @@ done
 ok "usage errors exit 2"
 
 # ---- the same environment, in the image and locally --------------------------------
+# (a sanitizer build of the tracer still runs locally: use it here)
+if [ -f "$build/lib/libccxtrace.so" ]; then lib=$build/lib/libccxtrace.so; real=1; fi
 ienv=$($img env --sample 64k)
 lenv=$($img env --local --sample 64k --lib "$lib" --snapshot-dir "$tmp/local-snaps")
 echo "$ienv" | grep -q '^CCXTRACE_ONLY=python$' && echo "$ienv" | grep -q '^LD_PRELOAD=/opt/ccxtrace/lib/libccxtrace.so$' \
