@@ -17,8 +17,11 @@ struct node {
 #define CACHE_MAX 512
 #define BATCH 256
 
-uint8_t *ccx_filter;
+uint8_t ccx_filter_bits[FILTER_SIZE] __attribute__((aligned(4096)));
+uint8_t *ccx_filter = ccx_filter_bits;
 static uintptr_t *buckets;
+static uintptr_t pin_lo[4], pin_len[4];
+static int npins;
 static int bbits;
 
 /* Free nodes: a per-thread list, and batches of BATCH nodes shared. */
@@ -45,15 +48,30 @@ int ccx_addrmap_init(int bucket_bits, int all)
 {
     bbits = bucket_bits;
     every_block = all;
-    uint8_t *f = ccx_mem_map(FILTER_SIZE);
     uintptr_t *b = ccx_mem_map(sizeof(uintptr_t) << bucket_bits);
-    if (!f || !b)
+    if (!b)
         return -1;
-    buckets = b;
     if (all) /* every free may be of a recorded block: saturate every slot */
-        memset(f, 255, FILTER_SIZE);
-    __atomic_store_n(&ccx_filter, f, __ATOMIC_RELEASE);
+        memset(ccx_filter_bits, 255, FILTER_SIZE);
+    __atomic_store_n(&buckets, b, __ATOMIC_RELEASE);
     return 0;
+}
+
+static void pin_apply(uintptr_t lo, uintptr_t len)
+{
+    uintptr_t first = lo >> CCX_FILTER_SHIFT, last = (lo + (len ? len - 1 : 0)) >> CCX_FILTER_SHIFT;
+    for (uintptr_t g = first; g <= last && g - first < FILTER_SIZE; g++)
+        __atomic_store_n(&ccx_filter_bits[g & (FILTER_SIZE - 1)], 255, __ATOMIC_RELEASE);
+}
+
+void ccx_addrmap_pin(const void *p, uintptr_t len)
+{
+    if (npins < 4) {
+        pin_lo[npins] = (uintptr_t)p;
+        pin_len[npins] = len;
+        npins++;
+    }
+    pin_apply((uintptr_t)p, len);
 }
 
 static uintptr_t *bucket_of(uintptr_t key)
@@ -80,7 +98,7 @@ static void filter_add(uintptr_t key, int delta)
 {
     if (every_block)
         return;
-    uint8_t *slot = &ccx_filter[(key >> CCX_FILTER_SHIFT) & (FILTER_SIZE - 1)];
+    uint8_t *slot = &ccx_filter_bits[(key >> CCX_FILTER_SHIFT) & (FILTER_SIZE - 1)];
     uint8_t old = __atomic_load_n(slot, __ATOMIC_RELAXED);
     for (;;) {
         if (old == 255 || (delta < 0 && old == 0))
@@ -228,10 +246,22 @@ uint64_t ccx_addrmap_count(void)
 
 void ccx_addrmap_reset(void)
 {
-    if (every_block)
-        memset(ccx_filter, 255, FILTER_SIZE);
-    else
-        ccx_mem_zero(ccx_filter, FILTER_SIZE);
+    if (every_block) {
+        memset(ccx_filter_bits, 255, FILTER_SIZE);
+    } else {
+        /* Only the pages that hold a set slot are written: the others stay
+         * unshared with the parent (no copy-on-write for nothing). */
+        for (size_t pg = 0; pg < FILTER_SIZE; pg += 4096) {
+            const uint64_t *w = (const uint64_t *)(const void *)(ccx_filter_bits + pg);
+            uint64_t any = 0;
+            for (size_t i = 0; i < 4096 / 8; i++)
+                any |= w[i];
+            if (any)
+                memset(ccx_filter_bits + pg, 0, 4096);
+        }
+    }
+    for (int i = 0; i < npins; i++)
+        pin_apply(pin_lo[i], pin_len[i]);
     ccx_mem_zero(buckets, sizeof(uintptr_t) << bbits);
     pool_lock = 0;
     /* Nodes of the old table are abandoned with it (they stay in the

@@ -26,11 +26,16 @@ struct ccx_block_info {
     void *site;
 };
 
+/* The filter: a static array (zero-filled .bss, valid before any
+ * initialization); ccx_filter points at it (a pointer, because a stand-in
+ * core may provide its own filter to the Python layer).  The libc hooks
+ * test the array itself: no pointer load, no null check, one compare. */
+extern uint8_t ccx_filter_bits[1u << CCX_FILTER_BITS];
 extern uint8_t *ccx_filter;
 
-/* Maps the filter and 2^bucket_bits buckets; 0 on success.  With all set
- * (`all` mode: nearly every free is of a recorded block) the filter is
- * kept saturated and every free goes to the table. */
+/* Maps 2^bucket_bits buckets; 0 on success.  With all set (`all` mode:
+ * nearly every free is of a recorded block) the filter is kept saturated
+ * and every free goes to the table. */
 int ccx_addrmap_init(int bucket_bits, int all);
 
 static inline int ccx_addrmap_maybe(const void *p)
@@ -38,6 +43,18 @@ static inline int ccx_addrmap_maybe(const void *p)
     uint8_t *f = ccx_filter;
     return f && f[((uintptr_t)p >> CCX_FILTER_SHIFT) & ((1u << CCX_FILTER_BITS) - 1)];
 }
+
+/* The same answer for the libc hooks (only inside the real core). */
+static inline int ccx_addrmap_slot(const void *p)
+{
+    return ccx_filter_bits[((uintptr_t)p >> CCX_FILTER_SHIFT) & ((1u << CCX_FILTER_BITS) - 1)];
+}
+
+/* Keeps the filter slots of [p, p + len) saturated for good (they answer
+ * "maybe" forever, also after ccx_addrmap_reset): the libc hooks pin NULL
+ * and their bootstrap buffer, so free() needs no test of its own for them
+ * and finds them on its slow path.  At most 4 ranges. */
+void ccx_addrmap_pin(const void *p, uintptr_t len);
 
 /* Records a block; 0 on success, -1 when out of memory. */
 int ccx_addrmap_insert(const void *p, const struct ccx_block_info *info);

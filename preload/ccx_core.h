@@ -33,7 +33,7 @@ void ccx_time_iso(double t, char *out, size_t cap);
 
 /* ---- ccx_record.c: per-thread state, recording ---- */
 struct ccx_thread {
-    int64_t countdown;   /* bytes to the next sample point */
+    int64_t countdown;   /* bytes to the next sample point; >= 0 between calls */
     uint64_t alloc_calls;
     uint64_t alloc_bytes;
     uint64_t free_calls;
@@ -43,8 +43,9 @@ struct ccx_thread {
 };
 extern __thread struct ccx_thread ccx_t __attribute__((tls_model("initial-exec")));
 
-/* The allocation reached the countdown (or tracing is not set up yet):
- * decide, unwind and record.  Out of line and cold: the caller stays small. */
+/* The allocation reached the countdown (size >= countdown, or tracing is
+ * not set up yet: countdown 0), not yet counted: count it, decide, unwind
+ * and record.  Out of line and cold: the caller stays small. */
 void ccx_sample_slow(void *p, size_t size, int layer) __attribute__((noinline, cold));
 /* A free whose filter slot is set. */
 void ccx_free_slow(void *p) __attribute__((noinline));

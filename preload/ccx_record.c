@@ -225,6 +225,12 @@ void ccx_sample_slow(void *p, size_t size, int layer)
     struct ccx_thread *t = &ccx_t;
     if (ccx_guard)
         return;
+    /* The hooks send an allocation here instead of counting it when it
+     * reaches the countdown (size >= countdown): count it now; the
+     * countdown goes to <= 0, the overshoot past the sample point. */
+    t->alloc_calls++;
+    t->alloc_bytes += size;
+    t->countdown -= (int64_t)size;
     if (ccx_state <= 0) {
         /* Before the constructor: look again at the next allocation; not
          * tracing: never come back. */
@@ -247,6 +253,11 @@ void ccx_sample_slow(void *p, size_t size, int layer)
     t->countdown = ccx_sample_advance(t->countdown, &t->rng, ccx_mean);
     ccx_frame_t frames[256];
     int n = ccx_unwind_native(frames, ccx_opt.depth, 0);
+    /* A thread running Python: cut the native frames at the interpreter
+     * loop and append its Python frames (memory a C extension mallocs is
+     * charged to the Python line that called it). */
+    if (ccx_py_merge_stack)
+        n = ccx_py_merge_stack(frames, n, (int)(sizeof frames / sizeof frames[0]));
     ccx_record_alloc(p, size, (enum ccx_layer_id)layer, frames, n);
     ccx_guard--;
 }
