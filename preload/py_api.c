@@ -63,9 +63,18 @@ const struct py_api *py_api_load(const char **why)
     *(void **)&py.Py_IsInitialized = dlsym(RTLD_DEFAULT, "Py_IsInitialized");
     if (!py.Py_GetVersion || !py.Py_IsInitialized)
         return NULL;  /* not a Python process (yet) */
+    /* Py_GetVersion() formats into a static buffer on every call, and the
+     * interpreter calls it while it initializes: read it only once that is
+     * over, and take a garbled read (another thread calling it at the same
+     * moment) as a reason to look again at the next tick, twice at most. */
+    if (!py.Py_IsInitialized())
+        return NULL;
     int major, minor, micro;
     const char *v = py.Py_GetVersion();
     if (py_parse_version(v, &major, &minor, &micro) != 0) {
+        static int garbled;
+        if (++garbled < 3)
+            return NULL;
         *why = "unrecognised Python version string";
         return NULL;
     }

@@ -5,6 +5,8 @@
 #     the two kept lines first and second within 10% of the bytes the
 #     workload measured itself (CCXTRACE_SAMPLE=16k), and PYTHONMALLOC=malloc;
 #     in `all` mode (Debian's python3 and 3.13) within 0.1%;
+#   - malloc called from C (ctypes, GIL released and held): libc-layer
+#     samples carry the calling Python lines;
 #   - four threads attributed to their own lines while a fifth sleeps in C;
 #   - a generator consumed through C and asyncio coroutines: their own lines,
 #     with the consumer / the event loop below them;
@@ -32,6 +34,7 @@ fail=0
 # `all` mode is exact (within 0.1%); slow, so two interpreters only.
 WL_ONLY='debian|3\.13' "$run" "$lib" wl_known_lines.py CCXTRACE_SAMPLE=all || fail=1
 "$run" "$lib" wl_threads.py CCXTRACE_SAMPLE=16k || fail=1
+"$run" "$lib" wl_c_malloc.py CCXTRACE_SAMPLE=16k || fail=1
 "$run" "$lib" wl_generators.py CCXTRACE_SAMPLE=16k || fail=1
 "$run" "$lib" "wl_broker.py leak" CCXTRACE_SAMPLE=16k || fail=1
 "$run" "$lib" "wl_broker.py cycle" CCXTRACE_SAMPLE=16k CCXTRACE_GC_COLLECT=1 || fail=1
