@@ -68,6 +68,7 @@ void ccx_record_atfork_child(void);
 /* ---- ccx_unwind.c ---- */
 int ccx_unwind_init(void);       /* loads libunwind privately; 0 on success */
 int ccx_in_self(uintptr_t pc);   /* is pc inside libccxtrace.so's code */
+void ccx_unwind_thread_exit(void); /* drops the thread's stack cache */
 /* Around anything that takes the dynamic loader's locks (dl_iterate_phdr,
  * dlsym): 0 means a fork is under way, do without. */
 int ccx_gate_enter(void);

@@ -51,6 +51,7 @@ static void thread_exit(void *arg)
     pthread_mutex_unlock(&reg_lock);
     ccx_mem_free(r, sizeof *r);
     ccx_addrmap_thread_exit();
+    ccx_unwind_thread_exit();
     /* 2: gone from the registry for good; an allocation after this (other
      * destructors) must not register it again, its TLS is about to go */
     ccx_t.state = 2;
