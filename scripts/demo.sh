@@ -97,7 +97,7 @@ tracer_env=()
 if [ -f "$lib" ]; then
     tracer_env=(LD_PRELOAD="$lib" CCXTRACE_DIR="$snapdir" CCXTRACE_TRIGGER="$trigger"
                 CCXTRACE_SAMPLE="$sample" CCXTRACE_STATS_INTERVAL=2s CCXTRACE_AT_EXIT=0
-                CCXTRACE_ONLY=python)
+                CCXTRACE_ONLY=python CCXTRACE_HOLDERS_TYPES=Broker)
     [ "$mode" = cyclic ] && tracer_env+=(CCXTRACE_GC_COLLECT=1)
 fi
 say "== starting the demo service ($mode)${tracer_env:+ under libccxtrace.so, sampling every $sample on average}"
