@@ -183,9 +183,10 @@ int ccx_unwind_init(void)
 struct uc_entry {
     uintptr_t ra, fp;
     uint32_t n;       /* frames (from the caller of ccx_unwind_native up) */
-    uint32_t full;    /* the walk reached the end of the stack */
+    uint16_t full;    /* the walk reached the end of the stack */
+    uint16_t first;   /* frames inside the tracer at the start */
     uint32_t off[UC_FRAMES];  /* slot of frame i's return address, minus fp */
-    uintptr_t ip[UC_FRAMES];
+    ccx_frame_t ip[UC_FRAMES];
 };
 
 static __thread struct uc_entry *uc_table __attribute__((tls_model("initial-exec")));
@@ -210,9 +211,9 @@ static struct uc_entry *uc_set(uintptr_t ra, uintptr_t fp)
 }
 
 /* Walks with unw_step from here, keeps the frames above fp (the frame of
- * ccx_unwind_native), checks their slots, fills e; the frames go to buf.
+ * ccx_unwind_native), checks their slots, fills e.
  * Returns the number of frames, or -1 (then e is left empty). */
-__attribute__((noinline)) static int uc_walk(struct uc_entry *e, uintptr_t ra, uintptr_t fp, void **buf, int want)
+__attribute__((noinline)) static int uc_walk(struct uc_entry *e, uintptr_t ra, uintptr_t fp, int want)
 {
     unw_context_t ctx;
     unw_cursor_t cur;
@@ -242,7 +243,6 @@ __attribute__((noinline)) static int uc_walk(struct uc_entry *e, uintptr_t ra, u
                 return -1;
             e->off[n] = (uint32_t)(slot - fp);
             e->ip[n] = (uintptr_t)ip;
-            buf[n] = (void *)(uintptr_t)ip;
             n++;
         }
         int r = u_step(&cur);
@@ -257,15 +257,31 @@ __attribute__((noinline)) static int uc_walk(struct uc_entry *e, uintptr_t ra, u
         uc_failed = 1; /* no frame pointer where expected: never again */
         return -1;
     }
+    int first = 0;
+    while (first < n && ccx_in_self(e->ip[first]))
+        first++;
     e->n = (uint32_t)n;
-    e->full = (uint32_t)full;
+    e->full = (uint16_t)full;
+    e->first = (uint16_t)first;
     e->fp = fp;
     e->ra = ra;
     return n;
 }
 
-/* The cached stack for this call, or -1. */
-static int uc_lookup(uintptr_t ra, uintptr_t fp, void **buf, int want)
+/* The frames of a checked entry, as ccx_unwind_native returns them. */
+static int uc_output(const struct uc_entry *e, int want, ccx_frame_t *out, int max, int skip)
+{
+    int n = (int)e->n < want ? (int)e->n : want;
+    int i = (int)e->first + (skip > 0 ? skip : 0);
+    int k = n - i < max ? n - i : max;
+    if (k <= 0)
+        return 0;
+    memcpy(out, &e->ip[i], sizeof(ccx_frame_t) * (size_t)k);
+    return k;
+}
+
+/* This call's stack from the cache (unwound into it on a miss), or -1. */
+static int uc_lookup(uintptr_t ra, uintptr_t fp, int want, ccx_frame_t *out, int max, int skip)
 {
     if (uc_failed)
         return -1;
@@ -285,21 +301,18 @@ static int uc_lookup(uintptr_t ra, uintptr_t fp, void **buf, int want)
             continue;
         int n = (int)e->n < want ? (int)e->n : want;
         int i = 0;
-        for (; i < n; i++) {
-            if (*(const uintptr_t *)(fp + e->off[i]) != e->ip[i])
-                break;
-            buf[i] = (void *)e->ip[i];
-        }
+        while (i < n && *(const uintptr_t *)(fp + e->off[i]) == e->ip[i])
+            i++;
         if (i == n)
-            return n;
+            return uc_output(e, want, out, max, skip);
     }
     struct uc_entry *e = &set[uc_next++ % UC_WAYS];
     e->ra = 0;
     if (!ccx_gate_enter())
         return -1;
-    int n = uc_walk(e, ra, fp, buf, want);
+    int n = uc_walk(e, ra, fp, want);
     ccx_gate_exit();
-    return n;
+    return n < 0 ? -1 : uc_output(e, want, out, max, skip);
 }
 
 __attribute__((noinline)) int ccx_unwind_native(ccx_frame_t *out, int max, int skip)
@@ -312,15 +325,16 @@ __attribute__((noinline)) int ccx_unwind_native(ccx_frame_t *out, int max, int s
     int want = max + (skip > 0 ? skip : 0) + 8;
     if (want > (int)(sizeof buf / sizeof buf[0]))
         want = (int)(sizeof buf / sizeof buf[0]);
-    int n = -1;
-    if (ccx_mean == 0)
-        n = uc_lookup((uintptr_t)__builtin_return_address(0), (uintptr_t)__builtin_frame_address(0), buf, want);
-    if (n < 0) {
-        if (!ccx_gate_enter())
-            return 0;
-        n = b(buf, want);
-        ccx_gate_exit();
+    if (ccx_mean == 0) {
+        int k = uc_lookup((uintptr_t)__builtin_return_address(0), (uintptr_t)__builtin_frame_address(0), want,
+                          out, max, skip);
+        if (k >= 0)
+            return k;
     }
+    if (!ccx_gate_enter())
+        return 0;
+    int n = b(buf, want);
+    ccx_gate_exit();
     int i = 0;
     while (i < n && ccx_in_self((uintptr_t)buf[i]))
         i++;
