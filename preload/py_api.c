@@ -113,3 +113,17 @@ const struct py_api *py_api_load(const char **why)
     py_loaded = 1;
     return &py;
 }
+
+PyObj *py_gc_call(const char *fn)
+{
+    PyObj *gc = py.PyImport_ImportModule("gc");
+    if (!gc)
+        return NULL;
+    PyObj *f = py.PyObject_GetAttrString(gc, fn);
+    py.Py_DecRef(gc);
+    if (!f)
+        return NULL;
+    PyObj *r = py.PyObject_CallObject(f, NULL);
+    py.Py_DecRef(f);
+    return r;
+}

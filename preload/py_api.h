@@ -94,4 +94,8 @@ struct py_api {
 CCX_INTERNAL const struct py_api *py_api_load(const char **why);
 CCX_INTERNAL extern struct py_api py;
 
+/* gc.<fn>() with no arguments (GIL held): a new reference, or NULL with
+ * the Python error set. */
+CCX_INTERNAL PyObj *py_gc_call(const char *fn);
+
 #endif

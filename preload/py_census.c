@@ -48,20 +48,6 @@ static double now_ms(void)
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-static PyObj *gc_call(const char *fn)
-{
-    PyObj *gc = py.PyImport_ImportModule("gc");
-    if (!gc)
-        return NULL;
-    PyObj *f = py.PyObject_GetAttrString(gc, fn);
-    py.Py_DecRef(gc);
-    if (!f)
-        return NULL;
-    PyObj *r = py.PyObject_CallObject(f, NULL);
-    py.Py_DecRef(f);
-    return r;
-}
-
 static void clear_err(const PyObj *r)
 {
     if (!r)
@@ -95,17 +81,17 @@ static void write_gc(struct ccx_json *j)
 {
     ccx_json_key(j, CCX_F_GC);
     ccx_json_begin_object(j);
-    PyObj *r = gc_call("get_count");
+    PyObj *r = py_gc_call("get_count");
     clear_err(r);
     write_triple(j, CCX_F_GC_COUNT, r, NULL);
     if (r)
         py.Py_DecRef(r);
-    r = gc_call("get_threshold");
+    r = py_gc_call("get_threshold");
     clear_err(r);
     write_triple(j, CCX_F_GC_THRESHOLD, r, NULL);
     if (r)
         py.Py_DecRef(r);
-    r = gc_call("get_stats");
+    r = py_gc_call("get_stats");
     clear_err(r);
     ccx_json_key(j, CCX_F_GC_STATS);
     if (r) {
@@ -223,7 +209,7 @@ static int census_types(struct ccx_json *j, struct census *c)
     c->used = 0;
     c->other_count = c->other_bytes = 0;
     c->nnames = 0;
-    PyObj *objs = gc_call("get_objects");
+    PyObj *objs = py_gc_call("get_objects");
     if (!objs) {
         py.PyErr_Clear();
         return -1;
@@ -276,12 +262,12 @@ static int census_types(struct ccx_json *j, struct census *c)
  * counted.  Returns whether they were on. */
 static int gc_pause(void)
 {
-    PyObj *r = gc_call("isenabled");
+    PyObj *r = py_gc_call("isenabled");
     int was = r ? py.PyObject_IsTrue(r) == 1 : 0;
     if (r)
         py.Py_DecRef(r);
     if (was) {
-        r = gc_call("disable");
+        r = py_gc_call("disable");
         if (r)
             py.Py_DecRef(r);
     }
@@ -293,7 +279,7 @@ static void gc_resume(int was)
 {
     if (!was)
         return;
-    PyObj *r = gc_call("enable");
+    PyObj *r = py_gc_call("enable");
     if (r)
         py.Py_DecRef(r);
     py.PyErr_Clear();
@@ -322,7 +308,7 @@ void py_census_write(struct ccx_json *j)
             py_holders_write(j);
             if (py_opt.gc_collect) {
                 double t1 = now_ms();
-                PyObj *r = gc_call("collect");
+                PyObj *r = py_gc_call("collect");
                 ccx_json_key(j, CCX_F_AFTER_COLLECT);
                 ccx_json_begin_object(j);
                 ccx_json_key(j, CCX_F_COLLECTED);
@@ -347,7 +333,7 @@ void py_census_write(struct ccx_json *j)
 
 int py_census_gc_counts(long count[3], long collections[3])
 {
-    PyObj *r = gc_call("get_count");
+    PyObj *r = py_gc_call("get_count");
     if (!r || py.PyTuple_Size(r) != 3) {
         if (r)
             py.Py_DecRef(r);
@@ -357,7 +343,7 @@ int py_census_gc_counts(long count[3], long collections[3])
     for (int i = 0; i < 3; i++)
         count[i] = py.PyLong_AsLong(py.PyTuple_GetItem(r, i));
     py.Py_DecRef(r);
-    r = gc_call("get_stats");
+    r = py_gc_call("get_stats");
     if (!r) {
         py.PyErr_Clear();
         return -1;

@@ -235,23 +235,9 @@ static int load_api(void)
 
 /* ---- gc module helpers -------------------------------------------------- */
 
-static PyObj *gc_call(const char *fn)
-{
-    PyObj *gc = py.PyImport_ImportModule("gc");
-    if (!gc)
-        return NULL;
-    PyObj *f = py.PyObject_GetAttrString(gc, fn);
-    py.Py_DecRef(gc);
-    if (!f)
-        return NULL;
-    PyObj *r = py.PyObject_CallObject(f, NULL);
-    py.Py_DecRef(f);
-    return r;
-}
-
 static void gc_call_drop(const char *fn)
 {
-    PyObj *r = gc_call(fn);
+    PyObj *r = py_gc_call(fn);
     if (r)
         py.Py_DecRef(r);
     py.PyErr_Clear();
@@ -987,13 +973,13 @@ void py_holders_write(struct ccx_json *j)
     double t0 = now_ms();
     /* Our allocations must not start a collection (which could run
      * finalizers) while we look at the heap. */
-    PyObj *en = gc_call("isenabled");
+    PyObj *en = py_gc_call("isenabled");
     int was_enabled = en ? py.PyLong_AsLong(en) != 0 : 0;
     if (en)
         py.Py_DecRef(en);
     py.PyErr_Clear();
     gc_call_drop("disable");
-    PyObj *list = gc_call("get_objects");
+    PyObj *list = py_gc_call("get_objects");
     struct tslot *cur = ccx_mem_alloc(TSLOTS * sizeof *cur);
     struct pick *picks = ccx_mem_alloc(MAX_PICK * sizeof *picks);
     struct tslot **order = ccx_mem_alloc(TSLOTS * sizeof *order);
