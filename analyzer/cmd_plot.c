@@ -76,25 +76,6 @@ static int push_point(struct ccx_series *s, size_t *cap, double x, double y)
     return 0;
 }
 
-/* "2025-12-11 09:10:22" or "2026-11-26T22:40:00Z" (UTC) -> epoch. */
-static int parse_stamp(const char *t, double *out)
-{
-    int y, mo, d, h, mi, n = 0;
-    double sec;
-    if (sscanf(t, "%4d-%2d-%2d%*1[ T]%2d:%2d:%lf%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6)
-        return -1;
-    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || !(sec >= 0 && sec < 61))
-        return -1;
-    struct tm tm = {0};
-    tm.tm_year = y - 1900;
-    tm.tm_mon = mo - 1;
-    tm.tm_mday = d;
-    tm.tm_hour = h;
-    tm.tm_min = mi;
-    *out = (double)timegm(&tm) + sec;
-    return 0;
-}
-
 /* Splits a CSV line in place on commas (no quoting in these files). */
 static int split(char *line, char **f, int max)
 {
@@ -170,7 +151,7 @@ static int load_csv(struct plot *pl, const char *path)
             continue;
         double t, y1, y2;
         if (kind == 2) {
-            if (nf < 4 || parse_stamp(fl[0], &t) < 0 || num_field(fl[3], &y1) < 0 || y1 < 0) {
+            if (nf < 4 || ccx_parse_utc(fl[0], 1, &t) < 0 || num_field(fl[3], &y1) < 0 || y1 < 0) {
                 ccx_err("%s:%ld: bad row (want timestamp,elapsed_min,cpu_perc,mem_usage_mb,...)", path, lineno);
                 rc = -1;
                 break;
@@ -178,7 +159,7 @@ static int load_csv(struct plot *pl, const char *path)
             if (push_point(a, &c1, t, y1 * 1048576.0) < 0)
                 rc = -1;
         } else {
-            if (nf < 4 || parse_stamp(fl[0], &t) < 0 || num_field(fl[2], &y1) < 0 || num_field(fl[3], &y2) < 0 ||
+            if (nf < 4 || ccx_parse_utc(fl[0], 1, &t) < 0 || num_field(fl[2], &y1) < 0 || num_field(fl[3], &y2) < 0 ||
                 y1 < 0 || y2 < 0) {
                 ccx_err("%s:%ld: bad row (want %s)", path, lineno, CCX_STATS_HEADER);
                 rc = -1;

@@ -194,14 +194,19 @@ static int hexnum(struct rd *r, const cJSON *o, const char *k, size_t i, uint64_
     return 0;
 }
 
-/* "2026-11-26T22:40:00Z" (optionally with fractional seconds) -> epoch. */
-static int parse_time(const char *t, double *out)
+/* "2026-11-26T22:40:00Z" (fractional seconds allowed; then Z, +00:00 or
+ * nothing) -> epoch.  loose (other tools' CSV stamps): a space may stand
+ * for the T, as in "2025-12-11 09:10:22", and what follows is not checked. */
+int ccx_parse_utc(const char *t, int loose, double *out)
 {
     int y, mo, d, h, mi, n = 0;
     double sec;
-    if (sscanf(t, "%4d-%2d-%2dT%2d:%2d:%lf%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6)
+    char sep;
+    if (sscanf(t, "%4d-%2d-%2d%c%2d:%2d:%lf%n", &y, &mo, &d, &sep, &h, &mi, &sec, &n) != 7)
         return -1;
-    if (t[n] != 'Z' && t[n] != '\0' && strcmp(t + n, "+00:00") != 0)
+    if (sep != 'T' && !(loose && sep == ' '))
+        return -1;
+    if (!loose && t[n] != 'Z' && t[n] != '\0' && strcmp(t + n, "+00:00") != 0)
         return -1;
     if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || !(sec >= 0 && sec < 61))
         return -1;
@@ -211,9 +216,7 @@ static int parse_time(const char *t, double *out)
     tm.tm_mday = d;
     tm.tm_hour = h;
     tm.tm_min = mi;
-    tm.tm_sec = 0;
-    time_t e = timegm(&tm);
-    *out = (double)e + sec;
+    *out = (double)timegm(&tm) + sec;
     return 0;
 }
 
@@ -630,7 +633,7 @@ static void read_root(struct rd *r, const cJSON *root)
         num(r, root, CCX_F_UPTIME_S, "", &s->uptime_s) < 0)
         return;
     s->time = -1;
-    if (s->time_str && parse_time(ccx_str(s, s->time_str), &s->time) < 0) {
+    if (s->time_str && ccx_parse_utc(ccx_str(s, s->time_str), 0, &s->time) < 0) {
         fail(r, "\"%s\" \"%.40s\" is not an ISO 8601 UTC time", CCX_F_TIME, ccx_str(s, s->time_str));
         return;
     }

@@ -114,6 +114,11 @@ int ccx_snap_parse(const char *buf, size_t len, const char *name, struct ccx_sna
                    char *err, size_t errlen);
 void ccx_snap_free(struct ccx_snap *s);
 
+/* A UTC time stamp -> epoch seconds; 0, or -1 when malformed.  Strict
+ * (loose = 0): the snapshot format's "2026-11-26T22:40:00Z".  Loose: other
+ * tools' CSV stamps too ("2025-12-11 09:10:22"). */
+int ccx_parse_utc(const char *t, int loose, double *out);
+
 const char *ccx_layer_name(int layer);
 
 /* 64-bit hashing shared by the symbolic identities. */

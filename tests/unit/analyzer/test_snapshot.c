@@ -123,8 +123,27 @@ static void raw_bad(const char *doc, size_t len, const char *want)
         ccx_snap_free(&s);
 }
 
+/* Time stamps: the snapshot's strict form and other tools' CSV stamps. */
+static void utc(void)
+{
+    double t = -1;
+    CHECK(ccx_parse_utc("2026-11-26T22:40:00Z", 0, &t) == 0 && t == 1795732800.0);
+    CHECK(ccx_parse_utc("2026-11-26T22:40:00.25Z", 0, &t) == 0 && t == 1795732800.25);
+    CHECK(ccx_parse_utc("2026-11-26T22:40:00+00:00", 0, &t) == 0 && t == 1795732800.0);
+    CHECK(ccx_parse_utc("2026-11-26T22:40:00", 0, &t) == 0 && t == 1795732800.0);
+    CHECK(ccx_parse_utc("2026-11-26 22:40:00", 0, &t) == -1);   /* strict: T only */
+    CHECK(ccx_parse_utc("2026-11-26T22:40:00+01:00", 0, &t) == -1);
+    CHECK(ccx_parse_utc("2025-12-11 09:10:22", 1, &t) == 0 && t == 1765444222.0);
+    CHECK(ccx_parse_utc("2025-12-11T09:10:22Z", 1, &t) == 0 && t == 1765444222.0);
+    CHECK(ccx_parse_utc("2025-13-11 09:10:22", 1, &t) == -1);
+    CHECK(ccx_parse_utc("2025-12-11 24:10:22", 1, &t) == -1);
+    CHECK(ccx_parse_utc("2025-12-11_09:10:22", 1, &t) == -1);
+    CHECK(ccx_parse_utc("yesterday", 1, &t) == -1);
+}
+
 int main(void)
 {
+    utc();
     parse_ok();
     raw_bad("", 0, "empty file");
     raw_bad("{\"format\":\"ccxtrace-snapshot\",\"vers", 34, "truncated JSON");
