@@ -97,6 +97,14 @@ static int unit_word(const char *p, const char *end, size_t *len)
     return q == end ? CCX_PARSE_OK : CCX_PARSE_TRAILING;
 }
 
+/* A number and the unit word after it, with only blanks around them. */
+static int number_and_unit(const char *s, const char *end, struct decimal *d, const char **unit,
+                           size_t *unit_len)
+{
+    int rc = parse_decimal(s, end, d, unit);
+    return rc ? rc : unit_word(*unit, end, unit_len);
+}
+
 static int size_multiplier(const char *u, size_t n, unsigned flags, uint64_t *mult)
 {
     static const char letters[] = "kmgtp";
@@ -137,11 +145,9 @@ static int parse_size_range(const char *s, const char *end, unsigned flags, uint
     }
     struct decimal d;
     const char *u;
-    int rc = parse_decimal(s, end, &d, &u);
-    if (rc)
-        return rc;
     size_t n;
-    if ((rc = unit_word(u, end, &n)))
+    int rc = number_and_unit(s, end, &d, &u, &n);
+    if (rc)
         return rc;
     uint64_t mult;
     if ((rc = size_multiplier(u, n, flags, &mult)))
@@ -187,11 +193,9 @@ int ccx_parse_duration(const char *s, uint64_t *out_ns)
         return CCX_PARSE_EMPTY;
     const char *end = end_of(s), *u;
     struct decimal d;
-    int rc = parse_decimal(s, end, &d, &u);
-    if (rc)
-        return rc;
     size_t n;
-    if ((rc = unit_word(u, end, &n)))
+    int rc = number_and_unit(s, end, &d, &u, &n);
+    if (rc)
         return rc;
     uint64_t ns = time_unit_ns(u, n, 1);
     if (!ns)
