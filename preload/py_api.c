@@ -88,6 +88,7 @@ const struct py_api *py_api_load(const char **why)
     py.micro = micro;
     py.version_hex = ((uint64_t)major << 24) | ((uint64_t)minor << 16) | ((uint64_t)micro << 8);
     snprintf(py.version, sizeof py.version, "%d.%d.%d", major, minor, micro);
+    *(void **)&py.PyGILState_Check = dlsym(RTLD_DEFAULT, "PyGILState_Check");
     *(void **)&py.IsFinalizing = dlsym(RTLD_DEFAULT, "Py_IsFinalizing");
     if (!py.IsFinalizing)
         *(void **)&py.IsFinalizing = dlsym(RTLD_DEFAULT, "_Py_IsFinalizing");

@@ -45,6 +45,7 @@ struct py_api {
     const char *(*Py_GetVersion)(void);
     int (*Py_IsInitialized)(void);
     int (*IsFinalizing)(void);              /* Py_IsFinalizing or _Py_IsFinalizing */
+    int (*PyGILState_Check)(void);          /* 1 when this thread holds the GIL */
     py_gilstate_t (*PyGILState_Ensure)(void);
     void (*PyGILState_Release)(py_gilstate_t);
     PyTState *(*PyGILState_GetThisThreadState)(void);

@@ -477,6 +477,14 @@ int ccx_py_merge_stack(ccx_frame_t *frames, int n, int max)
     PyTState *ts = py.PyGILState_GetThisThreadState();
     if (!ts)
         return n;
+    /* A thread without the GIL (in C code, or a daemon thread parked at
+     * exit) keeps its own frames, but once the interpreter finalizes it
+     * frees every thread state under such threads: then walk only a thread
+     * that holds the GIL (seen crashing at exit with daemon threads). */
+    if (!py.PyGILState_Check || !py.PyGILState_Check()) {
+        if (!py.IsFinalizing || py.IsFinalizing())
+            return n;
+    }
     if (eval_hi) {
         for (int i = 0; i < n; i++) {
             uintptr_t pc = (uintptr_t)frames[i] - 1;
