@@ -115,6 +115,9 @@ extern int ccx_exit_done;   /* an exit snapshot was written */
 extern int ccx_final;       /* the destructor has run: no more snapshots */
 
 /* ---- ccx_procinfo.c ---- */
+/* Reads a small file (a /proc one) into buf, NUL-terminated; its length or -1.
+ * No allocation: usable from any thread of the tracer. */
+CCX_INTERNAL ssize_t ccx_slurp(const char *path, char *buf, size_t cap);
 struct ccx_procmem {
     uint64_t rss, hwm, anon, vm;
     int64_t cgroup;   /* -1 when not readable */

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static ssize_t slurp(const char *path, char *buf, size_t cap)
+ssize_t ccx_slurp(const char *path, char *buf, size_t cap)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
@@ -43,7 +43,7 @@ static uint64_t field_kb(const char *text, const char *key)
 static int64_t read_number(const char *path)
 {
     char b[64];
-    if (slurp(path, b, sizeof b) <= 0 || b[0] < '0' || b[0] > '9')
+    if (ccx_slurp(path, b, sizeof b) <= 0 || b[0] < '0' || b[0] > '9')
         return -1;
     return (int64_t)strtoull(b, NULL, 10);
 }
@@ -53,18 +53,18 @@ void ccx_procmem_read(struct ccx_procmem *m)
     char buf[8192];
     memset(m, 0, sizeof *m);
     m->cgroup = -1;
-    if (slurp("/proc/self/status", buf, sizeof buf) > 0) {
+    if (ccx_slurp("/proc/self/status", buf, sizeof buf) > 0) {
         m->rss = field_kb(buf, "VmRSS");
         m->hwm = field_kb(buf, "VmHWM");
         m->vm = field_kb(buf, "VmSize");
         m->anon = field_kb(buf, "RssAnon");
     }
-    if (slurp("/proc/self/smaps_rollup", buf, sizeof buf) > 0) {
+    if (ccx_slurp("/proc/self/smaps_rollup", buf, sizeof buf) > 0) {
         uint64_t a = field_kb(buf, "Anonymous");
         if (a)
             m->anon = a;
     }
-    if (slurp("/proc/self/cgroup", buf, sizeof buf) > 0) {
+    if (ccx_slurp("/proc/self/cgroup", buf, sizeof buf) > 0) {
         char *p = strstr(buf, "0::");
         if (p == buf || (p && p[-1] == '\n')) {
             p += 3;

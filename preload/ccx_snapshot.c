@@ -72,23 +72,6 @@ void ccx_snapshot_atfork_child(void)
     last_errno = 0;
 }
 
-static ssize_t slurp(const char *path, char *buf, size_t cap)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    size_t n = 0;
-    while (n + 1 < cap) {
-        ssize_t r = read(fd, buf + n, cap - 1 - n);
-        if (r <= 0)
-            break;
-        n += (size_t)r;
-    }
-    close(fd);
-    buf[n] = 0;
-    return (ssize_t)n;
-}
-
 void ccx_ident_init(void)
 {
     if (ident_ok)
@@ -103,12 +86,12 @@ void ccx_ident_init(void)
             *p = '_';
     ccx_id.pid = (long)getpid();
     double btime = 0, ticks = 0;
-    if (slurp("/proc/stat", buf, sizeof buf) > 0) {
+    if (ccx_slurp("/proc/stat", buf, sizeof buf) > 0) {
         char *p = strstr(buf, "\nbtime ");
         if (p)
             btime = strtod(p + 7, NULL);
     }
-    if (slurp("/proc/self/stat", buf, sizeof buf) > 0) {
+    if (ccx_slurp("/proc/self/stat", buf, sizeof buf) > 0) {
         char *p = strrchr(buf, ')');
         /* fields after the command: state is field 3, starttime field 22 */
         for (int field = 2; p && field < 22; field++)
@@ -200,7 +183,7 @@ void ccx_time_iso(double t, char *out, size_t cap)
 
 static void read_cmdline(char *out, size_t cap)
 {
-    ssize_t n = slurp("/proc/self/cmdline", out, cap);
+    ssize_t n = ccx_slurp("/proc/self/cmdline", out, cap);
     if (n <= 0) {
         out[0] = 0;
         return;
