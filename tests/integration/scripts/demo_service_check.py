@@ -119,10 +119,12 @@ def http_api():
             time.sleep(0.05)
         st, doc = upload_client.upload(url, b"not a gzip tar")
         check(st == 202, "a bad archive is accepted like ingress does (%d)" % st)
+        # The worker counts an archive before it marks itself idle: wait for both.
         deadline = time.time() + 20
-        while time.time() < deadline and worker.status()["failed"] + worker.status()["processed"] < 3:
-            time.sleep(0.05)
         s = worker.status()
+        while time.time() < deadline and not (s["failed"] + s["processed"] >= 3 and s["idle"]):
+            time.sleep(0.05)
+            s = worker.status()
         check(s["processed"] == 2 and s["failed"] == 1 and s["idle"],
               "worker drained the queue: 2 processed, 1 failed (%s)" % s)
     finally:
