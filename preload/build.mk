@@ -48,7 +48,8 @@ PRELOAD_UNIT_SRC := preload/ccx_options.c preload/ccx_sample.c preload/ccx_mem.c
   preload/ccx_stacks.c preload/ccx_json.c common/ccx_units.c
 $(eval $(call unit_tests,preload,$(PRELOAD_UNIT_SRC),-lpthread,))
 
-# The interposed functions run on every allocation: no frame-pointer setup
-# there (unwinding uses .eh_frame; the tracer's own frames are dropped), and
+# The interposed functions (libc and PyMem hooks) run on every allocation:
+# no frame-pointer setup there (unwinding uses .eh_frame; the tracer's own frames are dropped), and
 # no vector packing of the two counter increments (it costs more than it saves).
-$(BUILD)/pic/preload/ccx_hooks_libc.o $(BUILD)/pic-ubsan/preload/ccx_hooks_libc.o: PRELOAD_CFLAGS += -fomit-frame-pointer -fno-tree-slp-vectorize
+$(BUILD)/pic/preload/ccx_hooks_libc.o $(BUILD)/pic-ubsan/preload/ccx_hooks_libc.o \
+  $(BUILD)/pic/preload/py_alloc.o $(BUILD)/pic-ubsan/preload/py_alloc.o: PRELOAD_CFLAGS += -fomit-frame-pointer -fno-tree-slp-vectorize

@@ -18,7 +18,6 @@ struct node {
 #define BATCH 256
 
 uint8_t ccx_filter_bits[FILTER_SIZE] __attribute__((aligned(4096)));
-uint8_t *ccx_filter = ccx_filter_bits;
 static uintptr_t *buckets;
 static uintptr_t pin_lo[4], pin_len[4];
 static int npins;

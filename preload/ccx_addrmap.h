@@ -27,25 +27,17 @@ struct ccx_block_info {
 };
 
 /* The filter: a static array (zero-filled .bss, valid before any
- * initialization); ccx_filter points at it (a pointer, because a stand-in
- * core may provide its own filter to the Python layer).  The libc hooks
- * test the array itself: no pointer load, no null check, one compare. */
-extern uint8_t ccx_filter_bits[1u << CCX_FILTER_BITS];
-extern uint8_t *ccx_filter;
+ * initialization), hidden in the library, so a hook tests it with one
+ * rip-relative load and one compare: no pointer load, no null check. */
+extern uint8_t ccx_filter_bits[1u << CCX_FILTER_BITS] __attribute__((visibility("hidden")));
 
 /* Maps 2^bucket_bits buckets; 0 on success.  With all set (`all` mode:
  * nearly every free is of a recorded block) the filter is kept saturated
  * and every free goes to the table. */
 int ccx_addrmap_init(int bucket_bits, int all);
 
+/* 0: p is certainly not recorded.  Non-zero: look in the table. */
 static inline int ccx_addrmap_maybe(const void *p)
-{
-    uint8_t *f = ccx_filter;
-    return f && f[((uintptr_t)p >> CCX_FILTER_SHIFT) & ((1u << CCX_FILTER_BITS) - 1)];
-}
-
-/* The same answer for the libc hooks (only inside the real core). */
-static inline int ccx_addrmap_slot(const void *p)
 {
     return ccx_filter_bits[((uintptr_t)p >> CCX_FILTER_SHIFT) & ((1u << CCX_FILTER_BITS) - 1)];
 }

@@ -10,13 +10,12 @@
 #define CCX_CORE_H
 
 #include "ccx_hooks.h"
+#include "ccx_fastpath.h"
 #include "ccx_options.h"
 
 #include <stdint.h>
 #include <sys/types.h>
 
-#define likely(x) __builtin_expect(!!(x), 1)
-#define unlikely(x) __builtin_expect(!!(x), 0)
 
 /* ---- ccx_init.c ---- */
 extern struct ccx_options ccx_opt;
@@ -31,25 +30,7 @@ const char *ccx_strerror(int err);
 /* "2026-11-26T22:40:00Z" without gmtime's tz lock. */
 void ccx_time_iso(double t, char *out, size_t cap);
 
-/* ---- ccx_record.c: per-thread state, recording ---- */
-struct ccx_thread {
-    int64_t countdown;   /* bytes to the next sample point; >= 0 between calls */
-    uint64_t alloc_calls;
-    uint64_t alloc_bytes;
-    uint64_t free_calls;
-    uint64_t rng;
-    int state;           /* 0 new, 1 registered, 2 exiting (unregistered) */
-    int in_fork_child;
-};
-extern __thread struct ccx_thread ccx_t __attribute__((tls_model("initial-exec")));
-
-/* The allocation reached the countdown (size >= countdown, or tracing is
- * not set up yet: countdown 0), not yet counted: count it, decide, unwind
- * and record.  Out of line and cold: the caller stays small. */
-void ccx_sample_slow(void *p, size_t size, int layer) __attribute__((noinline, cold));
-/* A free whose filter slot is set. */
-void ccx_free_slow(void *p) __attribute__((noinline));
-
+/* ---- ccx_record.c: per-thread state (ccx_fastpath.h), recording ---- */
 /* realloc/mremap: take a block out (1 when it was recorded) before the
  * real call, and put it back if the call fails. */
 struct ccx_block_info;
@@ -66,6 +47,9 @@ int ccx_record_init(void);
 void ccx_record_atfork_child(void);
 
 /* ---- ccx_unwind.c ---- */
+/* Native frames of the calling thread, leaf first, skipping `skip`
+ * innermost frames (and the tracer's own); how many were written (<= max). */
+int ccx_unwind_native(ccx_frame_t *out, int max, int skip);
 int ccx_unwind_init(void);       /* loads libunwind privately; 0 on success */
 int ccx_in_self(uintptr_t pc);   /* is pc inside libccxtrace.so's code */
 void ccx_unwind_thread_exit(void); /* drops the thread's stack cache */

@@ -38,14 +38,10 @@ extern __thread int ccx_guard __attribute__((tls_model("initial-exec")));
 /* Non-zero once the core traces this process (CCXTRACE_ONLY may say no). */
 CCX_INTERNAL int ccx_tracing(void);
 
-/* Sampling: 1 in `all` mode; otherwise the next byte countdown, drawn from
- * the exponential distribution with mean CCXTRACE_SAMPLE. */
-CCX_INTERNAL int ccx_sample_all(void);
-CCX_INTERNAL uint64_t ccx_sample_next(void);
-
-/* Native frames of the calling thread, leaf first, skipping `skip`
- * innermost frames; returns how many were written (at most max). */
-CCX_INTERNAL int ccx_unwind_native(ccx_frame_t *out, int max, int skip);
+/* Sampling is the core's inline fast path (ccx_fastpath.h), shared by
+ * both layers; for a Python-layer sample the core unwinds at most this
+ * many native frames (enough to reach the evaluation loop). */
+#define CCX_PY_NATIVE_MAX 16
 
 /* Record a sampled (or, in `all` mode, every) live block with the given
  * stack; the core computes its unbiased weight from size.  Safe from any
@@ -57,10 +53,6 @@ CCX_INTERNAL void ccx_record_alloc(void *p, size_t size, enum ccx_layer_id layer
  * that were not: a filter check before any exact lookup.  Returns 1 when
  * the block was recorded. */
 CCX_INTERNAL int ccx_record_free(void *p);
-
-/* Counts unsampled allocations and frees into the totals (calls, bytes). */
-CCX_INTERNAL void ccx_count_alloc(size_t size);
-CCX_INTERNAL void ccx_count_free(size_t size);
 
 /* Write a snapshot now, from the calling thread, and wait for it (used by
  * the Python layer's atexit callback, which already holds the GIL).  reason

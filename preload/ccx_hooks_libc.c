@@ -163,31 +163,12 @@ void ccx_hooks_resolve(void)
 
 /* ---- the fast path ------------------------------------------------------ */
 
-/* The countdown is never negative between calls; size >= countdown means
- * this allocation holds the sample point (or tracing is not set up: the
- * countdown is 0 then), and ccx_sample_slow counts it itself. */
-static inline __attribute__((always_inline)) int reaches(size_t n)
-{
-    return (uint64_t)n >= (uint64_t)ccx_t.countdown;
-}
-
-static inline __attribute__((always_inline)) void count(size_t n)
-{
-    struct ccx_thread *t = &ccx_t;
-    t->countdown -= (int64_t)n;
-    t->alloc_calls++;
-    t->alloc_bytes += n;
-}
-
 /* An allocation already made (the less frequent functions). */
 static inline __attribute__((always_inline)) void on_alloc(void *p, size_t n, int layer)
 {
     if (unlikely(ccx_guard))
         return;
-    if (unlikely(reaches(n)))
-        ccx_sample_slow(p, n, layer);
-    else
-        count(n);
+    ccx_fast_alloc(p, n, layer);
 }
 
 static inline __attribute__((always_inline)) void on_free(void *p)
@@ -244,9 +225,9 @@ __attribute__((noinline)) static void free_slow(void *p)
 EXPORT void *malloc(size_t n)
 {
     if (likely(!ccx_guard)) {
-        if (unlikely(reaches(n)))
+        if (unlikely(ccx_fast_reaches(n)))
             return malloc_slow(n);
-        count(n);
+        ccx_fast_count(n);
     }
     return r_malloc(n);
 }
@@ -259,21 +240,21 @@ EXPORT void *calloc(size_t k, size_t n)
         return NULL;
     }
     if (likely(!ccx_guard)) {
-        if (unlikely(reaches(total)))
+        if (unlikely(ccx_fast_reaches(total)))
             return calloc_slow(k, n, total);
-        count(total);
+        ccx_fast_count(total);
     }
     return r_calloc(k, n);
 }
 
 EXPORT void free(void *p)
 {
-    if (unlikely(ccx_addrmap_slot(p))) {
+    if (unlikely(ccx_addrmap_maybe(p))) {
         free_slow(p);
         return;
     }
     if (likely(!ccx_guard))
-        ccx_t.free_calls++;
+        ccx_fast_free_count(p);
     r_free(p);
 }
 

@@ -118,23 +118,6 @@ int ccx_tracing(void)
     return ccx_state > 0;
 }
 
-int ccx_sample_all(void)
-{
-    return ccx_mean == 0;
-}
-
-uint64_t ccx_sample_next(void)
-{
-    if (ccx_mean == 0)
-        return 1;
-    if (ccx_t.state == 0 && ccx_state > 0) {
-        ccx_guard++;
-        thread_register();
-        ccx_guard--;
-    }
-    return ccx_sample_draw(&ccx_t.rng, ccx_mean);
-}
-
 void ccx_record_alloc(void *p, size_t size, enum ccx_layer_id layer, const ccx_frame_t *frames, int nframes)
 {
     if (ccx_state <= 0 || !p)
@@ -153,19 +136,8 @@ void ccx_record_alloc(void *p, size_t size, enum ccx_layer_id layer, const ccx_f
     ccx_guard--;
 }
 
-/* Removes a recorded block and takes it off its site; 1 when it was. */
-static int forget(void *p)
-{
-    struct ccx_block_info info;
-    if (!ccx_addrmap_remove(p, &info))
-        return 0;
-    struct ccx_site *s = info.site;
-    __atomic_fetch_sub(&s->live_bytes, info.w_bytes, __ATOMIC_RELAXED);
-    __atomic_fetch_sub(&s->live_blocks_fp, info.w_blocks, __ATOMIC_RELAXED);
-    __atomic_fetch_sub(&s->live_samples, 1, __ATOMIC_RELAXED);
-    return 1;
-}
-
+/* Removes a recorded block (its record in *info) and takes it off its
+ * site; 1 when it was recorded. */
 int ccx_take(void *p, struct ccx_block_info *info)
 {
     if (!ccx_addrmap_maybe(p) || !ccx_addrmap_remove(p, info))
@@ -175,6 +147,12 @@ int ccx_take(void *p, struct ccx_block_info *info)
     __atomic_fetch_sub(&s->live_blocks_fp, info->w_blocks, __ATOMIC_RELAXED);
     __atomic_fetch_sub(&s->live_samples, 1, __ATOMIC_RELAXED);
     return 1;
+}
+
+static int forget(void *p)
+{
+    struct ccx_block_info info;
+    return ccx_take(p, &info);
 }
 
 void ccx_putback(void *p, const struct ccx_block_info *info)
@@ -197,21 +175,7 @@ void ccx_rerecord(void *q, size_t size, const struct ccx_block_info *info)
 
 int ccx_record_free(void *p)
 {
-    if (!p || !ccx_addrmap_maybe(p))
-        return 0;
-    return forget(p);
-}
-
-void ccx_count_alloc(size_t size)
-{
-    ccx_t.alloc_calls++;
-    ccx_t.alloc_bytes += size;
-}
-
-void ccx_count_free(size_t size)
-{
-    (void)size; /* free bytes are derived: alloc_bytes - live_bytes */
-    ccx_t.free_calls++;
+    return p && forget(p);
 }
 
 void ccx_free_slow(void *p)
@@ -253,7 +217,10 @@ void ccx_sample_slow(void *p, size_t size, int layer)
     }
     t->countdown = ccx_sample_advance(t->countdown, &t->rng, ccx_mean);
     ccx_frame_t frames[256];
-    int n = ccx_unwind_native(frames, ccx_opt.depth, 0);
+    /* The Python layer's blocks come from the interpreter: a few native
+     * frames reach its evaluation loop, where the Python frames take over. */
+    int depth = layer == CCX_LAYER_ID_PYTHON && ccx_opt.depth > CCX_PY_NATIVE_MAX ? CCX_PY_NATIVE_MAX : ccx_opt.depth;
+    int n = ccx_unwind_native(frames, depth, 0);
     /* A thread running Python: cut the native frames at the interpreter
      * loop and append its Python frames (memory a C extension mallocs is
      * charged to the Python line that called it). */

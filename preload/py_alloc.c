@@ -4,64 +4,35 @@
  *
  * Every call forwards to the wrapped allocator with ccx_guard raised, so
  * the libc layer below neither counts the block again nor reports
- * pymalloc's arenas.  Sampling is the core's Poisson byte sampling: a
- * per-thread countdown (OBJ/MEM calls hold the GIL, but a thread-local
- * costs the same and stays right with several interpreters); a block of
- * size s crossing the countdown is recorded, with the next interval drawn
- * from the crossing point (DESIGN.md facts: drawing it from the end of the
- * block biases counts by about -3%).  The core weights a sample of size s
- * by s / (1 - exp(-s/T)).  Frees go through ccx_record_free, which also
- * finds blocks the libc layer sampled before these hooks were installed.
+ * pymalloc's arenas.  Sampling is the core's: the same per-thread byte
+ * countdown and inline fast path as the libc hooks (ccx_fastpath.h); the
+ * allocation that reaches the sample point goes to ccx_sample_slow, which
+ * unwinds a few native frames, appends the Python frames and records the
+ * block (weighted s / (1 - exp(-s/T)) for a block of size s).  Frees go
+ * through ccx_record_free, which also finds blocks the libc layer sampled
+ * before these hooks were installed.
+ *
+ * These functions run on every Python allocation: py_alloc.o is built
+ * without frame-pointer setup and without vector packing of the counters
+ * (preload/build.mk), like the libc hooks.
  */
 #include "py_alloc.h"
-#include "py_frames.h"
-#include "ccx_addrmap.h"   /* the core's inline "certainly not recorded" filter */
-#include "ccx_core.h"      /* ccx_t: the core's per-thread counters, bumped inline */
+#include "ccx_fastpath.h"   /* the core's inline countdown, counters and filter */
 
 #include <string.h>
 
-#define likely(x)   __builtin_expect(!!(x), 1)
-#define unlikely(x) __builtin_expect(!!(x), 0)
-#define PY_NATIVE_MAX 16   /* native frames unwound for a Python-layer sample */
-#define PY_STACK_MAX  128  /* native + Python frames of one sample */
-
 struct dom {
     struct py_mem_allocator orig;
+    /* Requests of 1..direct_max bytes never reach malloc below: the wrapped
+     * allocator is pymalloc itself, which serves them from its pools (its
+     * arenas come through h_arena_alloc, which raises the guard).  Those
+     * calls need no guard, so the hook forwards them with a tail call.
+     * 0 (every call guarded) for anything else: PYTHONMALLOC=malloc, the
+     * debug hooks of -X dev, an allocator some other tool installed. */
+    size_t direct_max;
 };
 static struct dom dom_mem, dom_obj;
 static int hooks_installed;
-static int sample_all;
-
-static __thread int64_t countdown __attribute__((tls_model("initial-exec")));
-static __thread int countdown_set __attribute__((tls_model("initial-exec")));
-
-__attribute__((noinline, cold)) static void sample(void *p, size_t size)
-{
-    ccx_frame_t frames[PY_STACK_MAX];
-    ccx_guard++;
-    if (sample_all) {
-        countdown = 0;            /* every allocation comes here */
-    } else {
-        if (unlikely(!countdown_set)) {
-            /* First allocation of this thread: start the process afresh. */
-            countdown_set = 1;
-            countdown = (int64_t)ccx_sample_next() - (int64_t)size;
-            if (countdown > 0) {
-                ccx_count_alloc(size);
-                ccx_guard--;
-                return;
-            }
-        }
-        while (countdown <= 0)
-            countdown += (int64_t)ccx_sample_next();
-    }
-    int n = ccx_unwind_native(frames, PY_NATIVE_MAX, 0);  /* the core skips its own frames */
-    if (n < 0)
-        n = 0;
-    n = ccx_py_merge_stack(frames, n, PY_STACK_MAX);
-    ccx_record_alloc(p, size, CCX_LAYER_ID_PYTHON, frames, n);
-    ccx_guard--;
-}
 
 /* Forget p if either layer recorded it; the filter test is inlined here so
  * that the common case (not sampled) costs one load and no call. */
@@ -70,43 +41,81 @@ static inline int forget(void *p)
     return unlikely(ccx_addrmap_maybe(p)) && ccx_record_free(p);
 }
 
-/* The common path: a few instructions, no call.  In `all` mode the
- * countdown stays at zero, so every allocation takes the sample path. */
-static inline void account(void *p, size_t size)
+/* pymalloc's SMALL_REQUEST_THRESHOLD (Objects/obmalloc.c, 3.9-3.13):
+ * larger requests, and 0, go to PyMem_RawMalloc. */
+#define PYMALLOC_SMALL_MAX 512
+
+static inline int direct(const struct dom *d, size_t size)
 {
-    countdown -= (int64_t)size;
-    if (likely(countdown > 0)) {
-        ccx_t.alloc_calls++;       /* what ccx_count_alloc(size) does, inlined */
-        ccx_t.alloc_bytes += size;
-        return;
-    }
-    sample(p, size);
+    return size - 1 < d->direct_max;   /* 1 <= size <= direct_max */
 }
 
+/* The allocation that reaches the sample point: out of line. */
+__attribute__((noinline, cold)) static void *malloc_sampled(const struct dom *d, size_t size)
+{
+    ccx_guard++;
+    void *p = d->orig.malloc(d->orig.ctx, size);
+    ccx_guard--;
+    if (likely(p != NULL))
+        ccx_sample_slow(p, size, CCX_LAYER_ID_PYTHON);
+    return p;
+}
+
+/* Counted already; not served by pymalloc itself: guarded, out of line. */
+__attribute__((noinline)) static void *malloc_guarded(const struct dom *d, size_t size)
+{
+    ccx_guard++;
+    void *p = d->orig.malloc(d->orig.ctx, size);
+    ccx_guard--;
+    return p;
+}
+
+/* The common path: count the allocation against the countdown first (an
+ * allocation that then fails is still counted, as in the libc hooks), then
+ * forward: a tail call when pymalloc serves it, else with the guard up. */
 static void *h_malloc(void *ctx, size_t size)
 {
     const struct dom *d = ctx;
     if (unlikely(ccx_guard))
         return d->orig.malloc(d->orig.ctx, size);
+    if (unlikely(ccx_fast_reaches(size)))
+        return malloc_sampled(d, size);
+    ccx_fast_count(size);
+    if (likely(direct(d, size)))
+        return d->orig.malloc(d->orig.ctx, size);
+    return malloc_guarded(d, size);
+}
+
+__attribute__((noinline)) static void *calloc_guarded(const struct dom *d, size_t nelem, size_t elsize)
+{
     ccx_guard++;
-    void *p = d->orig.malloc(d->orig.ctx, size);
+    void *p = d->orig.calloc(d->orig.ctx, nelem, elsize);
+    ccx_guard--;
+    return p;
+}
+
+__attribute__((noinline, cold)) static void *calloc_sampled(const struct dom *d, size_t nelem, size_t elsize, size_t total)
+{
+    ccx_guard++;
+    void *p = d->orig.calloc(d->orig.ctx, nelem, elsize);
     ccx_guard--;
     if (likely(p != NULL))
-        account(p, size);
+        ccx_sample_slow(p, total, CCX_LAYER_ID_PYTHON);
     return p;
 }
 
 static void *h_calloc(void *ctx, size_t nelem, size_t elsize)
 {
     const struct dom *d = ctx;
-    if (unlikely(ccx_guard))
+    size_t total;
+    if (unlikely(ccx_guard) || unlikely(__builtin_mul_overflow(nelem, elsize, &total)))
+        return d->orig.calloc(d->orig.ctx, nelem, elsize);   /* overflow: it fails */
+    if (unlikely(ccx_fast_reaches(total)))
+        return calloc_sampled(d, nelem, elsize, total);
+    ccx_fast_count(total);
+    if (likely(direct(d, total)))
         return d->orig.calloc(d->orig.ctx, nelem, elsize);
-    ccx_guard++;
-    void *p = d->orig.calloc(d->orig.ctx, nelem, elsize);
-    ccx_guard--;
-    if (likely(p != NULL))
-        account(p, nelem * elsize);   /* no overflow: the allocation succeeded */
-    return p;
+    return calloc_guarded(d, nelem, elsize);
 }
 
 static void *h_realloc(void *ctx, void *ptr, size_t size)
@@ -120,25 +129,62 @@ static void *h_realloc(void *ctx, void *ptr, size_t size)
     /* Forget the old block first: once realloc returns, its address may
      * already belong to another thread's allocation. */
     if (ptr && !forget(ptr))
-        ccx_count_free(0);
+        ccx_t.free_calls++;
     ccx_guard++;
     void *p = d->orig.realloc(d->orig.ctx, ptr, size);
     ccx_guard--;
     if (likely(p != NULL))
-        account(p, size);
+        ccx_fast_alloc(p, size, CCX_LAYER_ID_PYTHON);
     return p;
+}
+
+/* The free of a block that may be recorded (its filter slot is set; NULL's
+ * slot is pinned): out of line, so h_free stays small. */
+__attribute__((noinline)) static void free_maybe_recorded(const struct dom *d, void *ptr)
+{
+    /* Even with the guard raised (the census's gc.collect() frees objects
+     * on the helper thread): a freed sampled block must be forgotten. */
+    if (ptr) {
+        ccx_record_free(ptr);
+        if (likely(!ccx_guard))
+            ccx_t.free_calls++;
+    }
+    ccx_guard++;
+    d->orig.free(d->orig.ctx, ptr);
+    ccx_guard--;
+}
+
+/* Any other allocator below (PYTHONMALLOC=malloc, the debug hooks, which
+ * free a pointer of their own below the block): guarded, out of line. */
+__attribute__((noinline)) static void free_guarded(const struct dom *d, void *ptr)
+{
+    if (likely(!ccx_guard))
+        ccx_t.free_calls++;
+    ccx_guard++;
+    d->orig.free(d->orig.ctx, ptr);
+    ccx_guard--;
 }
 
 static void h_free(void *ctx, void *ptr)
 {
     const struct dom *d = ctx;
-    /* Even with the guard raised (the census's gc.collect() frees objects
-     * on the helper thread): a freed sampled block must be forgotten. */
-    if (likely(ptr != NULL) && !forget(ptr) && likely(!ccx_guard))
-        ccx_t.free_calls++;  /* ccx_count_free(): the size is not known here */
-    ccx_guard++;
+    if (unlikely(ccx_addrmap_maybe(ptr))) {
+        free_maybe_recorded(d, ptr);
+        return;
+    }
+    if (unlikely(d->direct_max == 0)) {
+        free_guarded(d, ptr);
+        return;
+    }
+    /* pymalloc: a block it did not serve goes to free() as it is, where
+     * py_freeing keeps it from being counted twice; an arena it releases
+     * goes through h_arena_free (guarded).  So no guard: a tail call. */
+    if (likely(!ccx_guard)) {
+        struct ccx_thread *t = &ccx_t;
+        t->free_calls++;
+        t->py_freeing = ptr;
+    }
     d->orig.free(d->orig.ctx, ptr);
-    ccx_guard--;
 }
 
 /* pymalloc's arenas.  Their mmaps happen inside the wrapped allocator,
@@ -170,10 +216,24 @@ int py_alloc_install(void)
 {
     if (hooks_installed)
         return 0;
-    sample_all = ccx_sample_all();
-    struct py_mem_allocator a;
+    struct py_mem_allocator a, raw;
+    py.PyMem_GetAllocator(PY_MEM_DOMAIN_RAW, &raw);
     py.PyMem_GetAllocator(PY_MEM_DOMAIN_MEM, &dom_mem.orig);
     py.PyMem_GetAllocator(PY_MEM_DOMAIN_OBJ, &dom_obj.orig);
+    py.PyObject_GetArenaAllocator(&arena_orig);
+    /* pymalloc: MEM and OBJ share its functions and its (NULL) context,
+     * RAW is malloc's, and it has arenas.  Under PYTHONMALLOC=malloc all
+     * three domains share one function; the debug hooks (-X dev) and
+     * tracemalloc give MEM and OBJ contexts of their own. */
+    int pymalloc = dom_mem.orig.ctx == dom_obj.orig.ctx &&
+                   dom_mem.orig.malloc == dom_obj.orig.malloc && dom_obj.orig.malloc != raw.malloc &&
+                   dom_mem.orig.calloc == dom_obj.orig.calloc && dom_obj.orig.calloc != raw.calloc &&
+                   arena_orig.alloc && arena_orig.free;
+    dom_mem.direct_max = dom_obj.direct_max = pymalloc ? PYMALLOC_SMALL_MAX : 0;
+    /* The arena hook first: the direct (unguarded) calls rely on it. */
+    struct py_arena_allocator ar = { NULL, h_arena_alloc, h_arena_free };
+    if (arena_orig.alloc && arena_orig.free)
+        py.PyObject_SetArenaAllocator(&ar);
     a.malloc = h_malloc;
     a.calloc = h_calloc;
     a.realloc = h_realloc;
@@ -182,10 +242,6 @@ int py_alloc_install(void)
     py.PyMem_SetAllocator(PY_MEM_DOMAIN_MEM, &a);
     a.ctx = &dom_obj;
     py.PyMem_SetAllocator(PY_MEM_DOMAIN_OBJ, &a);
-    struct py_arena_allocator ar = { NULL, h_arena_alloc, h_arena_free };
-    py.PyObject_GetArenaAllocator(&arena_orig);
-    if (arena_orig.alloc && arena_orig.free)
-        py.PyObject_SetArenaAllocator(&ar);
     hooks_installed = 1;
     return 0;
 }

@@ -62,13 +62,26 @@ def _snap_dir():
 
 def snapshot(label, timeout=30.0):
     """Take a snapshot and return it parsed."""
+    return load(snapshot_path(label, timeout))
+
+
+def load(path):
+    """A snapshot file, parsed."""
+    with open(path) as fh:
+        d = json.load(fh)
+    if "format" in d:   # a tracer's file, which ccx-analyze reads (the harness's is smaller)
+        d["_path"] = path
+    return d
+
+
+def snapshot_path(label, timeout=30.0):
+    """Take a snapshot and return its file's path (parse it later with
+    load(): reading it allocates, which a measurement may not want)."""
     if hasattr(_libc, "harness_snapshot"):
         f = _libc.harness_snapshot
         f.argtypes = [ctypes.c_char_p]
         seq = f(label.encode())
-        path = os.path.join(_snap_dir(), "snap.%d.%d.json" % (os.getpid(), seq))
-        with open(path) as fh:
-            return json.load(fh)
+        return os.path.join(_snap_dir(), "snap.%d.%d.json" % (os.getpid(), seq))
     f = _libc.ccxtrace_snapshot
     f.argtypes = [ctypes.c_char_p]
     f.restype = ctypes.c_long
@@ -80,10 +93,7 @@ def snapshot(label, timeout=30.0):
     while time.time() < end:
         found = glob.glob(pattern)
         if found:
-            with open(found[0]) as fh:
-                d = json.load(fh)
-            d["_path"] = found[0]
-            return d
+            return found[0]
         time.sleep(0.02)
     fail("no snapshot file %s after %.0fs" % (pattern, timeout))
 

@@ -11,6 +11,9 @@
 #   - a generator consumed through C and asyncio coroutines: their own lines,
 #     with the consumer / the event loop below them;
 #   - pymalloc arenas mapped before the hooks leave the snapshot once freed;
+#   - the totals count every call once (wl_totals.py): blocks pymalloc
+#     serves, passes to malloc, or malloc maps; default allocator, sampled
+#     and `all`, PYTHONMALLOC=malloc, -X dev's debug hooks, tracemalloc;
 #   - threads, multiprocessing fork, os.fork, exit during a snapshot, -X dev:
 #     no crash or hang, complete files, exit snapshot with its census;
 #   - the Broker pattern (wl_broker.py): census growth per item, the top
@@ -41,6 +44,11 @@ WL_ONLY='debian|3\.13' "$run" "$lib" wl_known_lines.py CCXTRACE_SAMPLE=all || fa
 "$run" "$lib" "wl_broker.py fixed" CCXTRACE_SAMPLE=16k || fail=1
 "$run" "$lib" wl_lifecycle.py || fail=1
 "$run" "$lib" wl_early_arenas.py || fail=1
+"$run" "$lib" wl_totals.py CCXTRACE_SAMPLE=16k || fail=1
+"$run" "$lib" wl_totals.py PYTHONMALLOC=malloc || fail=1
+PY_FLAGS="-X dev" "$run" "$lib" wl_totals.py CCXTRACE_SAMPLE=16k || fail=1
+WL_ONLY='debian|3\.13' "$run" "$lib" wl_totals.py CCXTRACE_SAMPLE=all || fail=1
+WL_ONLY='debian' "$run" "$lib" wl_totals.py CCXTRACE_SAMPLE=16k PYTHONTRACEMALLOC=1 || fail=1
 # The same layer built with UBSan (the core builds libccxtrace-ubsan.so).
 ubsan=$build/lib/libccxtrace-ubsan.so
 if [ -f "$ubsan" ]; then

@@ -6,6 +6,7 @@
  * Python frames resolved.  Not part of libccxtrace.so. */
 #include "ccx_hooks.h"
 #include "ccx_core.h"     /* struct ccx_thread: the counters the layer bumps inline */
+#include "ccx_addrmap.h"  /* the filter the layer tests inline */
 
 #include <math.h>
 #include <pthread.h>
@@ -39,8 +40,7 @@ static int env01(const char *name, int def)
 int ccx_opt_python(void) { return env01("CCXTRACE_PYTHON", 1); }
 int ccx_opt_census(void) { return env01("CCXTRACE_CENSUS", 1); }
 int ccx_opt_gc_collect(void) { return env01("CCXTRACE_GC_COLLECT", 0); }
-int ccx_sample_all(void) { return all_mode; }
-uint64_t ccx_sample_next(void)
+static uint64_t sample_next(void)
 {
     static __thread uint64_t s;
     if (!s) s = (uint64_t)pthread_self() ^ 0x9e3779b97f4a7c15ULL;
@@ -48,9 +48,31 @@ uint64_t ccx_sample_next(void)
     double u = ((double)(s >> 11) + 0.5) / 9007199254740992.0;
     return (uint64_t)(-log(u) * interval) + 1;
 }
-int ccx_unwind_native(ccx_frame_t *out, int max, int skip) { (void)out; (void)max; (void)skip; return 0; }
-void ccx_count_alloc(size_t size) { (void)size; }
-void ccx_count_free(size_t size) { (void)size; }
+
+/* The core's slow path (preload/ccx_fastpath.h): the inline fast path sends
+ * the allocation that reaches the thread's countdown here, not yet counted.
+ * No native frames: only the Python ones. */
+void ccx_sample_slow(void *p, size_t size, int layer)
+{
+    struct ccx_thread *t = &ccx_t;
+    if (ccx_guard)
+        return;
+    if (!all_mode) {   /* in `all` mode the countdown stays 0 */
+        if (t->state == 0) {
+            t->state = 1;
+            t->countdown = (int64_t)sample_next();
+        }
+        t->countdown -= (int64_t)size;
+        if (t->countdown > 0)
+            return;
+        while (t->countdown <= 0)
+            t->countdown += (int64_t)sample_next();
+    }
+    ccx_frame_t frames[128];
+    int n = ccx_py_merge_stack ? ccx_py_merge_stack(frames, 0, 128) : 0;
+    ccx_record_alloc(p, size, (enum ccx_layer_id)layer, frames, n);
+}
+
 void *ccx_mem_alloc(size_t size)
 {
     void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -61,8 +83,7 @@ void ccx_mem_free(void *p, size_t size) { munmap(p, size); }
 /* The core's "maybe recorded" filter (preload/ccx_addrmap.h), which the
  * Python layer tests inline: here every slot says "maybe", so every free
  * reaches ccx_record_free and its exact table. */
-uint8_t *ccx_filter;
-#define FILTER_BYTES (1u << 20)
+uint8_t ccx_filter_bits[1u << CCX_FILTER_BITS];
 
 static size_t hslot(void *p) { return ((uintptr_t)p >> 4) * 11400714819323198485ULL >> 42; }
 
@@ -218,8 +239,7 @@ __attribute__((constructor)) static void start(void)
     if (s && !strcmp(s, "all")) all_mode = 1;
     else if (s) interval = atof(s);
     sites = ccx_mem_alloc(MAXSITES * sizeof *sites);
-    ccx_filter = ccx_mem_alloc(FILTER_BYTES);
-    memset(ccx_filter, 1, FILTER_BYTES);
+    memset(ccx_filter_bits, 1, sizeof ccx_filter_bits);
     blks = ccx_mem_alloc(MAXBLK * sizeof *blks);
     pthread_atfork(NULL, NULL, child);
     pthread_t t;
