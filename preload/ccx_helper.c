@@ -138,7 +138,7 @@ static int exiting;
 static void snapshot(long seq, const char *reason, const char *label)
 {
     if (ccx_py_helper_tick && !__atomic_load_n(&exiting, __ATOMIC_ACQUIRE))
-        ccx_py_helper_tick();
+        (void)ccx_py_helper_tick();
     /* at exit never wait without bound (the helper could be stuck holding
      * the lock, e.g. waiting for an interpreter that is shutting down) */
     if (ccx_snapshot_lock(__atomic_load_n(&exiting, __ATOMIC_ACQUIRE) ? 10000 : -1) != 0)
@@ -185,13 +185,14 @@ static void *helper_main(void *arg)
     double interval = (double)ccx_opt.interval_ns / 1e9, stats = (double)ccx_opt.stats_interval_ns / 1e9;
     double next_interval = interval > 0 ? now + interval : 0;
     double next_stats = stats > 0 ? now : 0; /* first stats line at once */
-    double next_tick = now;
+    double next_tick = now;      /* the trigger file's poll, once a second */
+    double next_py_tick = now;   /* the Python layer: fast until it is hooked */
     struct trig_state trig, cur;
     if (ccx_opt.trigger[0])
         trig_read(&trig);
     while (!__atomic_load_n(&stop, __ATOMIC_ACQUIRE)) {
         now = mono();
-        double until = next_tick;
+        double until = next_tick < next_py_tick ? next_tick : next_py_tick;
         if (next_interval > 0 && next_interval < until)
             until = next_interval;
         if (next_stats > 0 && next_stats < until)
@@ -214,10 +215,12 @@ static void *helper_main(void *arg)
         if (__atomic_load_n(&stop, __ATOMIC_ACQUIRE))
             break;
         now = mono();
+        if (now >= next_py_tick) {
+            int soon = ccx_py_helper_tick ? ccx_py_helper_tick() : 0;
+            next_py_tick = now + (soon ? CCX_PY_TICK_FAST_MS / 1000.0 : 1.0);
+        }
         if (now >= next_tick) {
             next_tick = now + 1.0;
-            if (ccx_py_helper_tick)
-                ccx_py_helper_tick();
             if (ccx_opt.trigger[0]) {
                 trig_read(&cur);
                 if (trig_changed(&trig, &cur)) {

@@ -93,8 +93,12 @@ CCX_INTERNAL int ccx_opt_gc_collect(void);
 
 /* Helper thread, about once a second and before each snapshot: find the
  * interpreter, install the PyMem hooks and the atexit callback once it is
- * initialized; never touch an interpreter that is finalizing. */
-void ccx_py_helper_tick(void) __attribute__((weak));
+ * initialized; never touch an interpreter that is finalizing.  Returns 1
+ * while a Python interpreter is there but not hooked yet: the helper then
+ * ticks again after CCX_PY_TICK_FAST_MS, so the hooks are in place within
+ * milliseconds of Py_IsInitialized rather than up to a second later. */
+int ccx_py_helper_tick(void) __attribute__((weak));
+#define CCX_PY_TICK_FAST_MS 10
 
 /* Write the value of the snapshot's "python" member (the census is taken
  * here, GIL held); return 0 to let the core write null instead. */

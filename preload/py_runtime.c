@@ -186,13 +186,22 @@ static void tick_fn(void *arg)
     activate();
 }
 
-void ccx_py_helper_tick(void)
+/* Fast ticks while the interpreter starts, for at most 10 s: a process
+ * that carries libpython but never initializes it (or keeps the GIL) must
+ * not wake the helper a hundred times a second for ever. */
+static int wait_fast(void)
+{
+    static int fast_ticks;
+    return fast_ticks++ < 10000 / CCX_PY_TICK_FAST_MS;
+}
+
+int ccx_py_helper_tick(void)
 {
     if (state == ST_OFF || gone || !ccx_tracing())
-        return;
+        return 0;
     if (state == ST_WAITING && !ccx_opt_python()) {   /* CCXTRACE_PYTHON=0 */
         state = ST_OFF;
-        return;
+        return 0;
     }
     const char *why = NULL;
     if (!py_api_load(&why)) {
@@ -200,10 +209,12 @@ void ccx_py_helper_tick(void)
             warn("%s; the Python layer is off", why);
             state = ST_OFF;
         }
-        return;
+        /* Not a Python process (yet): the usual second.  An interpreter
+         * that is still initializing: look again soon. */
+        return py.Py_IsInitialized ? wait_fast() : 0;
     }
     if (!py.Py_IsInitialized())
-        return;
+        return wait_fast();
     if (state == ST_WAITING && !have_layout) {
         /* The core's option table reads and checks them. */
         py_opt.census = ccx_opt_census();
@@ -212,6 +223,7 @@ void ccx_py_helper_tick(void)
     }
     if (state == ST_WAITING || (have_layout && !py_frames_on() && validate_fails < 3))
         with_gil(tick_fn, NULL);
+    return state == ST_WAITING && !gone ? wait_fast() : 0;
 }
 
 struct write_arg { struct ccx_json *j; };

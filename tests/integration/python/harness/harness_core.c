@@ -219,7 +219,7 @@ static void *helper(void *arg)
 {
     (void)arg;
     for (;;) {
-        if (ccx_py_helper_tick) ccx_py_helper_tick();
+        if (ccx_py_helper_tick) (void)ccx_py_helper_tick();
         usleep(20000);
     }
     return NULL;
