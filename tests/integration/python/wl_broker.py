@@ -73,12 +73,13 @@ def main():
     me = os.path.basename(__file__)
     big = ccxsnap.lineno_of("# BIG-LOCAL")
     if VARIANT == "leak":
-        before = ccxsnap.snapshot("before")
+        before = ccxsnap.snapshot_path("before")   # parsed after the second one
         for i in range(N):
             # Called from this frame (which exists once), so each item pins
             # exactly the frames of run_components and of the component.
             run_components(Broker(), COMPONENTS)
-        after = ccxsnap.snapshot("after")
+        after = ccxsnap.snapshot_path("after")
+        before, after = ccxsnap.load(before), ccxsnap.load(after)
         near(count(after, "Broker") - count(before, "Broker"), N, 0.03, "Broker growth")
         near(count(after, "traceback") - count(before, "traceback"), 2 * N, 0.03, "traceback growth")
         near(count(after, "frame") - count(before, "frame"), 2 * N, 0.03, "frame growth")
@@ -102,7 +103,7 @@ def main():
     elif VARIANT == "cycle":
         gc.collect()
         gc.set_threshold(700, 10, 1 << 30)     # no automatic full collection
-        before = ccxsnap.snapshot("before")
+        before = ccxsnap.snapshot_path("before")   # parsed after the second one
         pending = []
         for i in range(N):
             broker = Broker()
@@ -114,7 +115,8 @@ def main():
         gc.collect(1)
         del pending[:]
         broker = None
-        after = ccxsnap.snapshot("after")
+        after = ccxsnap.snapshot_path("after")
+        before, after = ccxsnap.load(before), ccxsnap.load(after)
         py = after.get("python") or {}
         if "after_collect" not in py:
             ccxsnap.fail("no after_collect census (CCXTRACE_GC_COLLECT=1 expected)")

@@ -37,10 +37,11 @@ def c_alloc_gil_held(n):
 
 def main():
     ccxsnap.wait_ready()
-    before = ccxsnap.snapshot("before")
+    before = ccxsnap.snapshot_path("before")   # parsed after the second one
     c_alloc_gil_released(N)
     c_alloc_gil_held(N)
-    after = ccxsnap.snapshot("after")
+    after = ccxsnap.snapshot_path("after")
+    before, after = ccxsnap.load(before), ccxsnap.load(after)
     if any(p is None for p in kept):
         ccxsnap.fail("malloc returned NULL")
     me = os.path.basename(__file__)

@@ -36,10 +36,11 @@ async def gather():
 
 def main():
     ccxsnap.wait_ready()
-    before = ccxsnap.snapshot("before")
+    before = ccxsnap.snapshot_path("before")   # parsed after the second one
     kept_g = consume()
     asyncio.run(gather())
-    after = ccxsnap.snapshot("after")
+    after = ccxsnap.snapshot_path("after")
+    before, after = ccxsnap.load(before), ccxsnap.load(after)
     me = os.path.basename(__file__)
     growth = dict((k, g) for g, k in ccxsnap.diff_by_line(before, after))
     checks = [("produce", "# LINE-GEN", kept_g, "consume"),

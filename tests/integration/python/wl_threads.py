@@ -54,7 +54,7 @@ def churner():
 
 def main():
     ccxsnap.wait_ready()
-    before = ccxsnap.snapshot("before")
+    before = ccxsnap.snapshot_path("before")   # parsed after the second one
     fns = [worker0, worker1, worker2, worker3, sleeper, churner]
     ts = [threading.Thread(target=f) for f in fns]
     for t in ts:
@@ -63,7 +63,8 @@ def main():
     go.set()
     for t in ts[:4]:
         t.join()
-    after = ccxsnap.snapshot("after")      # the sleeper is still in C
+    after = ccxsnap.snapshot_path("after")      # the sleeper is still in C
+    before, after = ccxsnap.load(before), ccxsnap.load(after)
     for t in ts[4:]:
         t.join()
     me = os.path.basename(__file__)
