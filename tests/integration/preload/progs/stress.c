@@ -134,11 +134,15 @@ static void one_op(struct worker *w)
     }
     if (op == 1) { /* calloc overflow must fail with ENOMEM; so must reallocarray's */
         errno = 0;
-        if (stress_calloc(SIZE_MAX / 2, 4) != NULL || errno != ENOMEM)
+        void *big = stress_calloc(SIZE_MAX / 2, 4);
+        if (big != NULL || errno != ENOMEM)
             __atomic_fetch_add(&errors, 1, __ATOMIC_RELAXED);
+        free(big); /* only if it wrongly succeeded: then no live block is left behind */
         errno = 0;
-        if (stress_reallocarray(NULL, SIZE_MAX / 2, 4) != NULL || errno != ENOMEM)
+        big = stress_reallocarray(NULL, SIZE_MAX / 2, 4);
+        if (big != NULL || errno != ENOMEM)
             __atomic_fetch_add(&errors, 1, __ATOMIC_RELAXED);
+        free(big);
         return;
     }
     release(sl, w->id);
