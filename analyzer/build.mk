@@ -22,10 +22,11 @@ $(eval $(call unit_tests,analyzer,$(ANALYZER_SRC) $(COMMON_SRC),$(ANALYZER_LIBS)
 FUZZ_SECONDS ?= 60
 FUZZ_CC ?= clang
 .PHONY: fuzz
-$(BUILD)/fuzz/fuzz_snapshot: tests/fuzz/fuzz_snapshot.c analyzer/snapshot.c analyzer/frames.c analyzer/holders.c analyzer/snapshot.h analyzer/frames.h analyzer/holders.h common/ccx_format.h | $(BUILD)/.deps/analyzer
+FUZZ_SNAPSHOT_SRC := analyzer/snapshot.c analyzer/frames.c analyzer/holders.c analyzer/strpool.c
+$(BUILD)/fuzz/fuzz_snapshot: tests/fuzz/fuzz_snapshot.c $(FUZZ_SNAPSHOT_SRC) $(FUZZ_SNAPSHOT_SRC:.c=.h) common/ccx_format.h | $(BUILD)/.deps/analyzer
 	@mkdir -p $(@D)
 	$(FUZZ_CC) -std=gnu11 -g -O1 -D_GNU_SOURCE -Icommon -Ianalyzer -fsanitize=fuzzer,address,undefined \
-	    -o $@ tests/fuzz/fuzz_snapshot.c analyzer/snapshot.c analyzer/frames.c analyzer/holders.c -lcjson -lm
+	    -o $@ tests/fuzz/fuzz_snapshot.c $(FUZZ_SNAPSHOT_SRC) -lcjson -lm
 fuzz: $(BUILD)/fuzz/fuzz_snapshot
 	@mkdir -p $(BUILD)/fuzz/corpus $(BUILD)/fuzz/findings
 	@cp -n tests/fuzz/corpus/snapshot/* $(BUILD)/fuzz/corpus/ 2>/dev/null || true

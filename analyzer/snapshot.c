@@ -59,32 +59,16 @@ static void *xcalloc(struct rd *r, size_t n, size_t size)
     return p;
 }
 
-/* Appends a string to the arena; returns its offset (0 for NULL/empty). */
-static uint32_t arena_add(struct rd *r, const char *str)
+/* Appends a string to the snapshot's pool; returns its offset (0, the
+ * empty string at the start of the pool, for NULL/empty). */
+static uint32_t pool_add(struct rd *r, const char *str)
 {
-    struct ccx_snap *s = r->s;
     if (!str || !*str)
         return 0;
-    size_t n = strlen(str) + 1;
-    if (s->strs_len + n > UINT32_MAX) {
-        fail(r, "strings too large");
-        return 0;
-    }
-    if (s->strs_len + n > s->strs_cap) {
-        size_t cap = s->strs_cap ? s->strs_cap : 4096;
-        while (cap < s->strs_len + n)
-            cap *= 2;
-        char *p = realloc(s->strs, cap);
-        if (!p) {
-            fail(r, "out of memory");
-            return 0;
-        }
-        s->strs = p;
-        s->strs_cap = cap;
-    }
-    uint32_t off = (uint32_t)s->strs_len;
-    memcpy(s->strs + off, str, n);
-    s->strs_len += n;
+    enum ccx_strpool_err err = CCX_STRPOOL_OK;
+    uint32_t off = ccx_strpool_add(&r->s->strs, str, &err);
+    if (err)
+        fail(r, err == CCX_STRPOOL_FULL ? "strings too large" : "out of memory");
     return off;
 }
 
@@ -119,7 +103,7 @@ static int str(struct rd *r, const cJSON *o, const char *k, const char *where, u
         return 0;
     if (!cJSON_IsString(it))
         return fail(r, "%s%s\"%s\" is not a string", where, *where ? " " : "", k);
-    *out = arena_add(r, it->valuestring);
+    *out = pool_add(r, it->valuestring);
     return r->failed ? -1 : 1;
 }
 
@@ -415,7 +399,7 @@ static void read_tables(struct rd *r, const cJSON *root)
         }
         if (p && cJSON_IsString(p)) {
             const char *slash = strrchr(p->valuestring, '/');
-            modname[id] = arena_add(r, slash ? slash + 1 : p->valuestring);
+            modname[id] = pool_add(r, slash ? slash + 1 : p->valuestring);
         }
         i++;
     }
@@ -753,7 +737,7 @@ void ccx_snap_free(struct ccx_snap *s)
     free(s->stack_hash);
     free(s->stack_frames);
     free(s->sites);
-    free(s->strs);
+    ccx_strpool_free(&s->strs);
     free(s->py.types.types);
     free(s->py.after.types);
     ccx_holders_free(s->py.holders);
@@ -766,12 +750,12 @@ int ccx_snap_parse(const char *buf, size_t len, const char *name, struct ccx_sna
     struct rd r = {out, err, errlen, 0};
     memset(out, 0, sizeof *out);
     out->path = strdup(name ? name : "-");
-    arena_add(&r, " "); /* offset 0: a placeholder so real strings start at 2 */
-    if (!out->path || r.failed) {
+    enum ccx_strpool_err perr = CCX_STRPOOL_OK;
+    ccx_strpool_add(&out->strs, "", &perr); /* offset 0: the empty string */
+    if (!out->path || perr) {
         fail(&r, "out of memory");
         goto bad;
     }
-    out->strs[0] = '\0';
     if (len == 0) {
         fail(&r, "empty file");
         goto bad;

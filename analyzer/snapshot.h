@@ -4,7 +4,7 @@
  * against the format of DESIGN.md (field names from common/ccx_format.h),
  * copies what the analyzer needs into the flat arrays below and frees the
  * cJSON tree before returning, so only one tree is ever in memory.  Every
- * string lives in one arena per snapshot (snap->strs); frames, stacks and
+ * string lives in one pool per snapshot (snap->strs, strpool.h); frames, stacks and
  * sites refer to each other by array index.  Each frame, stack and site also
  * carries a 64-bit hash of its *symbolic* identity (module basename +
  * symbol, or Python file + function + line), which is how sites are matched
@@ -15,6 +15,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "strpool.h"
 
 /* Caps that turn absurd input into a clear error instead of a huge allocation. */
 #define CCX_MAX_STACK_DEPTH 4096
@@ -27,7 +29,7 @@ enum ccx_kind { CCX_FRAME_NATIVE = 0, CCX_FRAME_PYTHON = 1 };
 enum ccx_layer { CCX_L_LIBC = 0, CCX_L_PYTHON = 1, CCX_L_MMAP = 2, CCX_L_OTHER = 3 };
 
 struct ccx_frame {
-    uint32_t module_name; /* native: arena offset of the module basename (0 = none) */
+    uint32_t module_name; /* native: pool offset of the module basename (0 = none) */
     uint32_t name;        /* native: symbol; python: function (0 = none) */
     uint32_t file;        /* python: file (0 = none) */
     uint32_t line;        /* python: line */
@@ -46,7 +48,7 @@ struct ccx_site {
 };
 
 struct ccx_type {
-    uint32_t name; /* arena offset */
+    uint32_t name; /* pool offset */
     double count, bytes;
 };
 
@@ -58,7 +60,7 @@ struct ccx_census {
 
 struct ccx_python {
     int present;
-    uint32_t version;               /* arena offset */
+    uint32_t version;               /* pool offset */
     int has_gc;
     double gc_count[3], gc_threshold[3];
     int gc_nstats;
@@ -74,7 +76,7 @@ struct ccx_python {
 struct ccx_snap {
     char *path;            /* as given on the command line */
     /* identity */
-    uint32_t host, exe, cmdline, reason, label, time_str; /* arena offsets */
+    uint32_t host, exe, cmdline, reason, label, time_str; /* pool offsets */
     double pid, start_time, seq, uptime_s;
     double time;           /* epoch seconds (from "time", else start_time + uptime_s) */
     int sample_mode;       /* 1 = sampling, 0 = all */
@@ -96,14 +98,13 @@ struct ccx_snap {
     uint32_t *stack_frames;
     size_t nstack_frames;
     struct ccx_site *sites;
-    /* string arena; offset 0 is the empty string */
-    char *strs;
-    size_t strs_len, strs_cap;
+    /* string pool; offset 0 is the empty string */
+    struct ccx_strpool strs;
 };
 
 static inline const char *ccx_str(const struct ccx_snap *s, uint32_t off)
 {
-    return s->strs + off;
+    return ccx_strpool_str(&s->strs, off);
 }
 
 /* Reads PATH into *out.  On error returns -1 and writes one line (without

@@ -2,7 +2,6 @@
 #include "table.h"
 
 #include <stdlib.h>
-#include <string.h>
 
 #include "stats.h"
 
@@ -56,41 +55,16 @@ static int map_put(struct ccx_u64map *m, uint64_t key, uint32_t val)
     return 0;
 }
 
-static uint32_t t_str(struct ccx_table *t, const char *s, int *err)
-{
-    size_t n = strlen(s) + 1;
-    if (t->strs_len + n > UINT32_MAX) {
-        *err = 1;
-        return 0;
-    }
-    if (t->strs_len + n > t->strs_cap) {
-        size_t cap = t->strs_cap ? t->strs_cap * 2 : 65536;
-        while (cap < t->strs_len + n)
-            cap *= 2;
-        char *p = realloc(t->strs, cap);
-        if (!p) {
-            *err = 1;
-            return 0;
-        }
-        t->strs = p;
-        t->strs_cap = cap;
-    }
-    uint32_t off = (uint32_t)t->strs_len;
-    memcpy(t->strs + off, s, n);
-    t->strs_len += n;
-    return off;
-}
-
 struct ccx_table *ccx_table_new(size_t k, enum ccx_by by)
 {
     struct ccx_table *t = calloc(1, sizeof *t);
-    int err = 0;
+    enum ccx_strpool_err err = CCX_STRPOOL_OK;
     if (!t)
         return NULL;
     t->k = k;
     t->by = by;
     t->sample_T = calloc(k ? k : 1, sizeof *t->sample_T);
-    t_str(t, "", &err);
+    ccx_strpool_add(&t->strs, "", &err);
     if (!t->sample_T || err) {
         ccx_table_free(t);
         return NULL;
@@ -130,9 +104,9 @@ static long intern_frame(struct ccx_table *t, const struct ccx_snap *s, const st
     if (!tf)
         return -1;
     char buf[1024];
-    int err = 0;
+    enum ccx_strpool_err err = CCX_STRPOOL_OK;
     tf->hash = f->hash;
-    tf->label = t_str(t, ccx_frame_format(s, f, buf, sizeof buf), &err);
+    tf->label = ccx_strpool_add(&t->strs, ccx_frame_format(s, f, buf, sizeof buf), &err);
     tf->py = f->kind == CCX_FRAME_PYTHON;
     tf->idx = (uint32_t)t->nframes;
     if (err || map_put(&t->framemap, tf->hash, tf->idx) < 0) {
@@ -168,9 +142,10 @@ static struct ccx_row *new_row(struct ccx_table *t, uint64_t key, const struct c
     r->samples = v + 2 * t->k;
     r->var = v + 3 * t->k;
     char label[1024];
-    int err = 0;
+    enum ccx_strpool_err serr = CCX_STRPOOL_OK;
     ccx_site_group(s, site, t->by, label, sizeof label);
-    r->label = t_str(t, label, &err);
+    r->label = ccx_strpool_add(&t->strs, label, &serr);
+    int err = serr != CCX_STRPOOL_OK;
     r->stack_off = (uint32_t)t->nstackv;
     const uint32_t *fr = s->stack_frames + s->stack_start[site->stack];
     uint32_t n = s->stack_len[site->stack];
@@ -242,7 +217,7 @@ void ccx_table_free(struct ccx_table *t)
     free(t->rows);
     free(t->frames);
     free(t->stackv);
-    free(t->strs);
+    ccx_strpool_free(&t->strs);
     free(t->sample_T);
     free(t);
 }

@@ -5,7 +5,7 @@
  * the sampling variance of its bytes (stats.c).  Snapshots are added one at
  * a time, so a caller loads a snapshot, adds it and frees it before loading
  * the next: each row keeps its label and its representative stack as
- * frame labels interned in the table's own arena (one copy per distinct
+ * frame labels interned in the table's own string pool (strpool.h) (one copy per distinct
  * frame).
  */
 #ifndef CCX_TABLE_H
@@ -16,11 +16,12 @@
 
 #include "frames.h"
 #include "snapshot.h"
+#include "strpool.h"
 
 struct ccx_row {
     uint64_t key;
     uint8_t layer;
-    uint32_t label;     /* table arena offset */
+    uint32_t label;     /* table pool offset */
     uint32_t stack_off; /* into the table's frame-index vector */
     uint32_t stack_len;
     double *bytes, *blocks, *samples, *var; /* [k] each */
@@ -29,7 +30,7 @@ struct ccx_row {
 
 struct ccx_tframe {
     uint64_t hash;
-    uint32_t label; /* arena offset */
+    uint32_t label; /* pool offset */
     uint32_t idx;   /* position in frames[] */
     uint8_t py;
 };
@@ -51,8 +52,7 @@ struct ccx_table {
     size_t nframes, fcap;
     uint32_t *stackv;
     size_t nstackv, stackcap;
-    char *strs;
-    size_t strs_len, strs_cap;
+    struct ccx_strpool strs; /* offset 0 is the empty string */
 };
 
 struct ccx_table *ccx_table_new(size_t k, enum ccx_by by);
@@ -62,7 +62,7 @@ int ccx_table_add(struct ccx_table *t, size_t i, const struct ccx_snap *s);
 void ccx_table_finish(struct ccx_table *t);
 static inline const char *ccx_table_str(const struct ccx_table *t, uint32_t off)
 {
-    return t->strs + off;
+    return ccx_strpool_str(&t->strs, off);
 }
 /* Frame j (leaf first) of a row's representative stack. */
 static inline const struct ccx_tframe *ccx_row_frame(const struct ccx_table *t,
