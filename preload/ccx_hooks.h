@@ -86,6 +86,23 @@ CCX_INTERNAL int ccx_opt_python(void);
 CCX_INTERNAL int ccx_opt_census(void);
 CCX_INTERNAL int ccx_opt_gc_collect(void);
 
+/* Options of "who holds it" (docs/holders.md), read and checked by the
+ * same table: CCXTRACE_HOLDERS, how many of the top growing types to
+ * examine (0 to CCX_HOLDERS_TOP_MAX); CCXTRACE_HOLDERS_SAMPLES, instances
+ * examined per type (1 to CCX_HOLDERS_SAMPLES_MAX); CCXTRACE_HOLDERS_TYPES,
+ * the type names always examined, split at commas and trimmed of blanks,
+ * empty items dropped: ccx_opt_holders_type(i) is the i-th name
+ * (NUL-terminated, shorter than CCX_HOLDERS_NAME_LEN), NULL from
+ * i = ccx_opt_holders_ntypes() on (at most CCX_HOLDERS_TYPES_MAX). */
+#define CCX_HOLDERS_TOP_MAX     64
+#define CCX_HOLDERS_SAMPLES_MAX 20
+#define CCX_HOLDERS_TYPES_MAX   16
+#define CCX_HOLDERS_NAME_LEN    96
+CCX_INTERNAL int ccx_opt_holders(void);
+CCX_INTERNAL int ccx_opt_holders_samples(void);
+CCX_INTERNAL int ccx_opt_holders_ntypes(void);
+CCX_INTERNAL const char *ccx_opt_holders_type(int i);
+
 /* ccx_unwind_native() drops the frames inside libccxtrace.so itself (the
  * hooks of either layer) before it applies `skip`. */
 

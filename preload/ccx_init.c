@@ -207,6 +207,26 @@ int ccx_opt_gc_collect(void)
     return ccx_opt.gc_collect;
 }
 
+int ccx_opt_holders(void)
+{
+    return ccx_opt.holders;
+}
+
+int ccx_opt_holders_samples(void)
+{
+    return ccx_opt.holders_samples;
+}
+
+int ccx_opt_holders_ntypes(void)
+{
+    return ccx_opt.holders_types.n;
+}
+
+const char *ccx_opt_holders_type(int i)
+{
+    return i >= 0 && i < ccx_opt.holders_types.n ? ccx_opt.holders_types.name[i] : NULL;
+}
+
 EXPORT int ccxtrace_snapshot(const char *label)
 {
     if (ccx_state <= 0)

@@ -71,6 +71,60 @@ static int p_max_stacks(const char *v, void *f, const char **why)
     return -1;
 }
 
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+static int p_holders(const char *v, void *f, const char **why)
+{
+    if (p_int(v, f, why, 0, CCX_HOLDERS_TOP_MAX) == 0)
+        return 0;
+    *why = "must be a whole number from 0 to " STR(CCX_HOLDERS_TOP_MAX);
+    return -1;
+}
+
+static int p_holders_samples(const char *v, void *f, const char **why)
+{
+    if (p_int(v, f, why, 1, CCX_HOLDERS_SAMPLES_MAX) == 0)
+        return 0;
+    *why = "must be a whole number from 1 to " STR(CCX_HOLDERS_SAMPLES_MAX);
+    return -1;
+}
+
+/* A comma-separated list of type names: each item trimmed of blanks
+ * (spaces, tabs), empty items skipped; at most CCX_HOLDERS_TYPES_MAX
+ * names, each shorter than CCX_HOLDERS_NAME_LEN bytes. */
+static int p_type_names(const char *v, void *f, const char **why)
+{
+    struct ccx_type_names *t = f;
+    memset(t, 0, sizeof *t);
+    while (v) {
+        const char *e = strchr(v, ',');
+        size_t n = e ? (size_t)(e - v) : strlen(v);
+        while (n && (*v == ' ' || *v == '\t')) {
+            v++;
+            n--;
+        }
+        while (n && (v[n - 1] == ' ' || v[n - 1] == '\t'))
+            n--;
+        if (n) {
+            if (t->n == CCX_HOLDERS_TYPES_MAX) {
+                *why = "more than " STR(CCX_HOLDERS_TYPES_MAX) " type names";
+                memset(t, 0, sizeof *t);
+                return -1;
+            }
+            if (n >= CCX_HOLDERS_NAME_LEN) {
+                *why = "a type name of " STR(CCX_HOLDERS_NAME_LEN) " bytes or more";
+                memset(t, 0, sizeof *t);
+                return -1;
+            }
+            memcpy(t->name[t->n], v, n);
+            t->name[t->n++][n] = 0;
+        }
+        v = e ? e + 1 : NULL;
+    }
+    return 0;
+}
+
 static int p_duration(const char *v, void *f, const char **why)
 {
     uint64_t ns;
@@ -206,6 +260,12 @@ static const struct row {
      "Python: count live gc-tracked objects by type at each snapshot (0 disables)"},
     {"CCXTRACE_GC_COLLECT", "0", p_bool, F(gc_collect),
      "Python: after the census, run gc.collect() and take a second census"},
+    {"CCXTRACE_HOLDERS", "3", p_holders, F(holders),
+     "Python: how many of the top growing types get reference paths at each snapshot after the first (0-" STR(CCX_HOLDERS_TOP_MAX) ")"},
+    {"CCXTRACE_HOLDERS_SAMPLES", "3", p_holders_samples, F(holders_samples),
+     "Python: instances examined per type for reference paths (1-" STR(CCX_HOLDERS_SAMPLES_MAX) ")"},
+    {"CCXTRACE_HOLDERS_TYPES", "", p_type_names, F(holders_types),
+     "Python: comma-separated type names always examined for reference paths (at most " STR(CCX_HOLDERS_TYPES_MAX) ")"},
 };
 
 int ccx_options_parse(struct ccx_options *o, ccx_getenv_fn get, ccx_warn_fn warn)

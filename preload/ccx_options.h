@@ -8,6 +8,8 @@
 #ifndef CCX_OPTIONS_H
 #define CCX_OPTIONS_H
 
+#include "ccx_hooks.h" /* the limits of the holders options */
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,6 +30,12 @@ struct ccx_options {
     int census;                 /* Python layer: type census at each snapshot */
     int gc_collect;             /* Python layer: census again after gc.collect() */
     int python;                 /* Python layer enabled */
+    int holders;                /* Python layer: top growing types examined for holders */
+    int holders_samples;        /* Python layer: instances examined per type */
+    struct ccx_type_names {     /* Python layer: types always examined */
+        int n;
+        char name[CCX_HOLDERS_TYPES_MAX][CCX_HOLDERS_NAME_LEN];
+    } holders_types;
 };
 
 /* Looks up a variable's value; getenv in the library, a table in tests. */

@@ -1,6 +1,8 @@
 /* test_options.c - the option table (preload/ccx_options.c): defaults,
- * good values, and every bad value gives one warning line naming the
- * variable and falls back to the default. */
+ * good values and bounds, the holders type list (blanks trimmed, empty
+ * items skipped, limits on names), and every bad value gives one warning
+ * line naming the variable and falls back to the default; every row is in
+ * docs/preload.md's table. */
 #include "check.h"
 #include "ccx_options.h"
 #include "ccx_units.h"
@@ -32,6 +34,26 @@ static int parse(struct ccx_options *o, const char *const *e)
     return ccx_options_parse(o, get, warn);
 }
 
+/* CCX_HOLDERS_TYPES_MAX + 1 names, with blanks and empty items between */
+static const char *many_plus_one(void)
+{
+    static char v[(CCX_HOLDERS_TYPES_MAX + 1) * 12];
+    v[0] = 0;
+    for (int i = 0; i <= CCX_HOLDERS_TYPES_MAX; i++)
+        snprintf(v + strlen(v), sizeof v - strlen(v), " Type%d ,,", i);
+    return v;
+}
+
+/* "A," then a name of CCX_HOLDERS_NAME_LEN bytes, surrounded by blanks */
+static const char *name_too_long(void)
+{
+    static char v[CCX_HOLDERS_NAME_LEN + 16];
+    strcpy(v, "A, ");
+    memset(v + 3, 'x', CCX_HOLDERS_NAME_LEN);
+    strcpy(v + 3 + CCX_HOLDERS_NAME_LEN, " ,B");
+    return v;
+}
+
 int main(void)
 {
     struct ccx_options o;
@@ -47,10 +69,15 @@ int main(void)
     CHECK_EQ_INT(o.gc_collect, 0);
     CHECK_STR(o.dir, "");
     CHECK_STR(o.only, "");
+    CHECK_EQ_INT(o.holders, 3);
+    CHECK_EQ_INT(o.holders_samples, 3);
+    CHECK_EQ_INT(o.holders_types.n, 0);
 
     const char *good[] = {"CCXTRACE_SAMPLE", "all", "CCXTRACE_DEPTH", "8", "CCXTRACE_SIGNAL", "none",
                           "CCXTRACE_INTERVAL", "10m", "CCXTRACE_STATS_INTERVAL", "500ms", "CCXTRACE_AT_EXIT", "no",
-                          "CCXTRACE_DIR", "/tmp/x", "CCXTRACE_ONLY", "python", "CCXTRACE_GC_COLLECT", "1", NULL};
+                          "CCXTRACE_DIR", "/tmp/x", "CCXTRACE_ONLY", "python", "CCXTRACE_GC_COLLECT", "1",
+                          "CCXTRACE_HOLDERS", "0", "CCXTRACE_HOLDERS_SAMPLES", "7",
+                          "CCXTRACE_HOLDERS_TYPES", "Broker,mod.Session", NULL};
     CHECK_EQ_INT(parse(&o, good), 0);
     CHECK_EQ_U64(o.sample, CCX_SIZE_ALL);
     CHECK_EQ_INT(o.depth, 8);
@@ -61,6 +88,48 @@ int main(void)
     CHECK_STR(o.dir, "/tmp/x");
     CHECK_STR(o.only, "python");
     CHECK_EQ_INT(o.gc_collect, 1);
+    CHECK_EQ_INT(o.holders, 0);
+    CHECK_EQ_INT(o.holders_samples, 7);
+    CHECK_EQ_INT(o.holders_types.n, 2);
+    CHECK_STR(o.holders_types.name[0], "Broker");
+    CHECK_STR(o.holders_types.name[1], "mod.Session");
+
+    /* the holders bounds, both ends */
+    const char *hi[] = {"CCXTRACE_HOLDERS", "64", "CCXTRACE_HOLDERS_SAMPLES", "20", NULL};
+    CHECK_EQ_INT(parse(&o, hi), 0);
+    CHECK_EQ_INT(o.holders, CCX_HOLDERS_TOP_MAX);
+    CHECK_EQ_INT(o.holders_samples, CCX_HOLDERS_SAMPLES_MAX);
+    const char *lo[] = {"CCXTRACE_HOLDERS", "0", "CCXTRACE_HOLDERS_SAMPLES", "1", NULL};
+    CHECK_EQ_INT(parse(&o, lo), 0);
+    CHECK_EQ_INT(o.holders, 0);
+    CHECK_EQ_INT(o.holders_samples, 1);
+
+    /* the type list: items trimmed of spaces and tabs, empty ones skipped */
+    const char *types[] = {"CCXTRACE_HOLDERS_TYPES", " Broker ,, \tbuiltins.dict\t, ,traceback,", NULL};
+    CHECK_EQ_INT(parse(&o, types), 0);
+    CHECK_EQ_INT(o.holders_types.n, 3);
+    CHECK_STR(o.holders_types.name[0], "Broker");
+    CHECK_STR(o.holders_types.name[1], "builtins.dict");
+    CHECK_STR(o.holders_types.name[2], "traceback");
+    const char *blank[] = {"CCXTRACE_HOLDERS_TYPES", " , ,\t", NULL};
+    CHECK_EQ_INT(parse(&o, blank), 0);
+    CHECK_EQ_INT(o.holders_types.n, 0);
+    /* exactly CCX_HOLDERS_TYPES_MAX names, the longest name allowed */
+    char many[CCX_HOLDERS_TYPES_MAX * 8 + 8] = "";
+    for (int i = 0; i < CCX_HOLDERS_TYPES_MAX; i++)
+        snprintf(many + strlen(many), sizeof many - strlen(many), "T%d, ", i);
+    const char *full[] = {"CCXTRACE_HOLDERS_TYPES", many, NULL};
+    CHECK_EQ_INT(parse(&o, full), 0);
+    CHECK_EQ_INT(o.holders_types.n, CCX_HOLDERS_TYPES_MAX);
+    CHECK_STR(o.holders_types.name[CCX_HOLDERS_TYPES_MAX - 1], "T15");
+    char longest[CCX_HOLDERS_NAME_LEN + 8];
+    memset(longest, 'n', CCX_HOLDERS_NAME_LEN - 1);
+    strcpy(longest + CCX_HOLDERS_NAME_LEN - 1, " ,x");
+    const char *edge[] = {"CCXTRACE_HOLDERS_TYPES", longest, NULL};
+    CHECK_EQ_INT(parse(&o, edge), 0);
+    CHECK_EQ_INT(o.holders_types.n, 2);
+    CHECK_EQ_INT((int)strlen(o.holders_types.name[0]), CCX_HOLDERS_NAME_LEN - 1);
+    CHECK_STR(o.holders_types.name[1], "x");
 
     const char *sizes[] = {"CCXTRACE_SAMPLE", "64k", NULL};
     parse(&o, sizes);
@@ -75,12 +144,16 @@ int main(void)
     CHECK_EQ_INT(ccx_parse_signal("9", &s), -1);
     CHECK_EQ_INT(ccx_parse_signal("SEGV", &s), -1);
 
-    static const char *bad[][2] = {
+    const char *bad[][2] = {
         {"CCXTRACE_SAMPLE", "12q"}, {"CCXTRACE_SAMPLE", "0"}, {"CCXTRACE_SAMPLE", "-5"},
         {"CCXTRACE_DEPTH", "0"}, {"CCXTRACE_DEPTH", "1000"}, {"CCXTRACE_DEPTH", "ten"},
         {"CCXTRACE_SIGNAL", "SIGFOO"}, {"CCXTRACE_INTERVAL", "-1s"}, {"CCXTRACE_INTERVAL", "5us"},
         {"CCXTRACE_STATS_INTERVAL", "3x"}, {"CCXTRACE_AT_EXIT", "maybe"}, {"CCXTRACE_MMAP", "2"},
         {"CCXTRACE_MAX_STACKS", "5"}, {"CCXTRACE_PYTHON", ""}, {"CCXTRACE_GC_COLLECT", "yes please"},
+        {"CCXTRACE_HOLDERS", "65"}, {"CCXTRACE_HOLDERS", "-1"}, {"CCXTRACE_HOLDERS", "three"},
+        {"CCXTRACE_HOLDERS", ""}, {"CCXTRACE_HOLDERS_SAMPLES", "0"}, {"CCXTRACE_HOLDERS_SAMPLES", "21"},
+        {"CCXTRACE_HOLDERS_SAMPLES", "2x"}, {"CCXTRACE_HOLDERS_TYPES", many_plus_one()},
+        {"CCXTRACE_HOLDERS_TYPES", name_too_long()},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         const char *e[] = {bad[i][0], bad[i][1], NULL};
@@ -92,6 +165,16 @@ int main(void)
         parse(&d, NULL);
         CHECK_MSG(memcmp(&o, &d, sizeof o) == 0, "%s=%s did not fall back to the default", bad[i][0], bad[i][1]);
     }
+    const char *toomany[] = {"CCXTRACE_HOLDERS_TYPES", many_plus_one(), NULL};
+    CHECK_EQ_INT(parse(&o, toomany), 1);
+    CHECK_MSG(strstr(last, "more than 16 type names; using the default \"(none)\"") != NULL, "%s", last);
+    CHECK_EQ_INT(o.holders_types.n, 0);
+    const char *range[] = {"CCXTRACE_HOLDERS_SAMPLES", "21", NULL};
+    CHECK_EQ_INT(parse(&o, range), 1);
+    CHECK_MSG(strstr(last, "CCXTRACE_HOLDERS_SAMPLES=\"21\": must be a whole number from 1 to 20; "
+                           "using the default \"3\"") != NULL, "%s", last);
+    CHECK_EQ_INT(o.holders_samples, 3);
+
     char longdir[2000];
     memset(longdir, 'a', sizeof longdir - 1);
     longdir[sizeof longdir - 1] = 0;
@@ -101,7 +184,7 @@ int main(void)
 
     size_t n;
     const struct ccx_option_doc *doc = ccx_options_doc(&n);
-    CHECK(n >= 14);
+    CHECK(n >= 17);
     for (size_t i = 0; i < n; i++)
         CHECK(strncmp(doc[i].env, "CCXTRACE_", 9) == 0 && doc[i].doc[0]);
 
