@@ -155,6 +155,19 @@ static int id_of(struct rd *r, const cJSON *o, const char *k, size_t n, const ch
     return 0;
 }
 
+/* The "id" of entry I of the modules, frames or stacks: in [0, n) and not
+ * taken by an earlier entry (seen[] marks the ids taken). */
+static int new_id(struct rd *r, const cJSON *o, size_t n, const char *what, size_t i,
+                  unsigned char *seen, uint32_t *out)
+{
+    if (id_of(r, o, CCX_F_ID, n, what, i, out) < 0)
+        return -1;
+    if (seen[*out])
+        return fail(r, "%s id %u appears twice", what, *out);
+    seen[*out] = 1;
+    return 0;
+}
+
 /* "0x1234" or a number. */
 static int hexnum(struct rd *r, const cJSON *o, const char *k, size_t i, uint64_t *out)
 {
@@ -385,13 +398,8 @@ static void read_tables(struct rd *r, const cJSON *root)
             fail(r, "module %zu is not an object", i);
             goto out;
         }
-        if (id_of(r, it, CCX_F_ID, nmod, "module", i, &id) < 0)
+        if (new_id(r, it, nmod, "module", i, seen, &id) < 0)
             goto out;
-        if (seen[id]) {
-            fail(r, "module id %u appears twice", id);
-            goto out;
-        }
-        seen[id] = 1;
         const cJSON *p = get(it, CCX_F_PATH);
         if (p && !cJSON_IsNull(p) && !cJSON_IsString(p)) {
             fail(r, "module %zu: \"%s\" is not a string", i, CCX_F_PATH);
@@ -418,13 +426,8 @@ static void read_tables(struct rd *r, const cJSON *root)
             fail(r, "frame %zu is not an object", i);
             goto out;
         }
-        if (id_of(r, it, CCX_F_ID, nfr, "frame", i, &id) < 0)
+        if (new_id(r, it, nfr, "frame", i, seen, &id) < 0)
             goto out;
-        if (seen[id]) {
-            fail(r, "frame id %u appears twice", id);
-            goto out;
-        }
-        seen[id] = 1;
         struct ccx_frame *f = &s->frames[id];
         const cJSON *k = get(it, CCX_F_KIND);
         if (!k || !cJSON_IsString(k)) {
@@ -488,13 +491,8 @@ static void read_tables(struct rd *r, const cJSON *root)
     cJSON_ArrayForEach(it, sts)
     {
         uint32_t id;
-        if (id_of(r, it, CCX_F_ID, nst, "stack", i, &id) < 0)
+        if (new_id(r, it, nst, "stack", i, seen, &id) < 0)
             goto out;
-        if (seen[id]) {
-            fail(r, "stack id %u appears twice", id);
-            goto out;
-        }
-        seen[id] = 1;
         const cJSON *fl = get(it, CCX_F_STACK_FRAMES);
         if (!fl || !cJSON_IsArray(fl)) {
             fail(r, "stack %zu has no \"%s\" array", i, CCX_F_STACK_FRAMES);
