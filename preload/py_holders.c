@@ -56,9 +56,9 @@
 #define CELL_REF     16u   /* PyCellObject.ob_ref */
 
 #define SNIP         60    /* bytes of a description or label */
-#define MAX_NAMED    16
+#define MAX_NAMED    CCX_HOLDERS_TYPES_MAX
 #define MAX_PICK     80
-#define MAX_SAMPLES  20
+#define MAX_SAMPLES  CCX_HOLDERS_SAMPLES_MAX
 #define SHOW_HEAD    8     /* a long path keeps its first and last elements */
 #define SHOW_TAIL    15
 #define TSLOTS       8192u
@@ -81,7 +81,7 @@ static struct {
 static struct {
     int state;                    /* 0 unread, 1 on, -1 off */
     int top, samples, nnamed;
-    char named[MAX_NAMED][96];
+    char named[MAX_NAMED][CCX_HOLDERS_NAME_LEN];
 } opt;
 
 /* Counts per type: the previous snapshot's are kept (prev), the current
@@ -155,46 +155,21 @@ static uint64_t hash_str(const char *s)
     return h;
 }
 
-/* ---- options --------------------------------------------------------- */
-
-static int env_int(const char *name, int def, int lo, int hi)
-{
-    const char *v = getenv(name);
-    if (!v || !*v)
-        return def;
-    char *end;
-    long x = strtol(v, &end, 10);
-    if (*end || x < lo || x > hi) {
-        char msg[200];
-        snprintf(msg, sizeof msg, "%s=%.40s is not a whole number from %d to %d; using %d", name, v, lo, hi, def);
-        warn(msg);
-        return def;
-    }
-    return (int)x;
-}
+/* ---- options ---------------------------------------------------------
+ * CCXTRACE_HOLDERS, CCXTRACE_HOLDERS_SAMPLES and CCXTRACE_HOLDERS_TYPES
+ * are read at start, checked and reported when bad by the core's option
+ * table (ccx_options.c); here they are copied once, at the first snapshot. */
 
 static void read_options(void)
 {
-    opt.top = env_int("CCXTRACE_HOLDERS", 3, 0, 64);
-    opt.samples = env_int("CCXTRACE_HOLDERS_SAMPLES", 3, 1, MAX_SAMPLES);
-    const char *v = getenv("CCXTRACE_HOLDERS_TYPES");
-    while (v && *v) {
-        const char *e = strchr(v, ',');
-        size_t n = e ? (size_t)(e - v) : strlen(v);
-        while (n && (*v == ' ' || *v == '\t')) {
-            v++;
-            n--;
-        }
-        while (n && (v[n - 1] == ' ' || v[n - 1] == '\t'))
-            n--;
-        if (n && opt.nnamed < MAX_NAMED && n < sizeof opt.named[0]) {
-            memcpy(opt.named[opt.nnamed], v, n);
-            opt.named[opt.nnamed++][n] = 0;
-        } else if (n) {
-            warn("CCXTRACE_HOLDERS_TYPES: too many names or a name too long; the rest is ignored");
-            break;
-        }
-        v = e ? e + 1 : NULL;
+    opt.top = ccx_opt_holders();
+    opt.samples = ccx_opt_holders_samples();
+    int n = ccx_opt_holders_ntypes();
+    opt.nnamed = 0;
+    for (int i = 0; i < n && i < MAX_NAMED; i++) {
+        const char *name = ccx_opt_holders_type(i);
+        if (name)
+            snprintf(opt.named[opt.nnamed++], sizeof opt.named[0], "%s", name);
     }
 }
 

@@ -11,7 +11,12 @@
 #     reported as cyclic garbage;
 #   ccx-analyze diff on the reachable run's snapshots shows the collapsed
 #     Broker path ("3 of 3 Broker instances: held by" ... "local broker");
-#   the reachable workload once more under libccxtrace-ubsan.so.
+#   the reachable workload once more under libccxtrace-ubsan.so;
+#   wl_holders.py options (one CPython): the holders options as the option
+#     table reads them, CCXTRACE_HOLDERS_TYPES with blanks and empty items,
+#     CCXTRACE_HOLDERS=0 and 5 samples without a warning, then bad values
+#     of the three: one "ccxtrace: CCXTRACE_X=..." line each on stderr
+#     and the defaults (3 types by growth, 3 samples, no named type) used.
 set -u
 root=${CCX_ROOT:-$(cd "$(dirname "$0")/../../.." && pwd)}
 build=${CCX_BUILD:-$root/build}
@@ -67,6 +72,42 @@ first=$("$root/tests/lib/pythons.sh" | awk '$2 == "/usr/bin/python3" {print; exi
 [ -n "$first" ] || first=$("$root/tests/lib/pythons.sh" | head -n 1)
 if [ -f "$ub" ] && [ -n "$first" ]; then
     UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 run ${first% *} ${first#* } "$ub" reachable
+fi
+
+opts() {  # LABEL PY WANT_TOP WANT_SAMPLES WANT_NAMED WANT_WARNINGS VAR=VALUE...
+    local label=$1 py=$2 top=$3 samples=$4 named=$5 nwarn=$6 dir=$tmp/options.$1
+    shift 6
+    mkdir -p "$dir"
+    # timeout outside the preload: only the CPython warns
+    out=$(cd "$dir" && timeout -k 5 120 env CCXTRACE_DIR="$dir" CCXTRACE_SAMPLE=64k CCXTRACE_AT_EXIT=0 \
+        PYTHONDONTWRITEBYTECODE=1 WL_TOP=$top WL_SAMPLES=$samples WL_NAMED=$named "$@" LD_PRELOAD="$lib" \
+        "$py" "$wl" options 2>"$dir/stderr")
+    rc=$?
+    ran=$((ran + 1))
+    warns=$(grep -c '^ccxtrace: CCXTRACE_HOLDERS' "$dir/stderr")
+    if [ $rc = 0 ] && [ "$warns" = "$nwarn" ] && [ "$(grep -c 'ccxtrace: holders' "$dir/stderr")" = 0 ]; then
+        echo "ok   options $label ($warns warnings)"
+        echo "$out" | grep '^  samples' | sed 's/^/     /'
+        grep '^ccxtrace: CCXTRACE_HOLDERS' "$dir/stderr" | sed 's/^/     /'
+    else
+        echo "FAIL options $label (exit $rc, $warns warnings, $nwarn expected)"
+        { echo "$out"; cat "$dir/stderr"; } | tail -n 20 | sed 's/^/     /'
+        fail=1
+    fi
+}
+if [ -n "$first" ]; then
+    py=${first#* }
+    opts list "$py" 0 5 Broker,Session 0 CCXTRACE_HOLDERS=0 CCXTRACE_HOLDERS_SAMPLES=5 \
+        "CCXTRACE_HOLDERS_TYPES= Broker , ,$(printf '\t')Session,"
+    opts bad "$py" 3 3 "" 3 CCXTRACE_HOLDERS=65 CCXTRACE_HOLDERS_SAMPLES=21 \
+        "CCXTRACE_HOLDERS_TYPES=Broker,$(printf 'T%s,' $(seq 17))"
+    dir=$tmp/options.bad
+    grep -qx 'ccxtrace: CCXTRACE_HOLDERS="65": must be a whole number from 0 to 64; using the default "3"' \
+        "$dir/stderr" &&
+    grep -qx 'ccxtrace: CCXTRACE_HOLDERS_SAMPLES="21": must be a whole number from 1 to 20; using the default "3"' \
+        "$dir/stderr" &&
+    grep -q '^ccxtrace: CCXTRACE_HOLDERS_TYPES="Broker,T1,.*": more than 16 type names; using the default "(none)"$' \
+        "$dir/stderr" || { echo "FAIL options bad: the warning lines are not as expected"; fail=1; }
 fi
 "$root/tests/lib/pythons.sh" --missing | sed 's/^/skip /'
 [ $ran = 0 ] && { echo "no CPython found"; exit 77; }

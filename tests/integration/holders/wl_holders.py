@@ -23,6 +23,13 @@ libccxtrace.so, with CCXTRACE_HOLDERS_TYPES naming the types to examine.
              layer's test (each broker promoted to the oldest generation
              before it becomes garbage, no automatic full collection):
              every sampled Broker is reported as cyclic garbage.
+  options    the holders options as the library's option table read them
+             (test_holders.sh sets CCXTRACE_HOLDERS* and says what to
+             expect in WL_TOP, WL_SAMPLES, WL_NAMED): N Brokers and N
+             Sessions grow; the snapshot after records WL_SAMPLES samples,
+             at most WL_TOP types picked by growth (none for 0, at least
+             one otherwise), and every type of WL_NAMED, each examined
+             min(WL_SAMPLES, count) times.
 The snapshots are kept (CCXTRACE_DIR) for the analyzer checks of
 test_holders.sh.
 """
@@ -230,6 +237,30 @@ def main():
         after = ccxsnap.snapshot("after")
         hold, t = holders_of(after, "Broker")
         check_examined(t, True)
+    elif VARIANT == "options":
+        top, samples = int(os.environ["WL_TOP"]), int(os.environ["WL_SAMPLES"])
+        want_named = [n for n in os.environ["WL_NAMED"].split(",") if n]
+        ccxsnap.snapshot("before")
+        kept = []
+        for i in range(N):
+            kept.append(Broker())
+            hmonitor.remember("user:%d" % i, Session(i))
+        after = ccxsnap.snapshot("after")
+        hold = (after.get("python") or {}).get("holders")
+        expect(hold is not None, "no python.holders in the snapshot")
+        expect(hold["samples"] == samples, "%d samples recorded, not %d" % (hold["samples"], samples))
+        grown = [t["name"] for t in hold["types"] if t["why"] == "growth"]
+        named = [t["name"] for t in hold["types"] if t["why"] == "named"]
+        print("  samples %d, picked by growth: %s, named: %s" % (hold["samples"], grown, named))
+        expect(len(grown) <= top and (top == 0 or grown), "%d types picked by growth with %d allowed"
+               % (len(grown), top))
+        for name in want_named:
+            t = [t for t in hold["types"] if t["name"] == name]
+            expect(t, "named type %s not examined (types: %s)" % (name, grown + named))
+            expect(t[0]["examined"] == min(samples, t[0]["count"]), "%s: %d examined, not %d"
+                   % (name, t[0]["examined"], min(samples, t[0]["count"])))
+        expect(top > 0 or sorted(named) == sorted(want_named), "named types %s, not %s" % (named, want_named))
+        del kept
     else:
         ccxsnap.fail("unknown variant %r" % VARIANT)
     print("ok")
