@@ -12,24 +12,28 @@
 #include "ccx_format.h"
 #include "holders.h"
 
+/* One line on stderr: PREFIX, then the message. */
+static void say(const char *prefix, const char *fmt, va_list ap)
+{
+    fputs(prefix, stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+
 void ccx_err(const char *fmt, ...)
 {
     va_list ap;
-    fputs("ccx-analyze: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    say("ccx-analyze: ", fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
 }
 
 void ccx_warn(const char *fmt, ...)
 {
     va_list ap;
-    fputs("ccx-analyze: warning: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    say("ccx-analyze: warning: ", fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
 }
 
 static int is_snapshot_name(const char *n)
@@ -42,6 +46,27 @@ static int is_snapshot_name(const char *n)
 static int cmp_str(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Appends PATH to the vector *v (n used, cap allocated).  PATH is taken
+ * over: it is freed when it cannot be added.  NULL (a failed strdup or
+ * malloc) is out of memory too.  Returns 0 or -1. */
+static int push_path(char ***v, size_t *n, size_t *cap, char *path)
+{
+    if (!path)
+        return -1;
+    if (*n == *cap) {
+        size_t c = *cap ? *cap * 2 : 16;
+        char **p = realloc(*v, c * sizeof *p);
+        if (!p) {
+            free(path);
+            return -1;
+        }
+        *v = p;
+        *cap = c;
+    }
+    (*v)[(*n)++] = path;
+    return 0;
 }
 
 long ccx_expand_inputs(char **args, int nargs, char ***out)
@@ -61,21 +86,14 @@ long ccx_expand_inputs(char **args, int nargs, char ***out)
             while ((e = readdir(d))) {
                 if (!is_snapshot_name(e->d_name))
                     continue;
-                if (n == cap) {
-                    cap = cap ? cap * 2 : 16;
-                    char **p = realloc(v, cap * sizeof *p);
-                    if (!p) {
-                        closedir(d);
-                        goto oom;
-                    }
-                    v = p;
-                }
                 size_t len = strlen(args[i]) + strlen(e->d_name) + 2;
-                if (!(v[n] = malloc(len))) {
+                char *path = malloc(len);
+                if (path)
+                    snprintf(path, len, "%s/%s", args[i], e->d_name);
+                if (push_path(&v, &n, &cap, path) < 0) {
                     closedir(d);
                     goto oom;
                 }
-                snprintf(v[n++], len, "%s/%s", args[i], e->d_name);
             }
             closedir(d);
             if (n == first) {
@@ -85,14 +103,7 @@ long ccx_expand_inputs(char **args, int nargs, char ***out)
             }
             qsort(v + first, n - first, sizeof *v, cmp_str);
         } else {
-            if (n == cap) {
-                cap = cap ? cap * 2 : 16;
-                char **p = realloc(v, cap * sizeof *p);
-                if (!p)
-                    goto oom;
-                v = p;
-            }
-            if (!(v[n++] = strdup(args[i])))
+            if (push_path(&v, &n, &cap, strdup(args[i])) < 0)
                 goto oom;
         }
     }
