@@ -48,8 +48,12 @@ char *ccx_pm_rate(double se_per_s, char *buf, size_t len);
 void ccx_folded_row(FILE *f, const struct ccx_table *t, const struct ccx_row *r, double value);
 /* Prints the JSON document and frees it. */
 int ccx_json_emit(struct ccx_out *o, cJSON *doc);
-/* Loads a set with the usual error handling; returns 0 or 2. */
+/* Loads a set with the usual error handling; returns 0, or 2 with the set
+ * freed. */
 int ccx_load_inputs(const struct ccx_opts *op, size_t min_k, size_t max_k, const char *usage,
                     struct ccx_set *set);
+/* diff and trend refuse --by type (the type changes are always shown):
+ * prints the error line for CMD, frees the set and returns 2. */
+int ccx_refuse_by_type(const char *cmd, struct ccx_set *set);
 
 #endif

@@ -158,5 +158,14 @@ int ccx_load_inputs(const struct ccx_opts *op, size_t min_k, size_t max_k, const
     for (long i = 0; i < n; i++)
         free(paths[i]);
     free(paths);
+    if (rc)
+        ccx_set_free(set);
     return rc;
+}
+
+int ccx_refuse_by_type(const char *cmd, struct ccx_set *set)
+{
+    ccx_set_free(set);
+    ccx_err("%s --by type: the type changes are always shown; use --by stack|function|line|file|module", cmd);
+    return 2;
 }

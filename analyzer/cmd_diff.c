@@ -157,15 +157,10 @@ int ccx_cmd_diff(const struct ccx_opts *op, struct ccx_out *o)
 {
     struct ccx_set set;
     int rc = ccx_load_inputs(op, 2, 2, "diff needs two snapshots (usage: ccx-analyze diff OLD NEW)", &set);
-    if (rc) {
-        ccx_set_free(&set);
+    if (rc)
         return rc;
-    }
-    if (op->by == CCX_BY_TYPE) {
-        ccx_set_free(&set);
-        ccx_err("diff --by type: the type changes are always shown; use --by stack|function|line|file|module");
-        return 2;
-    }
+    if (op->by == CCX_BY_TYPE)
+        return ccx_refuse_by_type("diff", &set);
     warn_pair(&set);
     struct ccx_diff d;
     if (ccx_diff_compute(&set, 0, 1, op->min_bytes, &d) < 0) {

@@ -270,10 +270,8 @@ int ccx_cmd_report(const struct ccx_opts *op, struct ccx_out *o)
     struct rep r;
     memset(&r, 0, sizeof r);
     int rc = ccx_load_inputs(op, 1, 0, "report needs one or more snapshots", &r.set);
-    if (rc) {
-        ccx_set_free(&r.set);
+    if (rc)
         return rc;
-    }
     size_t k = r.set.k;
     r.first = r.set.order[0];
     r.last = r.set.order[k - 1];

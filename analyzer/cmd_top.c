@@ -96,10 +96,8 @@ int ccx_cmd_top(const struct ccx_opts *op, struct ccx_out *o)
 {
     struct ccx_set set;
     int rc = ccx_load_inputs(op, 1, 1, "top needs exactly one snapshot (usage: ccx-analyze top SNAP [-n N] [--by ...])", &set);
-    if (rc) {
-        ccx_set_free(&set);
+    if (rc)
         return rc;
-    }
     if (op->by == CCX_BY_TYPE) {
         rc = top_types(op, o, &set);
         ccx_set_free(&set);

@@ -71,15 +71,10 @@ int ccx_cmd_trend(const struct ccx_opts *op, struct ccx_out *o)
 {
     struct ccx_set set;
     int rc = ccx_load_inputs(op, 3, 0, "trend needs 3 or more snapshots (usage: ccx-analyze trend SNAP SNAP SNAP...)", &set);
-    if (rc) {
-        ccx_set_free(&set);
+    if (rc)
         return rc;
-    }
-    if (op->by == CCX_BY_TYPE) {
-        ccx_set_free(&set);
-        ccx_err("trend --by type: the type changes are always shown; use --by stack|function|line|file|module");
-        return 2;
-    }
+    if (op->by == CCX_BY_TYPE)
+        return ccx_refuse_by_type("trend", &set);
     warn_set(&set);
     struct ccx_trend tr;
     if (set.t[set.order[set.k - 1]] <= 0) {

@@ -101,6 +101,10 @@ usage = [
     (["plot", write("bad.csv", "a,b,c\n1,2,3\n")], "not a tracer stats CSV"),
     (["plot", write("bad_docker_stats.csv", "timestamp,elapsed_min,cpu_perc,mem_usage_mb\n2025-12-11 09:10:22,0,0.1,lots\n")], ":2: bad row"),
     (["top", good[0], "--by", "type", "--format", "folded"], "not available"),
+    (["diff", good[0], good[1], "--by", "type"],
+     "diff --by type: the type changes are always shown; use --by stack|function|line|file|module"),
+    (["trend"] + good + ["--by", "type"],
+     "trend --by type: the type changes are always shown; use --by stack|function|line|file|module"),
 ]
 for cmd, msg in usage:
     p = subprocess.run([tool] + cmd, capture_output=True, text=True)
