@@ -5,12 +5,14 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ccx_units.h"
+#include "signame.h"
 
 #define NS_PER_S 1000000000ull
 
@@ -31,6 +33,7 @@ void drv_opts_defaults(struct drv_opts *o)
     o->break_ns = 5 * 60 * NS_PER_S;
     o->settle_ns = 2 * NS_PER_S;
     o->snapshot_timeout_ns = 30 * NS_PER_S;
+    o->signal = SIGUSR2;         /* the tracer's default CCXTRACE_SIGNAL */
     o->pool = 16;
     o->archive_size = 100 * 1024;
     o->progress_ns = 10 * NS_PER_S;
@@ -71,7 +74,9 @@ void drv_usage(FILE *f)
         "  --settle T             wait after the last answer before a snapshot [2s]\n"
         "  --snapshot-every T     continuous mode: a snapshot every T [start and end only]\n"
         "  --trigger-file FILE    snapshot trigger: write a new counter value into FILE\n"
-        "  --trigger-signal PID[,PID...]  snapshot trigger: SIGUSR2 to traced processes\n"
+        "  --trigger-signal PID[,PID...]  snapshot trigger: a signal to traced processes\n"
+        "  --signal NAME          the signal --trigger-signal sends, as the processes'\n"
+        "                         CCXTRACE_SIGNAL names it (USR1, SIGUSR2, 12, RTMIN+3) [USR2]\n"
         "  --trigger-exec CMD     snapshot trigger: run CMD with /bin/sh -c\n"
         "  --snapshot-dir DIR     wait for the new ccxtrace.*.json files there and name them\n"
         "  --snapshot-timeout T   longest wait for them [30s]\n"
@@ -182,7 +187,7 @@ enum {
     O_URL = 256, O_ARCHIVES, O_CTYPE, O_ORG, O_ACCOUNT, O_IDJSON, O_CONC, O_DELAY, O_RATE,
     O_DURATION, O_MAXUP, O_TIMEOUT, O_RETRIES, O_MODE, O_BURSTS, O_BURSTLEN, O_BREAKLEN,
     O_SETTLE, O_SNAPEVERY, O_TFILE, O_TSIG, O_TEXEC, O_SNAPDIR, O_SNAPTIMEOUT, O_POOL,
-    O_ASIZE, O_QUIET, O_PROGRESS, O_SUMJSON, O_LOGCSV, O_HELP
+    O_ASIZE, O_QUIET, O_PROGRESS, O_SUMJSON, O_LOGCSV, O_SIGNAL, O_HELP
 };
 
 static const struct option upload_long[] = {
@@ -207,6 +212,7 @@ static const struct option upload_long[] = {
     {"snapshot-every", required_argument, 0, O_SNAPEVERY},
     {"trigger-file", required_argument, 0, O_TFILE},
     {"trigger-signal", required_argument, 0, O_TSIG},
+    {"signal", required_argument, 0, O_SIGNAL},
     {"trigger-exec", required_argument, 0, O_TEXEC},
     {"snapshot-dir", required_argument, 0, O_SNAPDIR},
     {"snapshot-timeout", required_argument, 0, O_SNAPTIMEOUT},
@@ -233,7 +239,7 @@ static int size_opt(const char *arg, uint64_t *out, char *err, size_t errlen)
 
 int drv_parse_upload(int argc, char **argv, struct drv_opts *o, char *err, size_t errlen)
 {
-    int c, have_delay = 0, have_duration = 0, have_burst_opt = 0, have_org = 0;
+    int c, have_delay = 0, have_duration = 0, have_burst_opt = 0, have_org = 0, have_signal = 0;
     uint64_t v;
     optind = 0; /* full reset: the parser may run more than once (tests) */
     opterr = 0;
@@ -323,6 +329,14 @@ int drv_parse_upload(int argc, char **argv, struct drv_opts *o, char *err, size_
             o->npids = (size_t)n;
             break;
         }
+        case O_SIGNAL:
+            if (drv_parse_signal(a, &o->signal))
+                return fail(err, errlen,
+                            "--signal '%s': not a signal the tracer can take snapshots on "
+                            "(e.g. USR2, SIGUSR1, 12, RTMIN+3)",
+                            a);
+            have_signal = 1;
+            break;
         case O_TEXEC: o->trigger_exec = a; break;
         case O_SNAPDIR: o->snapshot_dir = a; break;
         case O_SNAPTIMEOUT: rc = duration("--snapshot-timeout", a, &o->snapshot_timeout_ns, err, errlen); break;
@@ -364,6 +378,8 @@ int drv_parse_upload(int argc, char **argv, struct drv_opts *o, char *err, size_
         return fail(err, errlen, "--snapshot-every is for --mode continuous; bursts snapshot in each break");
     if (o->mode == DRV_MODE_CONTINUOUS && have_burst_opt)
         return fail(err, errlen, "--bursts/--burst-length/--break-length need --mode bursts");
+    if (have_signal && !o->npids)
+        return fail(err, errlen, "--signal is for --trigger-signal; without it no signal is sent");
     if (o->identity_json && have_org)
         return fail(err, errlen, "--identity-json and --org-id exclude each other");
     return 0;

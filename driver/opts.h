@@ -38,6 +38,7 @@ struct drv_opts {
     const char *trigger_file;
     pid_t *pids;
     size_t npids;
+    int signal;                 /* what --trigger-signal sends (--signal) */
     const char *trigger_exec;
     const char *snapshot_dir;
     uint64_t snapshot_timeout_ns;

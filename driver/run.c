@@ -215,6 +215,7 @@ int drv_run(const struct drv_opts *o, const char *identity, const struct drv_arc
     r.trig.file = o->trigger_file;
     r.trig.pids = o->pids;
     r.trig.npids = o->npids;
+    r.trig.sig = o->signal;
     r.trig.exec = o->trigger_exec;
     r.trig.snapdir = o->snapshot_dir;
     r.trig.timeout_ns = o->snapshot_timeout_ns;

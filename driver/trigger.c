@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "ccx_format.h"
+#include "signame.h"
 
 #define POLL_NS 50000000ull      /* directory and command polls: 50 ms */
 #define GRACE_NS 300000000ull    /* after the expected files: 300 ms more */
@@ -153,9 +154,20 @@ static int read_small(const char *path, char *buf, size_t len)
     return 0;
 }
 
+static int trigger_signal(const struct drv_trigger *t)
+{
+    return t->sig ? t->sig : DRV_TRIGGER_SIGNAL;
+}
+
 int drv_check_pid(pid_t pid, char *err, size_t errlen)
 {
-    char path[64];
+    return drv_check_pid_signal(pid, DRV_TRIGGER_SIGNAL, err, errlen);
+}
+
+int drv_check_pid_signal(pid_t pid, int sig, char *err, size_t errlen)
+{
+    char path[64], name[32];
+    drv_signal_name(sig, name, sizeof name);
     if (kill(pid, 0) != 0 && errno == ESRCH) {
         snprintf(err, errlen, "--trigger-signal: no process %d", (int)pid);
         return -1;
@@ -174,8 +186,8 @@ int drv_check_pid(pid_t pid, char *err, size_t errlen)
     if (!traced) {
         snprintf(err, errlen,
                  "--trigger-signal: process %d does not have libccxtrace.so mapped (not traced); "
-                 "refusing to send it SIGUSR2, which would kill it",
-                 (int)pid);
+                 "refusing to send it %s, which would kill it",
+                 (int)pid, name);
         return -1;
     }
     char status[8192];
@@ -184,13 +196,16 @@ int drv_check_pid(pid_t pid, char *err, size_t errlen)
         snprintf(err, errlen, "--trigger-signal: cannot read %s: %s", path, strerror(errno));
         return -1;
     }
-    int c = drv_status_catches(status, DRV_TRIGGER_SIGNAL);
-    if (c != 1) {
+    int c = drv_status_catches(status, sig);
+    if (c == 0) {
         snprintf(err, errlen,
-                 c == 0 ? "--trigger-signal: process %d maps libccxtrace.so but does not catch "
-                          "SIGUSR2 (CCXTRACE_SIGNAL set to another signal?); refusing to send it"
-                        : "--trigger-signal: process %d: no SigCgt line in /proc status",
-                 (int)pid);
+                 "--trigger-signal: process %d maps libccxtrace.so but does not catch %s "
+                 "(its CCXTRACE_SIGNAL is another signal? see --signal); refusing to send it",
+                 (int)pid, name);
+        return -1;
+    }
+    if (c != 1) {
+        snprintf(err, errlen, "--trigger-signal: process %d: no SigCgt line in /proc status", (int)pid);
         return -1;
     }
     return 0;
@@ -231,7 +246,7 @@ int drv_trigger_check(const struct drv_trigger *t, char *err, size_t errlen)
         }
     }
     for (size_t i = 0; i < t->npids; i++)
-        if (drv_check_pid(t->pids[i], err, errlen))
+        if (drv_check_pid_signal(t->pids[i], trigger_signal(t), err, errlen))
             return -1;
     return 0;
 }
@@ -378,7 +393,8 @@ int drv_trigger_fire(struct drv_trigger *t, unsigned seq, const char *phase,
     size_t signalled = 0;
     for (size_t i = 0; i < t->npids; i++) {
         char why[300];
-        if (drv_check_pid(t->pids[i], why, sizeof why) == 0 && kill(t->pids[i], DRV_TRIGGER_SIGNAL) == 0) {
+        if (drv_check_pid_signal(t->pids[i], trigger_signal(t), why, sizeof why) == 0 &&
+            kill(t->pids[i], trigger_signal(t)) == 0) {
             signalled++;
             fired = 1;
         } else {

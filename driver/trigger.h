@@ -1,7 +1,8 @@
 /* trigger.h - making the tracer take a snapshot, and finding the files it
  * wrote.  Three triggers, any combination: a new counter value written into
- * the tracer's CCXTRACE_TRIGGER file, SIGUSR2 to traced processes (only to
- * a process that has libccxtrace.so mapped and catches the signal: SIGUSR2
+ * the tracer's CCXTRACE_TRIGGER file, a signal (SIGUSR2 unless --signal
+ * names the processes' CCXTRACE_SIGNAL) to traced processes (only to a
+ * process that has libccxtrace.so mapped and catches that signal: it
  * kills any other process), and a shell command.  With a snapshot directory
  * the new ccxtrace.<host>.<pid>.<start>.<seq>.json files are waited for
  * (bounded) and named. */
@@ -19,6 +20,7 @@ struct drv_trigger {
     const char *file;
     const pid_t *pids;
     size_t npids;
+    int sig;                  /* what pids get; 0: DRV_TRIGGER_SIGNAL */
     const char *exec;
     const char *snapdir;
     uint64_t timeout_ns;      /* longest wait for snapshot files or the command */
@@ -34,8 +36,9 @@ int drv_status_catches(const char *status_text, int sig);
 /* 1 when name is ccxtrace.<host>.<pid>.<start>.<seq>.json. */
 int drv_snapshot_name_ok(const char *name);
 
-/* 0 when pid may be signalled (exists, maps the tracer, catches the
- * trigger signal); -1 with the reason in err. */
+/* 0 when pid may be sent sig (exists, maps the tracer, catches sig); -1
+ * with the reason in err.  drv_check_pid: for DRV_TRIGGER_SIGNAL. */
+int drv_check_pid_signal(pid_t pid, int sig, char *err, size_t errlen);
 int drv_check_pid(pid_t pid, char *err, size_t errlen);
 
 /* Checks everything that can be checked before a run: the pids, that the
