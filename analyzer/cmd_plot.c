@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "ccx_format.h"
+#include "grow.h"
 #include "svg.h"
 
 #define MAX_SERIES 256
@@ -304,16 +305,13 @@ static int collect(struct plot *pl, const struct ccx_opts *op)
         }
         for (size_t j = 0; j < nn; j++) {
             if (rc == 0 && ends_with(names[j], CCX_FILE_SUFFIX)) {
-                if (nsnaps == cap) {
-                    cap = cap ? cap * 2 : 16;
-                    char **p = realloc(snaps, cap * sizeof *p);
-                    if (!p) {
-                        rc = -1;
-                        free(names[j]);
-                        continue;
-                    }
-                    snaps = p;
+                char **p = ccx_grow(snaps, nsnaps, &cap, sizeof *p, 16);
+                if (!p) {
+                    rc = -1;
+                    free(names[j]);
+                    continue;
                 }
+                snaps = p;
                 snaps[nsnaps++] = names[j];
                 continue;
             }

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "ccx_format.h"
+#include "grow.h"
 #include "holders.h"
 
 /* One line on stderr: PREFIX, then the message. */
@@ -55,17 +56,13 @@ static int push_path(char ***v, size_t *n, size_t *cap, char *path)
 {
     if (!path)
         return -1;
-    if (*n == *cap) {
-        size_t c = *cap ? *cap * 2 : 16;
-        char **p = realloc(*v, c * sizeof *p);
-        if (!p) {
-            free(path);
-            return -1;
-        }
-        *v = p;
-        *cap = c;
+    char **p = ccx_grow(*v, *n, cap, sizeof *p, 16);
+    if (!p) {
+        free(path);
+        return -1;
     }
-    (*v)[(*n)++] = path;
+    *v = p;
+    p[(*n)++] = path;
     return 0;
 }
 

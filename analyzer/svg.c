@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "out.h"
 
 static const char *const palette[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd",
@@ -134,14 +135,10 @@ int ccx_flame_add(struct ccx_flame *fl, const char *const *frames, size_t n, dou
                 break;
             }
         if (!k) {
-            if (cur->nkids == cur->cap) {
-                size_t cap = cur->cap ? cur->cap * 2 : 4;
-                struct fnode **p = realloc(cur->kids, cap * sizeof *p);
-                if (!p)
-                    return -1;
-                cur->kids = p;
-                cur->cap = cap;
-            }
+            struct fnode **p = ccx_grow(cur->kids, cur->nkids, &cur->cap, sizeof *p, 4);
+            if (!p)
+                return -1;
+            cur->kids = p;
             k = calloc(1, sizeof *k);
             if (!k || !(k->label = strdup(frames[i]))) {
                 free(k);

@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 
+#include "grow.h"
 #include "stats.h"
 
 /* ---- the map ---- */
@@ -74,14 +75,10 @@ struct ccx_table *ccx_table_new(size_t k, enum ccx_by by)
 
 static int push_u32(struct ccx_table *t, uint32_t v)
 {
-    if (t->nstackv == t->stackcap) {
-        size_t cap = t->stackcap ? t->stackcap * 2 : 4096;
-        uint32_t *p = realloc(t->stackv, cap * sizeof *p);
-        if (!p)
-            return -1;
-        t->stackv = p;
-        t->stackcap = cap;
-    }
+    uint32_t *p = ccx_grow(t->stackv, t->nstackv, &t->stackcap, sizeof *p, 4096);
+    if (!p)
+        return -1;
+    t->stackv = p;
     t->stackv[t->nstackv++] = v;
     return 0;
 }
@@ -92,14 +89,10 @@ static long intern_frame(struct ccx_table *t, const struct ccx_snap *s, const st
     long found = map_find(&t->framemap, f->hash);
     if (found >= 0)
         return found;
-    if (t->nframes == t->fcap) {
-        size_t cap = t->fcap ? t->fcap * 2 : 1024;
-        struct ccx_tframe **p = realloc(t->frames, cap * sizeof *p);
-        if (!p)
-            return -1;
-        t->frames = p;
-        t->fcap = cap;
-    }
+    struct ccx_tframe **p = ccx_grow(t->frames, t->nframes, &t->fcap, sizeof *p, 1024);
+    if (!p)
+        return -1;
+    t->frames = p;
     struct ccx_tframe *tf = calloc(1, sizeof *tf);
     if (!tf)
         return -1;
@@ -120,14 +113,10 @@ static long intern_frame(struct ccx_table *t, const struct ccx_snap *s, const st
 static struct ccx_row *new_row(struct ccx_table *t, uint64_t key, const struct ccx_snap *s,
                                const struct ccx_site *site)
 {
-    if (t->nrows == t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 1024;
-        struct ccx_row **p = realloc(t->rows, cap * sizeof *p);
-        if (!p)
-            return NULL;
-        t->rows = p;
-        t->cap = cap;
-    }
+    struct ccx_row **p = ccx_grow(t->rows, t->nrows, &t->cap, sizeof *p, 1024);
+    if (!p)
+        return NULL;
+    t->rows = p;
     struct ccx_row *r = calloc(1, sizeof *r);
     double *v = calloc(4 * t->k, sizeof *v);
     if (!r || !v) {
