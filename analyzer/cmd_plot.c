@@ -9,7 +9,6 @@
  * ccxtrace.*.json files in it. */
 #include "cmd.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -254,6 +253,14 @@ static void sort_series(struct ccx_series *s)
     free(tmp);
 }
 
+/* What plot reads from a directory: stats CSVs and snapshots. */
+static int is_plot_input(const char *name)
+{
+    return ends_with(name, "_docker_stats.csv") || ends_with(name, CCX_STATS_SUFFIX) ||
+           (strncmp(name, CCX_FILE_PREFIX, strlen(CCX_FILE_PREFIX)) == 0 &&
+            ends_with(name, CCX_FILE_SUFFIX));
+}
+
 static int collect(struct plot *pl, const struct ccx_opts *op)
 {
     char **snaps = NULL;
@@ -268,36 +275,17 @@ static int collect(struct plot *pl, const struct ccx_opts *op)
             break;
         }
         char **names = NULL;
-        size_t nn = 0;
+        size_t nn = 0, ncap = 0;
         if (S_ISDIR(st.st_mode)) {
-            DIR *d = opendir(in);
-            struct dirent *e;
-            while (d && (e = readdir(d))) {
-                if (!(ends_with(e->d_name, "_docker_stats.csv") || ends_with(e->d_name, CCX_STATS_SUFFIX) ||
-                      (strncmp(e->d_name, CCX_FILE_PREFIX, strlen(CCX_FILE_PREFIX)) == 0 &&
-                       ends_with(e->d_name, CCX_FILE_SUFFIX))))
-                    continue;
-                char **p = realloc(names, (nn + 1) * sizeof *p);
-                if (!p)
-                    break;
-                names = p;
-                size_t l = strlen(in) + strlen(e->d_name) + 2;
-                if (!(names[nn] = malloc(l)))
-                    break;
-                snprintf(names[nn++], l, "%s/%s", in, e->d_name);
-            }
-            if (d)
-                closedir(d);
-            if (nn == 0) {
+            /* sorted for stable output */
+            long got = ccx_list_dir(in, is_plot_input, &names, &nn, &ncap);
+            if (got < 0 && errno == ENOMEM) {
+                ccx_err("out of memory");
+                rc = -1;
+            } else if (got <= 0) {
                 ccx_err("%s: no stats CSV, docker stats CSV or snapshot in this directory", in);
                 rc = -1;
             }
-            for (size_t a = 1; a < nn; a++) /* sorted for stable output */
-                for (size_t b = a; b > 0 && strcmp(names[b - 1], names[b]) > 0; b--) {
-                    char *t = names[b];
-                    names[b] = names[b - 1];
-                    names[b - 1] = t;
-                }
         } else {
             names = malloc(sizeof *names);
             if (names && (names[0] = strdup(in)))

@@ -51,19 +51,44 @@ static int cmp_str(const void *a, const void *b)
 
 /* Appends PATH to the vector *v (n used, cap allocated).  PATH is taken
  * over: it is freed when it cannot be added.  NULL (a failed strdup or
- * malloc) is out of memory too.  Returns 0 or -1. */
+ * malloc) is out of memory too.  Returns 0, or -1 with errno ENOMEM. */
 static int push_path(char ***v, size_t *n, size_t *cap, char *path)
 {
-    if (!path)
-        return -1;
-    char **p = ccx_grow(*v, *n, cap, sizeof *p, 16);
+    char **p = path ? ccx_grow(*v, *n, cap, sizeof *p, 16) : NULL;
     if (!p) {
         free(path);
+        errno = ENOMEM;
         return -1;
     }
     *v = p;
     p[(*n)++] = path;
     return 0;
+}
+
+long ccx_list_dir(const char *dir, int (*match)(const char *name), char ***v, size_t *n,
+                  size_t *cap)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return -1;
+    size_t first = *n;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (!match(e->d_name))
+            continue;
+        size_t len = strlen(dir) + strlen(e->d_name) + 2;
+        char *path = malloc(len);
+        if (path)
+            snprintf(path, len, "%s/%s", dir, e->d_name);
+        if (push_path(v, n, cap, path) < 0) {
+            closedir(d);
+            errno = ENOMEM;
+            return -1;
+        }
+    }
+    closedir(d);
+    qsort(*v + first, *n - first, sizeof **v, cmp_str);
+    return (long)(*n - first);
 }
 
 long ccx_expand_inputs(char **args, int nargs, char ***out)
@@ -73,32 +98,18 @@ long ccx_expand_inputs(char **args, int nargs, char ***out)
     for (int i = 0; i < nargs; i++) {
         struct stat st;
         if (stat(args[i], &st) == 0 && S_ISDIR(st.st_mode)) {
-            DIR *d = opendir(args[i]);
-            if (!d) {
+            long got = ccx_list_dir(args[i], is_snapshot_name, &v, &n, &cap);
+            if (got < 0 && errno == ENOMEM)
+                goto oom;
+            if (got < 0) {
                 ccx_err("%s: %s", args[i], strerror(errno));
                 goto bad;
             }
-            size_t first = n;
-            struct dirent *e;
-            while ((e = readdir(d))) {
-                if (!is_snapshot_name(e->d_name))
-                    continue;
-                size_t len = strlen(args[i]) + strlen(e->d_name) + 2;
-                char *path = malloc(len);
-                if (path)
-                    snprintf(path, len, "%s/%s", args[i], e->d_name);
-                if (push_path(&v, &n, &cap, path) < 0) {
-                    closedir(d);
-                    goto oom;
-                }
-            }
-            closedir(d);
-            if (n == first) {
+            if (got == 0) {
                 ccx_err("%s: no snapshots (%s*%s) in this directory", args[i], CCX_FILE_PREFIX,
                         CCX_FILE_SUFFIX);
                 goto bad;
             }
-            qsort(v + first, n - first, sizeof *v, cmp_str);
         } else {
             if (push_path(&v, &n, &cap, strdup(args[i])) < 0)
                 goto oom;

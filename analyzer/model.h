@@ -55,6 +55,12 @@ struct ccx_set {
 /* Expands directories into their snapshot files (sorted).  Returns the
  * number of paths or -1 after printing the error. */
 long ccx_expand_inputs(char **args, int nargs, char ***out);
+/* Appends "DIR/NAME" for each entry NAME of directory DIR that MATCH
+ * accepts, sorted, to the path vector *V (*N used, *CAP allocated; free
+ * each path and the vector).  Returns how many it added, or -1 with errno
+ * set (ENOMEM: out of memory) and what it added left in *V. */
+long ccx_list_dir(const char *dir, int (*match)(const char *name), char ***v, size_t *n,
+                  size_t *cap);
 /* Loads every path.  On error prints "ccx-analyze: FILE: problem" and
  * returns -1. */
 int ccx_set_load(struct ccx_set *set, char **paths, size_t k, enum ccx_by by);
