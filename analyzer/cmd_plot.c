@@ -186,11 +186,8 @@ static int load_snaps(struct plot *pl, char **paths, size_t n)
     size_t first = pl->ns;
     for (size_t i = 0; i < n; i++) {
         struct ccx_snap s;
-        char err[512];
-        if (ccx_snap_load(paths[i], &s, err, sizeof err) < 0) {
-            ccx_err("%s: %s", paths[i], err);
+        if (ccx_load_snap(paths[i], &s) < 0)
             return -1;
-        }
         char key[160];
         snprintf(key, sizeof key, "%s pid %.0f", *ccx_str(&s, s.host) ? ccx_str(&s, s.host) : "?", s.pid);
         size_t j;

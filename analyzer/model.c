@@ -126,6 +126,15 @@ bad:
     return -1;
 }
 
+int ccx_load_snap(const char *path, struct ccx_snap *s)
+{
+    char err[512];
+    if (ccx_snap_load(path, s, err, sizeof err) == 0)
+        return 0;
+    ccx_err("%s: %s", path, err);
+    return -1;
+}
+
 static char *dup_or_null(const struct ccx_snap *s, uint32_t off)
 {
     return off ? strdup(ccx_str(s, off)) : NULL;
@@ -263,11 +272,8 @@ int ccx_set_load(struct ccx_set *set, char **paths, size_t k, enum ccx_by by)
     }
     for (size_t i = 0; i < k; i++) {
         struct ccx_snap s;
-        char err[512];
-        if (ccx_snap_load(paths[i], &s, err, sizeof err) < 0) {
-            ccx_err("%s: %s", paths[i], err);
+        if (ccx_load_snap(paths[i], &s) < 0)
             return -1;
-        }
         fill_meta(&set->meta[i], &s);
         set->meta[i].holders = s.py.holders; /* kept beyond the snapshot */
         s.py.holders = NULL;

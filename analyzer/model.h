@@ -61,6 +61,9 @@ long ccx_expand_inputs(char **args, int nargs, char ***out);
  * set (ENOMEM: out of memory) and what it added left in *V. */
 long ccx_list_dir(const char *dir, int (*match)(const char *name), char ***v, size_t *n,
                   size_t *cap);
+/* ccx_snap_load() that prints "ccx-analyze: FILE: problem" on failure;
+ * 0 or -1. */
+int ccx_load_snap(const char *path, struct ccx_snap *s);
 /* Loads every path.  On error prints "ccx-analyze: FILE: problem" and
  * returns -1. */
 int ccx_set_load(struct ccx_set *set, char **paths, size_t k, enum ccx_by by);
