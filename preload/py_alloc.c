@@ -23,13 +23,6 @@
 
 struct dom {
     struct py_mem_allocator orig;
-    /* Requests of 1..direct_max bytes never reach malloc below: the wrapped
-     * allocator is pymalloc itself, which serves them from its pools (its
-     * arenas come through h_arena_alloc, which raises the guard).  Those
-     * calls need no guard, so the hook forwards them with a tail call.
-     * 0 (every call guarded) for anything else: PYTHONMALLOC=malloc, the
-     * debug hooks of -X dev, an allocator some other tool installed. */
-    size_t direct_max;
 };
 static struct dom dom_mem, dom_obj;
 static int hooks_installed;
@@ -45,10 +38,15 @@ static inline int forget(void *p)
  * larger requests, and 0, go to PyMem_RawMalloc. */
 #define PYMALLOC_SMALL_MAX 512
 
-static inline int direct(const struct dom *d, size_t size)
-{
-    return size - 1 < d->direct_max;   /* 1 <= size <= direct_max */
-}
+/* Two sets of hooks, chosen when they are installed.  Over pymalloc
+ * itself, requests of 1..PYMALLOC_SMALL_MAX bytes never reach malloc (its
+ * pools serve them; its arenas come through h_arena_alloc, which raises
+ * the guard), so those calls need no guard and are forwarded with a tail
+ * call.  Over anything else (PYTHONMALLOC=malloc, the debug hooks of
+ * -X dev, an allocator another tool installed) every call is guarded.
+ * Each body below is inlined with its limit a constant (direct_max 0: no
+ * direct call), so each set compiles to its own short fast path. */
+#define DIRECT(size, direct_max) ((size_t)(size) - 1 < (direct_max))   /* 1 <= size <= max */
 
 /* The allocation that reaches the sample point: out of line. */
 __attribute__((noinline, cold)) static void *malloc_sampled(const struct dom *d, size_t size)
@@ -73,15 +71,14 @@ __attribute__((noinline)) static void *malloc_guarded(const struct dom *d, size_
 /* The common path: count the allocation against the countdown first (an
  * allocation that then fails is still counted, as in the libc hooks), then
  * forward: a tail call when pymalloc serves it, else with the guard up. */
-static void *h_malloc(void *ctx, size_t size)
+static inline __attribute__((always_inline)) void *malloc_body(const struct dom *d, size_t size, size_t direct_max)
 {
-    const struct dom *d = ctx;
     if (unlikely(ccx_guard))
         return d->orig.malloc(d->orig.ctx, size);
     if (unlikely(ccx_fast_reaches(size)))
         return malloc_sampled(d, size);
     ccx_fast_count(size);
-    if (likely(direct(d, size)))
+    if (likely(DIRECT(size, direct_max)))
         return d->orig.malloc(d->orig.ctx, size);
     return malloc_guarded(d, size);
 }
@@ -104,16 +101,16 @@ __attribute__((noinline, cold)) static void *calloc_sampled(const struct dom *d,
     return p;
 }
 
-static void *h_calloc(void *ctx, size_t nelem, size_t elsize)
+static inline __attribute__((always_inline)) void *calloc_body(const struct dom *d, size_t nelem, size_t elsize,
+                                                                size_t direct_max)
 {
-    const struct dom *d = ctx;
     size_t total;
     if (unlikely(ccx_guard) || unlikely(__builtin_mul_overflow(nelem, elsize, &total)))
         return d->orig.calloc(d->orig.ctx, nelem, elsize);   /* overflow: it fails */
     if (unlikely(ccx_fast_reaches(total)))
         return calloc_sampled(d, nelem, elsize, total);
     ccx_fast_count(total);
-    if (likely(direct(d, total)))
+    if (likely(DIRECT(total, direct_max)))
         return d->orig.calloc(d->orig.ctx, nelem, elsize);
     return calloc_guarded(d, nelem, elsize);
 }
@@ -165,14 +162,13 @@ __attribute__((noinline)) static void free_guarded(const struct dom *d, void *pt
     ccx_guard--;
 }
 
-static void h_free(void *ctx, void *ptr)
+static inline __attribute__((always_inline)) void free_body(const struct dom *d, void *ptr, int over_pymalloc)
 {
-    const struct dom *d = ctx;
     if (unlikely(ccx_addrmap_maybe(ptr))) {
         free_maybe_recorded(d, ptr);
         return;
     }
-    if (unlikely(d->direct_max == 0)) {
+    if (!over_pymalloc) {
         free_guarded(d, ptr);
         return;
     }
@@ -186,6 +182,16 @@ static void h_free(void *ctx, void *ptr)
     }
     d->orig.free(d->orig.ctx, ptr);
 }
+
+/* The hooks over any allocator: every call guarded. */
+static void *h_malloc(void *ctx, size_t size) { return malloc_body(ctx, size, 0); }
+static void *h_calloc(void *ctx, size_t n, size_t el) { return calloc_body(ctx, n, el, 0); }
+static void h_free(void *ctx, void *ptr) { free_body(ctx, ptr, 0); }
+
+/* The hooks over pymalloc itself: small requests and frees unguarded. */
+static void *h_malloc_pymalloc(void *ctx, size_t size) { return malloc_body(ctx, size, PYMALLOC_SMALL_MAX); }
+static void *h_calloc_pymalloc(void *ctx, size_t n, size_t el) { return calloc_body(ctx, n, el, PYMALLOC_SMALL_MAX); }
+static void h_free_pymalloc(void *ctx, void *ptr) { free_body(ctx, ptr, 1); }
 
 /* pymalloc's arenas.  Their mmaps happen inside the wrapped allocator,
  * with the guard raised, so the mmap layer does not report them; but the
@@ -229,15 +235,14 @@ int py_alloc_install(void)
                    dom_mem.orig.malloc == dom_obj.orig.malloc && dom_obj.orig.malloc != raw.malloc &&
                    dom_mem.orig.calloc == dom_obj.orig.calloc && dom_obj.orig.calloc != raw.calloc &&
                    arena_orig.alloc && arena_orig.free;
-    dom_mem.direct_max = dom_obj.direct_max = pymalloc ? PYMALLOC_SMALL_MAX : 0;
     /* The arena hook first: the direct (unguarded) calls rely on it. */
     struct py_arena_allocator ar = { NULL, h_arena_alloc, h_arena_free };
     if (arena_orig.alloc && arena_orig.free)
         py.PyObject_SetArenaAllocator(&ar);
-    a.malloc = h_malloc;
-    a.calloc = h_calloc;
+    a.malloc = pymalloc ? h_malloc_pymalloc : h_malloc;
+    a.calloc = pymalloc ? h_calloc_pymalloc : h_calloc;
     a.realloc = h_realloc;
-    a.free = h_free;
+    a.free = pymalloc ? h_free_pymalloc : h_free;
     a.ctx = &dom_mem;
     py.PyMem_SetAllocator(PY_MEM_DOMAIN_MEM, &a);
     a.ctx = &dom_obj;
