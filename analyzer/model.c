@@ -87,7 +87,8 @@ long ccx_list_dir(const char *dir, int (*match)(const char *name), char ***v, si
         }
     }
     closedir(d);
-    qsort(*v + first, *n - first, sizeof **v, cmp_str);
+    if (*n - first > 1) /* *v may still be NULL: qsort wants an array */
+        qsort(*v + first, *n - first, sizeof **v, cmp_str);
     return (long)(*n - first);
 }
 
