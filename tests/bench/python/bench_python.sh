@@ -53,3 +53,20 @@ for m in $modes; do
     esac
     printf '%-34s %10.4f %7.2fx\n' "$label" "$med" "$(awk -v a="$med" -v b="$base" 'BEGIN { print a / b }')"
 done
+
+# Instructions of the measured loop alone (callgrind: deterministic, unlike
+# times on a shared machine): the run with 300 rounds minus the run with
+# 100, so start-up (and the wait for the hooks) cancels out; hash
+# randomization off, so both runs hash alike.  BENCH_CALLGRIND=0 skips it.
+if command -v valgrind >/dev/null && [ "${BENCH_CALLGRIND:-1}" != 0 ]; then
+    ir() {
+        local rounds=$1
+        shift
+        BENCH_ROUNDS=$rounds PYTHONHASHSEED=0 CCXTRACE_DIR=$tmp CCXTRACE_AT_EXIT=0 "$@" \
+            valgrind --tool=callgrind --callgrind-out-file=/dev/null "$py" "$wl" 2>&1 >/dev/null |
+            sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
+    }
+    u=$(( $(ir 300 env) - $(ir 100 env) ))
+    s=$(( $(ir 300 env LD_PRELOAD="$lib") - $(ir 100 env LD_PRELOAD="$lib") ))
+    awk -v u="$u" -v s="$s" 'BEGIN { printf "instructions of 200 rounds (callgrind): untraced %d, ccxtrace sampling %d: %.3fx\n", u, s, s / u }'
+fi
