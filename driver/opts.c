@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ccx_signal.h"
 #include "ccx_units.h"
-#include "signame.h"
 
 #define NS_PER_S 1000000000ull
 
@@ -330,7 +330,8 @@ int drv_parse_upload(int argc, char **argv, struct drv_opts *o, char *err, size_
             break;
         }
         case O_SIGNAL:
-            if (drv_parse_signal(a, &o->signal))
+            /* "none" is refused: without --trigger-signal nothing is sent. */
+            if (ccx_signal_parse(a, 0, &o->signal) != CCX_SIGNAL_OK)
                 return fail(err, errlen,
                             "--signal '%s': not a signal the tracer can take snapshots on "
                             "(e.g. USR2, SIGUSR1, 12, RTMIN+3)",

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "ccx_format.h"
-#include "signame.h"
+#include "ccx_signal.h"
 
 #define POLL_NS 50000000ull      /* directory and command polls: 50 ms */
 #define GRACE_NS 300000000ull    /* after the expected files: 300 ms more */
@@ -166,8 +166,8 @@ int drv_check_pid(pid_t pid, char *err, size_t errlen)
 
 int drv_check_pid_signal(pid_t pid, int sig, char *err, size_t errlen)
 {
-    char path[64], name[32];
-    drv_signal_name(sig, name, sizeof name);
+    char path[64], name[CCX_SIGNAL_NAME_MAX];
+    ccx_signal_name(sig, name, sizeof name);
     if (kill(pid, 0) != 0 && errno == ESRCH) {
         snprintf(err, errlen, "--trigger-signal: no process %d", (int)pid);
         return -1;
