@@ -1,9 +1,11 @@
 /* test_opts.c - ccx-driver's option parsing (driver/opts.c): defaults,
- * durations and sizes through ccx_units, the upload-rate syntax, pids and
- * every usage error being one clear message. */
+ * durations and sizes through ccx_units, the upload-rate syntax, pids,
+ * --signal through common/ccx_signal and every usage error being one clear
+ * message. */
 #include "../check.h"
 #include "opts.h"
 
+#include <signal.h>
 #include <stdlib.h>
 
 static int parse(struct drv_opts *o, char *err, size_t errlen, const char **args)
@@ -98,6 +100,25 @@ int main(void)
     bad(ARGS("--bursts", "2"), "need --mode bursts");
     bad(ARGS("--mode", "bursts", "--snapshot-every", "1m"), "--snapshot-every");
     bad(ARGS("--trigger-signal", "abc"), "--trigger-signal");
+
+    /* --signal: the forms CCXTRACE_SIGNAL takes; "none" and the refused
+     * signals are usage errors. */
+    drv_opts_defaults(&o);
+    CHECK_EQ_INT(o.signal, SIGUSR2);
+    const struct { const char *arg; int sig; } sigs[] = {
+        {"USR1", SIGUSR1}, {"SIGUSR1", SIGUSR1}, {"sigusr1", SIGUSR1}, {"10", SIGUSR1},
+        {"TERM", SIGTERM}, {"RTMIN+3", SIGRTMIN + 3}, {"SIGRTMAX-1", SIGRTMAX - 1},
+    };
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+        int rc = parse(&o, err, sizeof err, ARGS("--trigger-signal", "12", "--signal", sigs[i].arg));
+        CHECK_MSG(rc == 0, "--signal %s: rc %d (%s)", sigs[i].arg, rc, err);
+        CHECK_MSG(o.signal == sigs[i].sig, "--signal %s -> %d, want %d", sigs[i].arg, o.signal, sigs[i].sig);
+        drv_opts_free(&o);
+    }
+    const char *refused[] = {"none", "off", "KILL", "SIGSTOP", "segv", "13", "0", "FOO", "", "USR2x", "99999999999"};
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
+        bad(ARGS("--trigger-signal", "12", "--signal", refused[i]), "--signal '");
+    bad(ARGS("--signal", "USR1"), "--signal is for --trigger-signal");
     bad(ARGS("--no-such-option"), "unknown option '--no-such-option'");
     bad(ARGS("--url"), "--url needs a value");
     bad(ARGS("extra"), "unexpected argument 'extra'");
