@@ -1,7 +1,7 @@
 # preload/build.mk - libccxtrace.so, the in-process tracer (LD_PRELOAD).
 #
 # Every preload/*.c (the core's ccx_*.c and the Python layer's py_*.c)
-# plus common/ccx_units.c, compiled position-independent under
+# plus the shared common/ sources (COMMON_SRC), compiled position-independent under
 # $(BUILD)/pic/, with hidden visibility (only the interposed libc names and
 # ccxtrace_snapshot are exported) and initial-exec TLS (no __tls_get_addr
 # on the hot path).  libunwind is not linked: it is dlopen'd privately at
@@ -11,7 +11,7 @@
 # $(BUILD)/lib/libccxtrace-ubsan.so is the same library built with UBSan
 # (objects under $(BUILD)/pic-ubsan/), which the integration tests also run.
 
-PRELOAD_SRC := $(wildcard preload/*.c) common/ccx_units.c
+PRELOAD_SRC := $(wildcard preload/*.c) $(COMMON_SRC)
 PRELOAD_OBJ := $(PRELOAD_SRC:%.c=$(BUILD)/pic/%.o)
 PRELOAD_UBSAN_OBJ := $(PRELOAD_SRC:%.c=$(BUILD)/pic-ubsan/%.o)
 PRELOAD_LIB := $(BUILD)/lib/libccxtrace.so
@@ -45,7 +45,7 @@ $(PRELOAD_UBSAN_LIB): $(PRELOAD_UBSAN_OBJ)
 # Unit tests: the pure logic (sampling math, filter and block table, stack
 # interning, option table, JSON writer), never the interposer itself.
 PRELOAD_UNIT_SRC := preload/ccx_options.c preload/ccx_sample.c preload/ccx_mem.c preload/ccx_addrmap.c \
-  preload/ccx_stacks.c preload/ccx_json.c common/ccx_units.c
+  preload/ccx_stacks.c preload/ccx_json.c $(COMMON_SRC)
 $(eval $(call unit_tests,preload,$(PRELOAD_UNIT_SRC),-lpthread,))
 
 # The interposed functions (libc and PyMem hooks) run on every allocation:

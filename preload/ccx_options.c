@@ -6,9 +6,9 @@
  * checks the defaults and every parser's rejections.
  */
 #include "ccx_options.h"
+#include "ccx_signal.h"
 #include "ccx_units.h"
 
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -183,48 +183,19 @@ static int p_only(const char *v, void *f, const char **why)
 
 static int p_signal(const char *v, void *f, const char **why)
 {
-    if (ccx_parse_signal(v, (int *)f) == 0)
+    int st = ccx_signal_parse(v, CCX_SIGNAL_ALLOW_NONE, (int *)f);
+    if (st == CCX_SIGNAL_OK)
         return 0;
-    *why = "not a signal that can be caught (e.g. USR2, SIGUSR1, 12, none)";
+    *why = st == CCX_SIGNAL_REFUSED
+               ? "a signal the tracer refuses (KILL, STOP, SEGV, BUS, FPE, ILL, ABRT, CHLD, PIPE)"
+               : "not a signal that can be caught (e.g. USR2, SIGUSR1, 12, RTMIN+3, none)";
     return -1;
 }
 
+/* The shared parser (common/ccx_signal.c), with "none"/"off" for no signal. */
 int ccx_parse_signal(const char *s, int *out)
 {
-    static const struct { const char *name; int sig; } names[] = {
-        {"USR1", SIGUSR1}, {"USR2", SIGUSR2}, {"HUP", SIGHUP}, {"URG", SIGURG},
-        {"WINCH", SIGWINCH}, {"PROF", SIGPROF}, {"PWR", SIGPWR}, {"QUIT", SIGQUIT},
-    };
-    if (strcasecmp(s, "none") == 0 || strcasecmp(s, "off") == 0) {
-        *out = 0;
-        return 0;
-    }
-    if (strncasecmp(s, "SIG", 3) == 0)
-        s += 3;
-    if (strncasecmp(s, "RTMIN+", 6) == 0 || (s[0] >= '0' && s[0] <= '9')) {
-        int base = s[0] >= '0' && s[0] <= '9' ? 0 : SIGRTMIN;
-        const char *p = base ? s + 6 : s;
-        int n = 0;
-        if (!*p)
-            return -1;
-        for (; *p; p++) {
-            if (*p < '0' || *p > '9' || n > 1000)
-                return -1;
-            n = n * 10 + (*p - '0');
-        }
-        n += base;
-        if (n <= 0 || n > SIGRTMAX || n == SIGKILL || n == SIGSTOP || n == SIGSEGV || n == SIGBUS ||
-            n == SIGFPE || n == SIGILL || n == SIGABRT || n == SIGCHLD || n == SIGPIPE)
-            return -1;
-        *out = n;
-        return 0;
-    }
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (strcasecmp(s, names[i].name) == 0) {
-            *out = names[i].sig;
-            return 0;
-        }
-    return -1;
+    return ccx_signal_parse(s, CCX_SIGNAL_ALLOW_NONE, out) == CCX_SIGNAL_OK ? 0 : -1;
 }
 
 #define F(field) offsetof(struct ccx_options, field)

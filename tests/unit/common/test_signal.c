@@ -6,7 +6,8 @@
  * the driver add it to their own source lists), so the unit test builds it
  * in here. */
 #include "../check.h"
-#include "ccx_signal.c"
+#include "ccx_signal.h"
+#include <signal.h>
 
 #include <stdio.h>
 
