@@ -45,7 +45,16 @@ static inline int forget(void *p)
  * call.  Over anything else (PYTHONMALLOC=malloc, the debug hooks of
  * -X dev, an allocator another tool installed) every call is guarded.
  * Each body below is inlined with its limit a constant (direct_max 0: no
- * direct call), so each set compiles to its own short fast path. */
+ * direct call), so each set compiles to its own short fast path.
+ *
+ * The set over pymalloc does not even test the guard on its fast path.
+ * The tracer's own Python work (census, holders, snapshots) runs on its
+ * helper thread, which keeps the guard raised for its whole life and
+ * never registers: its counters are never added to the totals, and it
+ * never samples (the slow path returns at once under the guard).  What
+ * the interpreter allocates for the tracer on an application thread (the
+ * exit snapshot's census, after the totals were read; a name's UTF-8
+ * cache) is counted there like any other allocation of that thread. */
 #define DIRECT(size, direct_max) ((size_t)(size) - 1 < (direct_max))   /* 1 <= size <= max */
 
 /* The allocation that reaches the sample point: out of line. */
@@ -73,7 +82,7 @@ __attribute__((noinline)) static void *malloc_guarded(const struct dom *d, size_
  * forward: a tail call when pymalloc serves it, else with the guard up. */
 static inline __attribute__((always_inline)) void *malloc_body(const struct dom *d, size_t size, size_t direct_max)
 {
-    if (unlikely(ccx_guard))
+    if (!direct_max && unlikely(ccx_guard))
         return d->orig.malloc(d->orig.ctx, size);
     if (unlikely(ccx_fast_reaches(size)))
         return malloc_sampled(d, size);
@@ -105,7 +114,7 @@ static inline __attribute__((always_inline)) void *calloc_body(const struct dom 
                                                                 size_t direct_max)
 {
     size_t total;
-    if (unlikely(ccx_guard) || unlikely(__builtin_mul_overflow(nelem, elsize, &total)))
+    if ((!direct_max && unlikely(ccx_guard)) || unlikely(__builtin_mul_overflow(nelem, elsize, &total)))
         return d->orig.calloc(d->orig.ctx, nelem, elsize);   /* overflow: it fails */
     if (unlikely(ccx_fast_reaches(total)))
         return calloc_sampled(d, nelem, elsize, total);
@@ -175,11 +184,9 @@ static inline __attribute__((always_inline)) void free_body(const struct dom *d,
     /* pymalloc: a block it did not serve goes to free() as it is, where
      * py_freeing keeps it from being counted twice; an arena it releases
      * goes through h_arena_free (guarded).  So no guard: a tail call. */
-    if (likely(!ccx_guard)) {
-        struct ccx_thread *t = &ccx_t;
-        t->free_calls++;
-        t->py_freeing = ptr;
-    }
+    struct ccx_thread *t = &ccx_t;
+    t->free_calls++;
+    t->py_freeing = ptr;
     d->orig.free(d->orig.ctx, ptr);
 }
 
