@@ -80,6 +80,55 @@ def standin(*args):
     return p
 
 
+# ---- the real tracer (tests that run libccxtrace.so itself) -------------
+
+TRACER_LIB = os.path.join(BUILD, "lib", "libccxtrace.so")
+# A Python service that keeps allocating for a minute.
+SERVICE = "import time\nx = []\nend = time.time() + 60\nwhile time.time() < end:\n" \
+          "    x.append(bytearray(4096)); time.sleep(0.01)\n"
+
+
+def need_tracer():
+    """Skip (exit 77) when libccxtrace.so is not built."""
+    if not os.path.exists(TRACER_LIB):
+        print("libccxtrace.so not built at %s" % TRACER_LIB)
+        sys.exit(77)
+
+
+def caught(pid):
+    """The set of signals pid catches (SigCgt of /proc/PID/status)."""
+    with open("/proc/%d/status" % pid) as f:
+        cgt = int([l for l in f if l.startswith("SigCgt:")][0].split()[1], 16)
+    return {s for s in range(1, 65) if (cgt >> (s - 1)) & 1}
+
+
+def traced(snapdir, sig=12, **env):
+    """SERVICE under the real tracer writing to snapdir, with env added;
+    returned once the tracer's handler for sig (default SIGUSR2) is in."""
+    import time
+    e = dict(os.environ, LD_PRELOAD=TRACER_LIB, CCXTRACE_DIR=snapdir, **env)
+    p = subprocess.Popen([os.path.realpath(sys.executable), "-c", SERVICE], env=e)
+    deadline = time.time() + 15
+    while time.time() < deadline and p.poll() is None:
+        try:
+            if sig in caught(p.pid):
+                return p
+        except (OSError, IndexError):
+            pass
+        time.sleep(0.05)
+    return p
+
+
+def snapshots_of(snapdir, pid):
+    """(file name, parsed snapshot) of every snapshot pid wrote, by name."""
+    out = []
+    for name in sorted(os.listdir(snapdir)):
+        if ".%d." % pid in name and name.endswith(".json"):
+            with open(os.path.join(snapdir, name)) as f:
+                out.append((name, json.load(f)))
+    return out
+
+
 def standin_lib():
     """Builds a tiny shared library named libccxtrace.so (no tracer inside)."""
     d = os.path.join(TMP, "standin-lib")

@@ -13,54 +13,13 @@ import sys
 
 sys.dont_write_bytecode = True  # no __pycache__ in the checkout
 
-import json
 import os
 import signal
-import subprocess
-import time
 
-from drvtest import BUILD, ROOT, TMP, check, done, fast, need_driver, run, server
+from drvtest import ROOT, TMP, caught, check, done, fast, need_driver, need_tracer, run, server, snapshots_of, traced
 
 need_driver()
-LIB = os.path.join(BUILD, "lib", "libccxtrace.so")
-if not os.path.exists(LIB):
-    print("libccxtrace.so not built at %s" % LIB)
-    sys.exit(77)
-
-SERVICE = "import time\nx = []\nend = time.time() + 60\nwhile time.time() < end:\n" \
-          "    x.append(bytearray(4096)); time.sleep(0.01)\n"
-
-
-def caught(pid):
-    """The set of signals pid catches (SigCgt of /proc/PID/status)."""
-    with open("/proc/%d/status" % pid) as f:
-        cgt = int([l for l in f if l.startswith("SigCgt:")][0].split()[1], 16)
-    return {s for s in range(1, 65) if (cgt >> (s - 1)) & 1}
-
-
-def traced(snapdir, sig_env, sig):
-    """A traced Python service with CCXTRACE_SIGNAL=sig_env; returned once
-    the tracer's handler for sig is installed."""
-    e = dict(os.environ, LD_PRELOAD=LIB, CCXTRACE_DIR=snapdir, CCXTRACE_SIGNAL=sig_env)
-    p = subprocess.Popen([os.path.realpath(sys.executable), "-c", SERVICE], env=e)
-    deadline = time.time() + 15
-    while time.time() < deadline and p.poll() is None:
-        try:
-            if sig in caught(p.pid):
-                return p
-        except (OSError, IndexError):
-            pass
-        time.sleep(0.05)
-    return p
-
-
-def snapshots_of(snapdir, pid):
-    out = []
-    for name in sorted(os.listdir(snapdir)):
-        if ".%d." % pid in name and name.endswith(".json"):
-            with open(os.path.join(snapdir, name)) as f:
-                out.append((name, json.load(f)))
-    return out
+need_tracer()
 
 
 # Documented in --help and docs/driver.md.
@@ -85,7 +44,7 @@ check(srv.stats()["requests"] == 0, "refusals happen before any upload")
 # A process traced with CCXTRACE_SIGNAL=USR1.
 snapdir = os.path.join(TMP, "snaps-usr1")
 os.mkdir(snapdir)
-p = traced(snapdir, "USR1", signal.SIGUSR1)
+p = traced(snapdir, signal.SIGUSR1, CCXTRACE_SIGNAL="USR1")
 check(signal.SIGUSR1 in caught(p.pid) and signal.SIGUSR2 not in caught(p.pid),
       "CCXTRACE_SIGNAL=USR1: the tracer catches SIGUSR1, not SIGUSR2")
 rc, out, err, s = run(fast(srv.url) + ["--max-uploads", "1", "--trigger-signal", str(p.pid)])
@@ -115,7 +74,7 @@ p.wait()
 snapdir = os.path.join(TMP, "snaps-rt")
 os.mkdir(snapdir)
 rt = signal.SIGRTMIN + 3
-p = traced(snapdir, "RTMIN+3", rt)
+p = traced(snapdir, rt, CCXTRACE_SIGNAL="RTMIN+3")
 check(rt in caught(p.pid), "CCXTRACE_SIGNAL=RTMIN+3: the tracer catches signal %d" % rt)
 rc, out, err, s = run(fast(srv.url) + ["--max-uploads", "3", "--delay", "20ms", "--settle", "200ms",
                                        "--trigger-signal", str(p.pid), "--signal", "sigrtmin+3",

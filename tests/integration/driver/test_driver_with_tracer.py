@@ -10,48 +10,12 @@ import sys
 
 sys.dont_write_bytecode = True  # no __pycache__ in the checkout
 
-import json
 import os
-import subprocess
-import time
 
-from drvtest import BUILD, TMP, check, done, fast, need_driver, run, server
+from drvtest import TMP, check, done, fast, need_driver, need_tracer, run, server, snapshots_of, traced
 
 need_driver()
-LIB = os.path.join(BUILD, "lib", "libccxtrace.so")
-if not os.path.exists(LIB):
-    print("libccxtrace.so not built at %s" % LIB)
-    sys.exit(77)
-
-SERVICE = "import time\nx = []\nend = time.time() + 60\nwhile time.time() < end:\n" \
-          "    x.append(bytearray(4096)); time.sleep(0.01)\n"
-
-
-def traced(snapdir, **env):
-    e = dict(os.environ, LD_PRELOAD=LIB, CCXTRACE_DIR=snapdir, **env)
-    p = subprocess.Popen([os.path.realpath(sys.executable), "-c", SERVICE], env=e)
-    # ready once the tracer maps and its SIGUSR2 handler is installed
-    deadline = time.time() + 15
-    while time.time() < deadline:
-        try:
-            with open("/proc/%d/status" % p.pid) as f:
-                cgt = [l for l in f if l.startswith("SigCgt:")][0].split()[1]
-            if (int(cgt, 16) >> 11) & 1:
-                return p
-        except (OSError, IndexError):
-            pass
-        time.sleep(0.05)
-    return p
-
-
-def snapshots_of(snapdir, pid):
-    out = []
-    for name in sorted(os.listdir(snapdir)):
-        if ".%d." % pid in name and name.endswith(".json"):
-            with open(os.path.join(snapdir, name)) as f:
-                out.append((name, json.load(f)))
-    return out
-
+need_tracer()
 
 srv = server()
 # SIGUSR2 in each break.
