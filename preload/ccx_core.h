@@ -31,6 +31,10 @@ const char *ccx_strerror(int err);
 void ccx_time_iso(double t, char *out, size_t cap);
 
 /* ---- ccx_record.c: per-thread state (ccx_fastpath.h), recording ---- */
+/* Record a sampled (or, in `all` mode, every) live block with the given
+ * stack; weighted from size.  Safe from any thread; never allocates
+ * through the traced allocator. */
+void ccx_record_alloc(void *p, size_t size, enum ccx_layer_id layer, const ccx_frame_t *frames, int nframes);
 /* realloc/mremap: take a block out (1 when it was recorded) before the
  * real call, and put it back if the call fails. */
 struct ccx_block_info;

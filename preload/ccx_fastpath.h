@@ -7,8 +7,9 @@
  * costs one filter load (ccx_addrmap.h) unless its block may be recorded.
  *
  * One countdown for both layers is right because a block is seen by one
- * layer only (the Python layer raises ccx_guard around the allocator it
- * wraps), so the thread's allocated bytes form one stream; sampling it at
+ * layer only (the Python layer raises ccx_guard around every call into the
+ * allocator it wraps that may reach malloc), so the thread's allocated
+ * bytes form one stream; sampling it at
  * Poisson points is the same process whichever layer a byte went through.
  */
 #ifndef CCX_FASTPATH_H

@@ -43,12 +43,6 @@ CCX_INTERNAL int ccx_tracing(void);
  * many native frames (enough to reach the evaluation loop). */
 #define CCX_PY_NATIVE_MAX 16
 
-/* Record a sampled (or, in `all` mode, every) live block with the given
- * stack; the core computes its unbiased weight from size.  Safe from any
- * thread; never allocates through the traced allocator. */
-CCX_INTERNAL void ccx_record_alloc(void *p, size_t size, enum ccx_layer_id layer,
-                                   const ccx_frame_t *frames, int nframes);
-
 /* Forget a block if it was recorded (by either layer).  Cheap for blocks
  * that were not: a filter check before any exact lookup.  Returns 1 when
  * the block was recorded. */

@@ -57,23 +57,22 @@ static inline int forget(void *p)
  * cache) is counted there like any other allocation of that thread. */
 #define DIRECT(size, direct_max) ((size_t)(size) - 1 < (direct_max))   /* 1 <= size <= max */
 
-/* The allocation that reaches the sample point: out of line. */
-__attribute__((noinline, cold)) static void *malloc_sampled(const struct dom *d, size_t size)
-{
-    ccx_guard++;
-    void *p = d->orig.malloc(d->orig.ctx, size);
-    ccx_guard--;
-    if (likely(p != NULL))
-        ccx_sample_slow(p, size, CCX_LAYER_ID_PYTHON);
-    return p;
-}
-
 /* Counted already; not served by pymalloc itself: guarded, out of line. */
 __attribute__((noinline)) static void *malloc_guarded(const struct dom *d, size_t size)
 {
     ccx_guard++;
     void *p = d->orig.malloc(d->orig.ctx, size);
     ccx_guard--;
+    return p;
+}
+
+/* The allocation that reaches the sample point (not counted yet: the slow
+ * path counts it): out of line. */
+__attribute__((noinline, cold)) static void *malloc_sampled(const struct dom *d, size_t size)
+{
+    void *p = malloc_guarded(d, size);
+    if (likely(p != NULL))
+        ccx_sample_slow(p, size, CCX_LAYER_ID_PYTHON);
     return p;
 }
 
@@ -102,9 +101,7 @@ __attribute__((noinline)) static void *calloc_guarded(const struct dom *d, size_
 
 __attribute__((noinline, cold)) static void *calloc_sampled(const struct dom *d, size_t nelem, size_t elsize, size_t total)
 {
-    ccx_guard++;
-    void *p = d->orig.calloc(d->orig.ctx, nelem, elsize);
-    ccx_guard--;
+    void *p = calloc_guarded(d, nelem, elsize);
     if (likely(p != NULL))
         ccx_sample_slow(p, total, CCX_LAYER_ID_PYTHON);
     return p;
@@ -134,41 +131,39 @@ static void *h_realloc(void *ctx, void *ptr, size_t size)
     }
     /* Forget the old block first: once realloc returns, its address may
      * already belong to another thread's allocation. */
-    if (ptr && !forget(ptr))
-        ccx_t.free_calls++;
+    if (ptr)
+        forget(ptr);
     ccx_guard++;
     void *p = d->orig.realloc(d->orig.ctx, ptr, size);
     ccx_guard--;
+    if (ptr && (p != NULL || size == 0))
+        ccx_t.free_calls++;   /* the old block is gone, recorded or not (as libc's realloc counts) */
     if (likely(p != NULL))
         ccx_fast_alloc(p, size, CCX_LAYER_ID_PYTHON);
     return p;
 }
 
-/* The free of a block that may be recorded (its filter slot is set; NULL's
- * slot is pinned): out of line, so h_free stays small. */
-__attribute__((noinline)) static void free_maybe_recorded(const struct dom *d, void *ptr)
+/* Any other allocator below (PYTHONMALLOC=malloc, the debug hooks, which
+ * free a pointer of their own below the block), and the frees below:
+ * guarded, out of line. */
+__attribute__((noinline)) static void free_guarded(const struct dom *d, void *ptr)
 {
-    /* Even with the guard raised (the census's gc.collect() frees objects
-     * on the helper thread): a freed sampled block must be forgotten. */
-    if (ptr) {
-        ccx_record_free(ptr);
-        if (likely(!ccx_guard))
-            ccx_t.free_calls++;
-    }
+    if (ptr && likely(!ccx_guard))
+        ccx_t.free_calls++;
     ccx_guard++;
     d->orig.free(d->orig.ctx, ptr);
     ccx_guard--;
 }
 
-/* Any other allocator below (PYTHONMALLOC=malloc, the debug hooks, which
- * free a pointer of their own below the block): guarded, out of line. */
-__attribute__((noinline)) static void free_guarded(const struct dom *d, void *ptr)
+/* The free of a block that may be recorded (its filter slot is set; NULL's
+ * slot is pinned): out of line, so the hooks stay small.  Forgotten even
+ * with the guard raised (the census's gc.collect() frees objects on the
+ * helper thread): a freed sampled block must leave the table. */
+__attribute__((noinline)) static void free_maybe_recorded(const struct dom *d, void *ptr)
 {
-    if (likely(!ccx_guard))
-        ccx_t.free_calls++;
-    ccx_guard++;
-    d->orig.free(d->orig.ctx, ptr);
-    ccx_guard--;
+    if (ptr)
+        ccx_record_free(ptr);
+    free_guarded(d, ptr);
 }
 
 static inline __attribute__((always_inline)) void free_body(const struct dom *d, void *ptr, int over_pymalloc)
