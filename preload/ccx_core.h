@@ -35,11 +35,7 @@ void ccx_time_iso(double t, char *out, size_t cap);
  * stack; weighted from size.  Safe from any thread; never allocates
  * through the traced allocator. */
 void ccx_record_alloc(void *p, size_t size, enum ccx_layer_id layer, const ccx_frame_t *frames, int nframes);
-/* realloc/mremap: take a block out (1 when it was recorded) before the
- * real call, and put it back if the call fails. */
-struct ccx_block_info;
-int ccx_take(void *p, struct ccx_block_info *info);
-void ccx_putback(void *p, const struct ccx_block_info *info);
+/* ccx_take/ccx_putback (realloc, mremap): ccx_hooks.h. */
 /* Record q as a block of the site `info` came from (mremap moved it). */
 void ccx_rerecord(void *q, size_t size, const struct ccx_block_info *info);
 

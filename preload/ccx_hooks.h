@@ -47,6 +47,12 @@ CCX_INTERNAL int ccx_tracing(void);
  * that were not: a filter check before any exact lookup.  Returns 1 when
  * the block was recorded. */
 CCX_INTERNAL int ccx_record_free(void *p);
+/* realloc (both layers) and mremap: take a block out (1 when it was
+ * recorded, by either layer; its record in *info) before the real call,
+ * and put it back if the call fails and the block is still there. */
+struct ccx_block_info;
+CCX_INTERNAL int ccx_take(void *p, struct ccx_block_info *info);
+CCX_INTERNAL void ccx_putback(void *p, const struct ccx_block_info *info);
 
 /* Write a snapshot now, from the calling thread, and wait for it (used by
  * the Python layer's atexit callback, which already holds the GIL).  reason

@@ -129,17 +129,23 @@ static void *h_realloc(void *ctx, void *ptr, size_t size)
             forget(ptr);
         return d->orig.realloc(d->orig.ctx, ptr, size);
     }
-    /* Forget the old block first: once realloc returns, its address may
-     * already belong to another thread's allocation. */
-    if (ptr)
-        forget(ptr);
+    /* Take the old block out first: once realloc returns, its address may
+     * already belong to another thread's allocation.  The PyMem domains
+     * never free on failure (not even for size 0, which they serve as 1
+     * byte), so NULL means the old block is still there: put it back. */
+    struct ccx_block_info info;
+    int had = ptr && unlikely(ccx_addrmap_maybe(ptr)) && ccx_take(ptr, &info);
     ccx_guard++;
     void *p = d->orig.realloc(d->orig.ctx, ptr, size);
     ccx_guard--;
-    if (ptr && (p != NULL || size == 0))
+    if (unlikely(p == NULL)) {
+        if (had)
+            ccx_putback(ptr, &info);
+        return NULL;
+    }
+    if (ptr)
         ccx_t.free_calls++;   /* the old block is gone, recorded or not (as libc's realloc counts) */
-    if (likely(p != NULL))
-        ccx_fast_alloc(p, size, CCX_LAYER_ID_PYTHON);
+    ccx_fast_alloc(p, size, CCX_LAYER_ID_PYTHON);
     return p;
 }
 
