@@ -233,11 +233,14 @@ static int cmp_xy(const void *a, const void *b)
     return x[0] < y[0] ? -1 : x[0] > y[0];
 }
 
-static void sort_series(struct ccx_series *s)
+/* Points in time order; -1 when out of memory. */
+static int sort_series(struct ccx_series *s)
 {
+    if (s->n < 2)
+        return 0;
     double *tmp = malloc(2 * s->n * sizeof *tmp);
     if (!tmp)
-        return;
+        return -1;
     for (size_t i = 0; i < s->n; i++) {
         tmp[2 * i] = s->x[i];
         tmp[2 * i + 1] = s->y[i];
@@ -248,6 +251,7 @@ static void sort_series(struct ccx_series *s)
         s->y[i] = tmp[2 * i + 1];
     }
     free(tmp);
+    return 0;
 }
 
 /* What plot reads from a directory: stats CSVs and snapshots. */
@@ -279,7 +283,10 @@ static int collect(struct plot *pl, const struct ccx_opts *op)
             if (got < 0 && errno == ENOMEM) {
                 ccx_err("out of memory");
                 rc = -1;
-            } else if (got <= 0) {
+            } else if (got < 0) {
+                ccx_err("%s: %s", in, strerror(errno));
+                rc = -1;
+            } else if (got == 0) {
                 ccx_err("%s: no stats CSV, docker stats CSV or snapshot in this directory", in);
                 rc = -1;
             }
@@ -287,11 +294,16 @@ static int collect(struct plot *pl, const struct ccx_opts *op)
             names = malloc(sizeof *names);
             if (names && (names[0] = strdup(in)))
                 nn = 1;
+            else {
+                ccx_err("out of memory");
+                rc = -1;
+            }
         }
         for (size_t j = 0; j < nn; j++) {
             if (rc == 0 && ends_with(names[j], CCX_FILE_SUFFIX)) {
                 char **p = ccx_grow(snaps, nsnaps, &cap, sizeof *p, 16);
                 if (!p) {
+                    ccx_err("out of memory");
                     rc = -1;
                     free(names[j]);
                     continue;
@@ -325,7 +337,11 @@ int ccx_cmd_plot(const struct ccx_opts *op, struct ccx_out *o)
             if (pl.s[i].x[j] < t0)
                 t0 = pl.s[i].x[j];
     for (size_t i = 0; i < pl.ns && rc == 0; i++) {
-        sort_series(&pl.s[i]);
+        if (sort_series(&pl.s[i]) < 0) {
+            ccx_err("out of memory");
+            rc = 2;
+            break;
+        }
         for (size_t j = 0; j < pl.s[i].n; j++)
             pl.s[i].x[j] -= t0;
         pl.s[i].rate = ccx_ols_slope(pl.s[i].x, pl.s[i].y, pl.s[i].n);

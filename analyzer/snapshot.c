@@ -491,6 +491,10 @@ static void read_tables(struct rd *r, const cJSON *root)
     cJSON_ArrayForEach(it, sts)
     {
         uint32_t id;
+        if (!cJSON_IsObject(it)) {
+            fail(r, "stack %zu is not an object", i);
+            goto out;
+        }
         if (new_id(r, it, nst, "stack", i, seen, &id) < 0)
             goto out;
         const cJSON *fl = get(it, CCX_F_STACK_FRAMES);

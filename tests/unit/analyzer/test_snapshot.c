@@ -167,6 +167,7 @@ int main(void)
     bad("{\"stack\":1,", "{\"stack\":9,", "site 1: \"stack\" 9 is out of range");
     bad("{\"id\":0,\"kind\":\"native\"", "{\"id\":2,\"kind\":\"native\"", "frame id 2 appears twice");
     bad("{\"id\":1,\"frames\":[0,1]}", "{\"id\":0,\"frames\":[0,1]}", "stack id 0 appears twice");
+    bad("{\"id\":1,\"frames\":[0,1]}", "7", "stack 1 is not an object");
     bad("\"module\":1,", "\"module\":5,", "out of range");
     bad("\"kind\":\"python\"", "\"kind\":\"java\"", "unknown kind");
     bad("\"sites\":[", "\"sites\":{\"x\":1},\"old\":[", "\"sites\" is not an array");
