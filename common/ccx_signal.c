@@ -24,8 +24,19 @@ int ccx_signal_refused(int sig)
     for (size_t i = 0; i < sizeof refused_signals / sizeof refused_signals[0]; i++)
         if (refused_signals[i] == sig)
             return 1;
-    return 0;
+    /* The numbers between the standard signals and SIGRTMIN that glibc
+     * keeps for itself (32 and 33: thread cancellation, setxid). */
+    return sig > 0 && sig < SIGRTMIN && sigabbrev_np(sig) == NULL;
 }
+
+/* Names glibc's sigabbrev_np() does not give, for the same signal:
+ * glibc 2.36 calls SIGIO "POLL" (both are 29 on Linux). */
+static const struct {
+    const char *name;
+    int sig;
+} signal_aliases[] = {
+    {"IO", SIGIO},
+};
 
 static char ascii_upper(char c)
 {
@@ -103,6 +114,9 @@ int ccx_signal_parse(const char *s, unsigned flags, int *out)
             if (name && (rest = skip_word(s, name)) != NULL && !*rest)
                 sig = i;
         }
+        for (size_t i = 0; i < sizeof signal_aliases / sizeof signal_aliases[0] && !sig; i++)
+            if ((rest = skip_word(s, signal_aliases[i].name)) != NULL && !*rest)
+                sig = signal_aliases[i].sig;
         if (!sig)
             return CCX_SIGNAL_UNKNOWN;
     }

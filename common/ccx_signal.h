@@ -21,8 +21,8 @@
 #define CCX_SIGNAL_UNKNOWN (-1) /* not a signal: empty, garbage, out of range */
 #define CCX_SIGNAL_REFUSED (-2) /* a signal, but one a tracer may not take */
 
-/* Parses s: a name glibc knows (sigabbrev_np), with or without "SIG", in
- * any case; a number from 1 to SIGRTMAX; "RTMIN", "RTMIN+n", "RTMAX",
+/* Parses s: a name glibc knows (sigabbrev_np; also IO, which glibc calls
+ * POLL), with or without "SIG", in any case; a number from 1 to SIGRTMAX; "RTMIN", "RTMIN+n", "RTMAX",
  * "RTMAX-n" (within SIGRTMIN..SIGRTMAX); with CCX_SIGNAL_ALLOW_NONE also
  * "none"/"off" (-> 0).  No spaces, signs or trailing characters.  Sets *out
  * only on CCX_SIGNAL_OK; a refused signal gives CCX_SIGNAL_REFUSED. */
@@ -30,7 +30,8 @@ int ccx_signal_parse(const char *s, unsigned flags, int *out);
 
 /* 1 when a tracer may not take sig (see the table in ccx_signal.c: KILL
  * and STOP cannot be caught; the faults SEGV, BUS, FPE, ILL, ABRT; CHLD and
- * PIPE, which the traced process relies on), else 0. */
+ * PIPE, which the traced process relies on; and the numbers below SIGRTMIN
+ * that glibc reserves for itself, 32 and 33), else 0. */
 int ccx_signal_refused(int sig);
 
 /* A buffer this long holds every name ccx_signal_name() writes. */

@@ -111,6 +111,21 @@ int main(void)
     bad("sigsegv", 0, CCX_SIGNAL_REFUSED);
     bad("CHLD", 0, CCX_SIGNAL_REFUSED);
     bad("PIPE", 0, CCX_SIGNAL_REFUSED);
+    /* glibc's own numbers between the standard and real-time signals */
+    for (int i = 32; i < SIGRTMIN; i++) {
+        CHECK_MSG(ccx_signal_refused(i), "glibc's signal %d not refused", i);
+        snprintf(buf, sizeof buf, "%d", i);
+        bad(buf, 0, CCX_SIGNAL_REFUSED);
+    }
+    CHECK(SIGRTMIN > 32);   /* so the loop above checked something */
+    CHECK(!ccx_signal_refused(31));
+    CHECK(!ccx_signal_refused(SIGRTMIN));
+    /* IO, which glibc calls POLL */
+    ok("IO", 0, SIGIO);
+    ok("SIGIO", N, SIGIO);
+    ok("sigio", 0, SIGIO);
+    ok("POLL", 0, SIGIO);
+    bad("IOX", 0, CCX_SIGNAL_UNKNOWN);
     CHECK(!ccx_signal_refused(SIGUSR2));
     CHECK(!ccx_signal_refused(SIGTERM));
     CHECK(!ccx_signal_refused(SIGRTMIN));
@@ -144,8 +159,10 @@ int main(void)
     /* every name glibc gives parses back to its signal (or is refused) */
     for (int i = 1; i <= SIGRTMAX; i++) {
         ccx_signal_name(i, name, sizeof name);
-        if (strncmp(name, "signal ", 7) == 0)
+        if (strncmp(name, "signal ", 7) == 0) {
+            CHECK_MSG(ccx_signal_refused(i), "signal %d has no name but is not refused", i);
             continue; /* a number without a name (glibc's own 32, 33) */
+        }
         int got = -1;
         int rc = ccx_signal_parse(name, 0, &got);
         if (ccx_signal_refused(i))
