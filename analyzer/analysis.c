@@ -209,4 +209,11 @@ void ccx_reclaim_split(const struct ccx_set *set, size_t a, size_t b, struct ccx
     r->reclaimable = mb->census_bytes - mb->after_bytes;
     r->reachable = mb->after_bytes - base;
     r->collected = mb->after_collected;
+    if (mb->has_after_live && ma->has_totals && mb->has_totals) {
+        double hbase = ma->has_after_live ? ma->after_live_bytes : ma->live_bytes;
+        r->heap_have = 1;
+        r->heap_growth = mb->live_bytes - hbase;
+        r->heap_reclaimable = mb->live_bytes - mb->after_live_bytes;
+        r->heap_reachable = mb->after_live_bytes - hbase;
+    }
 }

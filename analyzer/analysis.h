@@ -65,6 +65,12 @@ struct ccx_reclaim {
     double reclaimable;       /* cyclic garbage in b (freed by gc.collect()) */
     double reachable;         /* after-collect growth */
     double collected;         /* objects gc.collect() returned in b */
+    /* The same split of the traced heap (totals.live_bytes), which also
+     * counts what the objects own (item arrays, string and bytes buffers
+     * the census leaves out); heap_have when b carries after_collect's
+     * live_bytes and both have totals. */
+    int heap_have;
+    double heap_growth, heap_reclaimable, heap_reachable;
 };
 void ccx_reclaim_split(const struct ccx_set *set, size_t a, size_t b, struct ccx_reclaim *r);
 

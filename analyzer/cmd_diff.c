@@ -70,6 +70,11 @@ static void json_python(cJSON *doc, const struct ccx_set *set, struct ccx_tdelta
         cJSON_AddNumberToObject(r, "reclaimable_bytes", rc.reclaimable);
         cJSON_AddNumberToObject(r, "reachable_growth_bytes", rc.reachable);
         cJSON_AddNumberToObject(r, "collected", rc.collected);
+        if (rc.heap_have) {
+            cJSON_AddNumberToObject(r, "heap_growth_bytes", rc.heap_growth);
+            cJSON_AddNumberToObject(r, "heap_reclaimable_bytes", rc.heap_reclaimable);
+            cJSON_AddNumberToObject(r, "heap_reachable_growth_bytes", rc.heap_reachable);
+        }
     }
     if (b->holders)
         cJSON_AddItemToObject(py, "holders", ccx_holders_json(b->holders, b->path));
@@ -140,14 +145,20 @@ void ccx_print_python_changes(struct ccx_out *o, const struct ccx_set *set, size
     free(td);
     struct ccx_reclaim rc;
     ccx_reclaim_split(set, ia, ib, &rc);
-    if (rc.have)
+    if (rc.have) {
         fprintf(o->f,
                 "\n%sAfter gc.collect()%s: of the census growth %s, %s was cyclic garbage (reclaimable, "
                 "%s objects collected) and %s is still reachable.\n",
                 md ? "**" : "", md ? "**" : "", ccx_szs(rc.growth, b1, sizeof b1),
                 ccx_sz(rc.reclaimable, b2, sizeof b2), ccx_count(rc.collected, b4, sizeof b4),
                 ccx_szs(rc.reachable, b3, sizeof b3));
-    else if (b->has_census)
+        if (rc.heap_have)
+            fprintf(o->f,
+                    "%sTraced heap%s (the objects with what they own): of the growth %s, gc.collect() freed "
+                    "%s and %s is still reachable.\n",
+                    md ? "\n**" : "", md ? "**" : "", ccx_szs(rc.heap_growth, b1, sizeof b1),
+                    ccx_sz(rc.heap_reclaimable, b2, sizeof b2), ccx_szs(rc.heap_reachable, b3, sizeof b3));
+    } else if (b->has_census)
         fprintf(o->f, "\n(no after_collect census: run with CCXTRACE_GC_COLLECT=1 to split growth into "
                       "reclaimable garbage and reachable memory)\n");
     ccx_holders_print(o->f, b->holders, b->path, md);

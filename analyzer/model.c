@@ -235,6 +235,8 @@ static void fill_meta(struct ccx_meta *m, const struct ccx_snap *s)
     }
     m->has_after = p->has_after;
     m->after_collected = p->after_collected;
+    m->has_after_live = p->has_after_live;
+    m->after_live_bytes = p->after_live_bytes;
     for (size_t j = 0; j < p->after.ntypes; j++) {
         m->after_bytes += p->after.types[j].bytes;
         m->after_count += p->after.types[j].count;

@@ -30,6 +30,8 @@ struct ccx_meta {
     double gc_count[3], gc_threshold[3], gc_collections[3], gc_collected[3], gc_uncollectable[3];
     double census_ms, after_collected;
     double census_bytes, census_count, after_bytes, after_count;
+    int has_after_live;                   /* the traced heap after gc.collect() */
+    double after_live_bytes;
     struct ccx_holders *holders;          /* python.holders (holders.h), NULL if absent */
 };
 

@@ -361,6 +361,10 @@ static void read_python(struct rd *r, const cJSON *root)
         p->has_after = 1;
         if (num(r, ac, CCX_F_COLLECTED, "python after_collect", &p->after_collected) < 0)
             return;
+        int got = num(r, ac, CCX_F_LIVE_BYTES, "python after_collect", &p->after_live_bytes);
+        if (got < 0 || num(r, ac, CCX_F_LIVE_BLOCKS, "python after_collect", &p->after_live_blocks) < 0)
+            return;
+        p->has_after_live = got;
         read_census(r, get(ac, CCX_F_TYPES), &p->after, "after_collect types");
         if (!p->after.present && !r->failed)
             fail(r, "python after_collect has no \"%s\"", CCX_F_TYPES);

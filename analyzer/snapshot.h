@@ -69,6 +69,8 @@ struct ccx_python {
     double census_ms;
     int has_after;                  /* CCXTRACE_GC_COLLECT=1 */
     double after_collected;         /* what gc.collect() returned */
+    int has_after_live;             /* after_collect.live_bytes present (newer tracers) */
+    double after_live_bytes, after_live_blocks; /* the traced heap after gc.collect() */
     struct ccx_census after;        /* census after gc.collect() */
     struct ccx_holders *holders;    /* python.holders (holders.h), NULL if absent */
 };

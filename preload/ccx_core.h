@@ -93,8 +93,7 @@ struct ccx_ident {
 extern struct ccx_ident ccx_id;
 void ccx_ident_init(void);
 double ccx_uptime(void);
-/* Sum of the sites' live estimates. */
-void ccx_live_estimate(uint64_t *bytes, uint64_t *blocks);
+/* ccx_live_estimate (ccx_snapshot.c): ccx_hooks.h. */
 extern int ccx_exit_done;   /* an exit snapshot was written */
 extern int ccx_final;       /* the destructor has run: no more snapshots */
 

@@ -59,6 +59,10 @@ CCX_INTERNAL void ccx_putback(void *p, const struct ccx_block_info *info);
  * is one of the CCX_REASON_* strings.  Returns the sequence number or -1. */
 CCX_INTERNAL long ccx_snapshot_sync(const char *reason, const char *label);
 
+/* The sum of the sites' live estimates, bytes and blocks, read now (the
+ * census's after_collect figure; the stats CSV).  Lock-free. */
+CCX_INTERNAL void ccx_live_estimate(uint64_t *bytes, uint64_t *blocks);
+
 /* The core's streaming JSON writer, used while a snapshot is being written. */
 struct ccx_json;
 CCX_INTERNAL void ccx_json_key(struct ccx_json *j, const char *key);

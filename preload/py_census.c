@@ -309,6 +309,11 @@ void py_census_write(struct ccx_json *j)
             if (py_opt.gc_collect) {
                 double t1 = now_ms();
                 PyObj *r = py_gc_call("collect");
+                /* The traced heap once the garbage is gone: what the
+                 * collection freed includes what the garbage owned (item
+                 * arrays, buffers), which the census does not count. */
+                uint64_t live_bytes, live_blocks;
+                ccx_live_estimate(&live_bytes, &live_blocks);
                 ccx_json_key(j, CCX_F_AFTER_COLLECT);
                 ccx_json_begin_object(j);
                 ccx_json_key(j, CCX_F_COLLECTED);
@@ -319,6 +324,10 @@ void py_census_write(struct ccx_json *j)
                     py.PyErr_Clear();
                     ccx_json_null(j);
                 }
+                ccx_json_key(j, CCX_F_LIVE_BYTES);
+                ccx_json_u64(j, live_bytes);
+                ccx_json_key(j, CCX_F_LIVE_BLOCKS);
+                ccx_json_u64(j, live_blocks);
                 census_types(j, &c);
                 /* gc.collect() and the second census, together. */
                 ccx_json_key(j, CCX_F_CENSUS_MS);

@@ -118,6 +118,36 @@ check(ac.get("census_growth_bytes") == census_growth, "census growth %s want %s"
 check(ac.get("reclaimable_bytes") == census_growth / 2 and ac.get("reachable_growth_bytes") == census_growth / 2,
       "after_collect split half/half: %s" % ac)
 check(pt.get("frame", {}).get("reclaimable_count") == 100 * last, "per-type reclaimable count")
+check("heap_reclaimable_bytes" not in ac, "no traced-heap split without after_collect.live_bytes: %s" % ac)
+
+
+# The traced heap's split: after_collect.live_bytes (the tracer's live
+# estimate once gc.collect() returned) against totals.live_bytes.
+def with_after_live(path, name, drop):
+    with open(path) as fh:
+        doc = json.load(fh)
+    ac = doc["python"].setdefault("after_collect", {"collected": 0, "types": doc["python"]["types"]})
+    ac["live_bytes"] = doc["totals"]["live_bytes"] - drop
+    ac["live_blocks"] = 1
+    out = os.path.join(tmp, name)
+    with open(out, "w") as fh:
+        json.dump(doc, fh)
+    return out, doc["totals"]["live_bytes"]
+
+
+hb, live_b = with_after_live(p1[last], "heap-new.json", 5 * MiB)
+live_a = json.load(open(p1[0]))["totals"]["live_bytes"]
+ac = js("diff", p1[0], hb).get("python", {}).get("after_collect", {})
+check(ac.get("heap_growth_bytes") == live_b - live_a and ac.get("heap_reclaimable_bytes") == 5 * MiB
+      and ac.get("heap_reachable_growth_bytes") == live_b - live_a - 5 * MiB,
+      "traced heap split against the old snapshot's totals: %s (live %d -> %d)" % (ac, live_a, live_b))
+ha, _ = with_after_live(p1[0], "heap-old.json", MiB)
+ac = js("diff", ha, hb).get("python", {}).get("after_collect", {})
+check(ac.get("heap_growth_bytes") == live_b - (live_a - MiB) and ac.get("heap_reachable_growth_bytes") == live_b - 5 * MiB - (live_a - MiB),
+      "traced heap split from the old snapshot's own after-collect heap: %s" % ac)
+txt = run("diff", ha, hb).stdout
+check("Traced heap (the objects with what they own): of the growth" in txt and "gc.collect() freed 5.0 MiB" in txt,
+      "diff's text gives the traced heap split: %s" % [l for l in txt.splitlines() if "heap" in l.lower()])
 
 # same stacks, another run at other addresses: matched by symbols
 x = js("diff", p1[2], p2[2])

@@ -127,6 +127,17 @@ def main():
             ccxsnap.fail("%d Broker objects survive gc.collect(): not reclaimable?" % left)
         if py["after_collect"]["collected"] < 4 * N:
             ccxsnap.fail("gc.collect() collected only %s objects" % py["after_collect"]["collected"])
+        # The traced heap gc.collect() freed: at least the big locals the
+        # garbage frames kept (the rows lists and their strings), measured
+        # here on one; at most twice that (frames, tracebacks, brokers,
+        # their dicts are much smaller).
+        rows = [("%06d|" % i) * 12 for i in range(200)]
+        owned = N * (sys.getsizeof(rows) + sum(sys.getsizeof(x) for x in rows))
+        freed = after["totals"]["live_bytes"] - py["after_collect"].get("live_bytes", after["totals"]["live_bytes"])
+        print("  traced heap freed by gc.collect(): %d bytes (the big locals: %d)" % (freed, owned))
+        if not 0.8 * owned <= freed <= 2 * owned:
+            ccxsnap.fail("gc.collect() freed %d bytes of the traced heap, expected %d to %d"
+                         % (freed, 0.8 * owned, 2 * owned))
         if "_path" in before:
             res = ccxsnap.analyze("diff", before["_path"], after["_path"], "--by", "line", "-n", "100")
             if res is not None:
@@ -134,6 +145,15 @@ def main():
                 b = rows.get("Broker", {})
                 print("  ccx-analyze diff: Broker %+d, reclaimable %s" % (b.get("count_delta", 0), b.get("reclaimable_count")))
                 near(b.get("reclaimable_count") or 0, N, 0.03, "ccx-analyze: reclaimable Broker objects")
+                ac = res["python"].get("after_collect") or {}
+                print("  ccx-analyze diff: traced heap growth %s, reclaimable %s, reachable %s"
+                      % (ac.get("heap_growth_bytes"), ac.get("heap_reclaimable_bytes"), ac.get("heap_reachable_growth_bytes")))
+                if ac.get("heap_reclaimable_bytes") != freed:
+                    ccxsnap.fail("ccx-analyze: heap_reclaimable_bytes %s, the snapshot says %d"
+                                 % (ac.get("heap_reclaimable_bytes"), freed))
+                if abs(ac.get("heap_reachable_growth_bytes", 1e18)) > 0.1 * owned:
+                    ccxsnap.fail("ccx-analyze: %s bytes of reachable heap growth in the cycle variant"
+                                 % ac.get("heap_reachable_growth_bytes"))
     elif VARIANT == "fixed":
         # Keep only what is needed of each snapshot, so the test's own
         # parsed JSON does not grow between them.
