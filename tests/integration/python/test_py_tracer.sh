@@ -10,7 +10,7 @@
 #   - four threads attributed to their own lines while a fifth sleeps in C;
 #   - a generator consumed through C and asyncio coroutines: their own lines,
 #     with the consumer / the event loop below them;
-#   - pymalloc arenas mapped before the hooks leave the snapshot once freed;
+#   (pymalloc arenas mapped before the hooks: test_py_early_arenas.sh)
 #   - the totals count every call once (wl_totals.py): blocks pymalloc
 #     serves, passes to malloc, or malloc maps; default allocator, sampled
 #     and `all`, PYTHONMALLOC=malloc, -X dev's debug hooks, tracemalloc;
@@ -45,7 +45,6 @@ WL_ONLY='debian|3\.13' "$run" "$lib" wl_known_lines.py CCXTRACE_SAMPLE=all || fa
 "$run" "$lib" "wl_broker.py cycle" CCXTRACE_SAMPLE=16k CCXTRACE_GC_COLLECT=1 || fail=1
 "$run" "$lib" "wl_broker.py fixed" CCXTRACE_SAMPLE=16k || fail=1
 "$run" "$lib" wl_lifecycle.py || fail=1
-"$run" "$lib" wl_early_arenas.py || fail=1
 "$run" "$lib" wl_totals.py CCXTRACE_SAMPLE=16k || fail=1
 "$run" "$lib" wl_totals.py PYTHONMALLOC=malloc || fail=1
 PY_FLAGS="-X dev" "$run" "$lib" wl_totals.py CCXTRACE_SAMPLE=16k || fail=1
