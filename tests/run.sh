@@ -7,8 +7,8 @@
 # every executable tests/integration/**/test_* and tests/e2e/**/test_*.
 # FILTERs keep only the tests whose name contains one of them.
 # A test passes with exit 0, is skipped with exit 77 (its last output line
-# says why), and fails otherwise; a failure's lines starting FAIL (and the
-# 20 after each) are printed, or its last lines when it has none.
+# says why), and fails otherwise; a failure's lines starting FAIL (with the
+# 10 before and 20 after each) are printed, or its last lines when it has none.
 # Each test gets CCX_ROOT (the checkout), CCX_BUILD (the build directory)
 # and CCX_TMP (a fresh directory removed afterwards) in its environment, and
 # at most TEST_TIMEOUT seconds (default 300: a hung test must not eat CI).
@@ -72,10 +72,10 @@ for t in "${tests[@]}"; do
         fail=$((fail + 1)); failed+=("$name")
         [ $rc = 124 ] && echo "  (timed out after ${timeout_s}s)" >>"$log"
         # A test reports its own failing checks on lines starting FAIL;
-        # those (with what follows them) say more than the log's tail.
+        # those (with the lines around them) say more than the log's tail.
         if grep -q '^ *FAIL' "$log"; then
-            printf 'FAIL %s (exit %d, %ss); its failing checks, from %s:\n' "$name" "$rc" "$secs" "$log"
-            grep -A 20 '^ *FAIL' "$log" | head -n 60 | sed 's/^/    /'
+            printf 'FAIL %s (exit %d, %ss); its failing checks in context, from %s:\n' "$name" "$rc" "$secs" "$log"
+            grep -B 10 -A 20 '^ *FAIL' "$log" | head -n 80 | sed 's/^/    /'
         else
             printf 'FAIL %s (exit %d, %ss); last lines of %s:\n' "$name" "$rc" "$secs" "$log"
             tail -n 25 "$log" | sed 's/^/    /'

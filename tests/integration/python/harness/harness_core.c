@@ -114,7 +114,9 @@ void ccx_record_alloc(void *p, size_t size, enum ccx_layer_id layer, const ccx_f
     pthread_mutex_unlock(&mu);
 }
 
-int ccx_record_free(void *p)
+/* realloc: the record goes out before the call and back if it fails.
+ * The harness keeps its site index and weight in the core's block info. */
+int ccx_take(void *p, struct ccx_block_info *info)
 {
     int found = 0;
     pthread_mutex_lock(&mu);
@@ -122,12 +124,50 @@ int ccx_record_free(void *p)
         if (blks[i].p == p) {
             sites[blks[i].site].bytes -= blks[i].w;
             sites[blks[i].site].samples--;
+            info->site = (void *)(uintptr_t)blks[i].site;
+            memcpy(&info->w_bytes, &blks[i].w, sizeof blks[i].w);
             blks[i].p = (void *)1;
             found = 1;
             break;
         }
     pthread_mutex_unlock(&mu);
     return found;
+}
+
+void ccx_putback(void *p, const struct ccx_block_info *info)
+{
+    int s = (int)(uintptr_t)info->site;
+    double w;
+    memcpy(&w, &info->w_bytes, sizeof w);
+    pthread_mutex_lock(&mu);
+    sites[s].bytes += w;
+    sites[s].samples++;
+    for (size_t i = hslot(p);; i = (i + 1) & (MAXBLK - 1))
+        if (!blks[i].p || blks[i].p == (void *)1) {
+            blks[i].p = p; blks[i].site = s; blks[i].w = w;
+            break;
+        }
+    pthread_mutex_unlock(&mu);
+}
+
+int ccx_record_free(void *p)
+{
+    struct ccx_block_info info;
+    return ccx_take(p, &info);
+}
+
+void ccx_live_estimate(uint64_t *bytes, uint64_t *blocks)
+{
+    double b = 0;
+    long k = 0;
+    pthread_mutex_lock(&mu);
+    for (int s = 0; s < nsites; s++) {
+        b += sites[s].bytes;
+        k += sites[s].samples;
+    }
+    pthread_mutex_unlock(&mu);
+    *bytes = b > 0 ? (uint64_t)b : 0;
+    *blocks = k > 0 ? (uint64_t)k : 0;
 }
 
 /* JSON */
