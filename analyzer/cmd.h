@@ -52,6 +52,14 @@ int ccx_json_emit(struct ccx_out *o, cJSON *doc);
  * freed. */
 int ccx_load_inputs(const struct ccx_opts *op, size_t min_k, size_t max_k, const char *usage,
                     struct ccx_set *set);
+/* The Python section of diff, trend and report (cmd_diff.c): gc, the
+ * census change by type (n rows), the after_collect split, the holders;
+ * text, or markdown when md. */
+void ccx_print_python_changes(struct ccx_out *o, const struct ccx_set *set, size_t ia, size_t ib, size_t n, int md);
+/* The after_collect split between snapshots a and b (census bytes, and the
+ * traced heap when b records it) as a JSON object; NULL when b has no
+ * after_collect census. */
+cJSON *ccx_json_reclaim(const struct ccx_set *set, size_t a, size_t b);
 /* diff and trend refuse --by type (the type changes are always shown):
  * prints the error line for CMD, frees the set and returns 2. */
 int ccx_refuse_by_type(const char *cmd, struct ccx_set *set);

@@ -30,6 +30,25 @@ static void warn_pair(const struct ccx_set *set)
         ccx_warn("OLD %s is newer than NEW %s: growth is negative of what you may expect", a->path, b->path);
 }
 
+cJSON *ccx_json_reclaim(const struct ccx_set *set, size_t a, size_t b)
+{
+    struct ccx_reclaim rc;
+    ccx_reclaim_split(set, a, b, &rc);
+    if (!rc.have)
+        return NULL;
+    cJSON *r = cJSON_CreateObject();
+    cJSON_AddNumberToObject(r, "census_growth_bytes", rc.growth);
+    cJSON_AddNumberToObject(r, "reclaimable_bytes", rc.reclaimable);
+    cJSON_AddNumberToObject(r, "reachable_growth_bytes", rc.reachable);
+    cJSON_AddNumberToObject(r, "collected", rc.collected);
+    if (rc.heap_have) {
+        cJSON_AddNumberToObject(r, "heap_growth_bytes", rc.heap_growth);
+        cJSON_AddNumberToObject(r, "heap_reclaimable_bytes", rc.heap_reclaimable);
+        cJSON_AddNumberToObject(r, "heap_reachable_growth_bytes", rc.heap_reachable);
+    }
+    return r;
+}
+
 static void json_python(cJSON *doc, const struct ccx_set *set, struct ccx_tdelta *td, size_t ntd, size_t n)
 {
     const struct ccx_meta *a = &set->meta[0], *b = &set->meta[1];
@@ -62,26 +81,13 @@ static void json_python(cJSON *doc, const struct ccx_set *set, struct ccx_tdelta
         }
         cJSON_AddItemToArray(types, x);
     }
-    struct ccx_reclaim rc;
-    ccx_reclaim_split(set, 0, 1, &rc);
-    if (rc.have) {
-        cJSON *r = cJSON_AddObjectToObject(py, "after_collect");
-        cJSON_AddNumberToObject(r, "census_growth_bytes", rc.growth);
-        cJSON_AddNumberToObject(r, "reclaimable_bytes", rc.reclaimable);
-        cJSON_AddNumberToObject(r, "reachable_growth_bytes", rc.reachable);
-        cJSON_AddNumberToObject(r, "collected", rc.collected);
-        if (rc.heap_have) {
-            cJSON_AddNumberToObject(r, "heap_growth_bytes", rc.heap_growth);
-            cJSON_AddNumberToObject(r, "heap_reclaimable_bytes", rc.heap_reclaimable);
-            cJSON_AddNumberToObject(r, "heap_reachable_growth_bytes", rc.heap_reachable);
-        }
-    }
+    cJSON *r = ccx_json_reclaim(set, 0, 1);
+    if (r)
+        cJSON_AddItemToObject(py, "after_collect", r);
     if (b->holders)
         cJSON_AddItemToObject(py, "holders", ccx_holders_json(b->holders, b->path));
 }
 
-/* Python types, gc and the reclaimable split as text or markdown. */
-void ccx_print_python_changes(struct ccx_out *o, const struct ccx_set *set, size_t ia, size_t ib, size_t n, int md);
 void ccx_print_python_changes(struct ccx_out *o, const struct ccx_set *set, size_t ia, size_t ib, size_t n, int md)
 {
     const struct ccx_meta *a = &set->meta[ia], *b = &set->meta[ib];

@@ -17,7 +17,6 @@
 #include "ccx_format.h"
 #include "svg.h"
 
-void ccx_print_python_changes(struct ccx_out *o, const struct ccx_set *set, size_t ia, size_t ib, size_t n, int md);
 void ccx_trend_headline(FILE *f, const struct ccx_trend *tr, int md);
 
 struct rep {

@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-void ccx_print_python_changes(struct ccx_out *o, const struct ccx_set *set, size_t ia, size_t ib, size_t n, int md);
 
 /* Shared with report: the one-line headline. */
 void ccx_trend_headline(FILE *f, const struct ccx_trend *tr, int md);
@@ -150,8 +149,7 @@ int ccx_cmd_trend(const struct ccx_opts *op, struct ccx_out *o)
         /* Python census over time: per-type fits */
         if (set.ntypes) {
             cJSON *ty = cJSON_AddArrayToObject(doc, "python_types");
-            double *tt = calloc(set.k, sizeof *tt);
-            for (size_t j = 0; j < set.ntypes && tt; j++) {
+            for (size_t j = 0; j < set.ntypes; j++) {
                 struct ccx_fit fc, fb;
                 const struct ccx_trow *r = set.types[j];
                 if (ccx_fit_line(set.t, r->count, NULL, set.k, &fc) < 0 ||
@@ -165,8 +163,10 @@ int ccx_cmd_trend(const struct ccx_opts *op, struct ccx_out *o)
                 cJSON_AddNumberToObject(x, "bytes_per_h", fb.slope * 3600);
                 cJSON_AddItemToArray(ty, x);
             }
-            free(tt);
         }
+        cJSON *rec = ccx_json_reclaim(&set, first, last);
+        if (rec)
+            cJSON_AddItemToObject(doc, "python_after_collect", rec);
         const struct ccx_meta *lm = &set.meta[set.order[set.k - 1]];
         if (lm->holders)
             cJSON_AddItemToObject(doc, "python_holders", ccx_holders_json(lm->holders, lm->path));

@@ -145,6 +145,10 @@ ha, _ = with_after_live(p1[0], "heap-old.json", MiB)
 ac = js("diff", ha, hb).get("python", {}).get("after_collect", {})
 check(ac.get("heap_growth_bytes") == live_b - (live_a - MiB) and ac.get("heap_reachable_growth_bytes") == live_b - 5 * MiB - (live_a - MiB),
       "traced heap split from the old snapshot's own after-collect heap: %s" % ac)
+# trend's JSON carries the same split, first snapshot to last.
+tr = js("trend", ha, p1[1], hb).get("python_after_collect", {})
+check(tr.get("heap_reclaimable_bytes") == 5 * MiB and tr.get("census_growth_bytes") == ac.get("census_growth_bytes"),
+      "trend's python_after_collect: %s" % tr)
 txt = run("diff", ha, hb).stdout
 check("Traced heap (the objects with what they own): of the growth" in txt and "gc.collect() freed 5.0 MiB" in txt,
       "diff's text gives the traced heap split: %s" % [l for l in txt.splitlines() if "heap" in l.lower()])
