@@ -285,9 +285,14 @@ static void read_census(struct rd *r, const cJSON *list, struct ccx_census *c, c
                 fail(r, "%s no \"%s\"", where, CCX_F_TYPE_NAME);
             return;
         }
+        double owned = 0;
         if (num(r, t, CCX_F_TYPE_COUNT, where, &ty->count) < 0 ||
-            num(r, t, CCX_F_TYPE_BYTES, where, &ty->bytes) < 0)
+            num(r, t, CCX_F_TYPE_BYTES, where, &ty->bytes) < 0 ||
+            num(r, t, CCX_F_TYPE_OWNED, where, &owned) < 0)
             return;
+        /* What sys.getsizeof says: the objects and, for containers, the
+         * tables they allocate separately (tracers that record them). */
+        ty->bytes += owned;
     }
     c->ntypes = i;
 }

@@ -49,7 +49,8 @@ struct ccx_site {
 
 struct ccx_type {
     uint32_t name; /* pool offset */
-    double count, bytes;
+    double count, bytes; /* bytes: the objects with the storage they own
+                          * ("bytes" + "owned_bytes" of the snapshot) */
 };
 
 struct ccx_census {

@@ -100,6 +100,7 @@
 #define CCX_F_TYPE_NAME     "name"
 #define CCX_F_TYPE_COUNT    "count"
 #define CCX_F_TYPE_BYTES    "bytes"
+#define CCX_F_TYPE_OWNED    "owned_bytes" /* added: lists', dicts', sets' separate storage */
 #define CCX_F_CENSUS_MS     "census_ms"
 #define CCX_F_AFTER_COLLECT "after_collect"
 

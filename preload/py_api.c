@@ -50,6 +50,10 @@ static const struct sym syms[] = {
     S(Py_None, "_Py_NoneStruct"),
     S(PyFrame_Type, "PyFrame_Type"),
     { "_PyRuntime", (void **)&py.PyRuntime, 0 },
+    { "_PyDict_SizeOf", (void **)&py.PyDict_SizeOf, 0 },   /* census: owned bytes */
+    { "PyType_IsSubtype", (void **)&py.PyType_IsSubtype, 0 },
+    { "PySet_Type", (void **)&py.PySet_Type, 0 },
+    { "PyFrozenSet_Type", (void **)&py.PyFrozenSet_Type, 0 },
 };
 #undef S
 

@@ -85,6 +85,11 @@ struct py_api {
     void *Py_None;                         /* &_Py_NoneStruct */
     void *PyFrame_Type;                    /* &PyFrame_Type */
     void *PyRuntime;                       /* &_PyRuntime (3.13 debug offsets), may be NULL */
+    /* The census's owned bytes (may be NULL: then a container counts its
+     * own object only). */
+    ptrdiff_t (*PyDict_SizeOf)(PyObj *);   /* _PyDict_SizeOf: pure arithmetic */
+    int (*PyType_IsSubtype)(void *, void *);
+    void *PySet_Type, *PyFrozenSet_Type;
     int minor, micro;
     uint64_t version_hex;                  /* major<<24 | minor<<16 | micro<<8 */
     char version[32];                      /* "3.11.7" */

@@ -3,8 +3,10 @@
  * per-generation stats from the gc module, then every gc-tracked object
  * (gc.get_objects()) counted by type, with bytes = tp_basicsize +
  * |ob_size| * tp_itemsize + the gc header (the object itself, as
- * sys.getsizeof counts it for fixed-size objects; buffers a container
- * allocates separately, like a list's item array, are not included).
+ * sys.getsizeof counts it for fixed-size objects) and, for lists, dicts
+ * and sets (and their subclasses), owned_bytes: the storage they allocate
+ * separately (item array, hash tables), so bytes + owned_bytes is what
+ * sys.getsizeof says of them.
  * With CCXTRACE_GC_COLLECT=1 a second census follows gc.collect(), so the
  * analyzer can tell reclaimable cyclic garbage from reachable memory.
  * Runs on the snapshot writer's thread with the GIL held and ccx_guard
@@ -29,13 +31,15 @@ CCX_INTERNAL struct py_options py_opt = { .census = 1, .gc_collect = 0 };
 struct tcount {
     const void *type;
     uint64_t count, bytes;
+    uint64_t owned;               /* separately allocated storage (owned_bytes()) */
+    int owns;                     /* enum owns, 0 in an empty slot */
     const char *name;             /* tp_name, or a qualified copy in names[] */
 };
 
 struct census {
     struct tcount *t;             /* TYPE_SLOTS slots */
     unsigned used;
-    uint64_t other_count, other_bytes;
+    uint64_t other_count, other_bytes, other_owned;
     char (*names)[TYPE_NAME_MAX]; /* qualified names of clashing types */
     unsigned nnames;
     const void *frame_type;       /* PyFrame_Type from 3.11 on, else NULL */
@@ -131,6 +135,50 @@ static inline ptrdiff_t ld_ssize(const void *base, uint32_t off)
     return v;
 }
 
+/* What a type's objects own besides themselves, decided once per type. */
+enum owns { OWNS_NOTHING = 1, OWNS_LIST, OWNS_DICT, OWNS_SET };
+
+static enum owns owns_of(const void *t)
+{
+    unsigned long flags;
+    memcpy(&flags, (const char *)t + PY_TP_FLAGS, sizeof flags);
+    if (flags & PY_TPFLAGS_LIST_SUBCLASS)
+        return OWNS_LIST;
+    if ((flags & PY_TPFLAGS_DICT_SUBCLASS) && py.PyDict_SizeOf)
+        return OWNS_DICT;
+    if (py.PyType_IsSubtype && ((py.PySet_Type && py.PyType_IsSubtype((void *)t, py.PySet_Type)) ||
+                                (py.PyFrozenSet_Type && py.PyType_IsSubtype((void *)t, py.PyFrozenSet_Type))))
+        return OWNS_SET;
+    return OWNS_NOTHING;
+}
+
+/* Bytes an object owns in separate allocations, as its __sizeof__ (and so
+ * sys.getsizeof) counts them: a list's item array, a dict's keys and
+ * values tables (unless shared), a set's hash table once it outgrew the
+ * inline one.  Read from the object (or _PyDict_SizeOf, which only does
+ * arithmetic); nothing here runs Python code or allocates. */
+static uint64_t owned_bytes(enum owns kind, const void *o, ptrdiff_t basic)
+{
+    switch (kind) {
+    case OWNS_LIST: {
+        ptrdiff_t n = ld_ssize(o, PY_LIST_ALLOCATED);
+        return n > 0 && n < ((ptrdiff_t)1 << 40) ? (uint64_t)n * sizeof(void *) : 0;
+    }
+    case OWNS_DICT: {
+        ptrdiff_t n = py.PyDict_SizeOf((PyObj *)o) - basic;
+        return n > 0 ? (uint64_t)n : 0;
+    }
+    case OWNS_SET: {
+        if (ld_ptr(o, PY_SET_TABLE) == (const char *)o + PY_SET_SMALLTABLE)
+            return 0;
+        ptrdiff_t mask = ld_ssize(o, PY_SET_MASK);
+        return mask > 0 && mask < ((ptrdiff_t)1 << 40) ? (uint64_t)(mask + 1) * PY_SET_ENTRY_SIZE : 0;
+    }
+    default:
+        return 0;
+    }
+}
+
 static void count_object(struct census *c, const void *o)
 {
     const void *t = ld_ptr(o, PY_OB_TYPE);
@@ -148,22 +196,23 @@ static void count_object(struct census *c, const void *o)
     uint32_t i = (uint32_t)(((uintptr_t)t >> 4) * 2654435761u) & (TYPE_SLOTS - 1);
     for (unsigned k = 0; k < TYPE_SLOTS / 2; k++, i = (i + 1) & (TYPE_SLOTS - 1)) {
         struct tcount *e = &c->t[i];
+        if (!e->type) {
+            e->type = t;
+            e->name = ld_ptr(t, PY_TP_NAME);
+            e->owns = owns_of(t);
+            c->used++;
+        }
         if (e->type == t) {
             e->count++;
             e->bytes += bytes;
-            return;
-        }
-        if (!e->type) {
-            e->type = t;
-            e->count = 1;
-            e->bytes = bytes;
-            e->name = ld_ptr(t, PY_TP_NAME);
-            c->used++;
+            if (e->owns != OWNS_NOTHING)
+                e->owned += owned_bytes(e->owns, o, basic);
             return;
         }
     }
     c->other_count++;
     c->other_bytes += bytes;
+    c->other_owned += owned_bytes(owns_of(t), o, basic);
 }
 
 static int by_name(const void *a, const void *b)
@@ -177,8 +226,9 @@ static int by_name(const void *a, const void *b)
 static int by_bytes(const void *a, const void *b)
 {
     const struct tcount *x = a, *y = b;
-    if (x->bytes != y->bytes)
-        return x->bytes < y->bytes ? 1 : -1;
+    uint64_t bx = x->bytes + x->owned, by = y->bytes + y->owned;
+    if (bx != by)
+        return bx < by ? 1 : -1;
     return x->count < y->count ? 1 : x->count > y->count ? -1 : 0;
 }
 
@@ -207,7 +257,7 @@ static int census_types(struct ccx_json *j, struct census *c)
 {
     memset(c->t, 0, TYPE_SLOTS * sizeof *c->t);
     c->used = 0;
-    c->other_count = c->other_bytes = 0;
+    c->other_count = c->other_bytes = c->other_owned = 0;
     c->nnames = 0;
     PyObj *objs = py_gc_call("get_objects");
     if (!objs) {
@@ -240,6 +290,10 @@ static int census_types(struct ccx_json *j, struct census *c)
         ccx_json_u64(j, c->t[i].count);
         ccx_json_key(j, CCX_F_TYPE_BYTES);
         ccx_json_u64(j, c->t[i].bytes);
+        if (c->t[i].owns != OWNS_NOTHING) {
+            ccx_json_key(j, CCX_F_TYPE_OWNED);
+            ccx_json_u64(j, c->t[i].owned);
+        }
         ccx_json_end_object(j);
     }
     if (c->other_count) {
@@ -250,6 +304,8 @@ static int census_types(struct ccx_json *j, struct census *c)
         ccx_json_u64(j, c->other_count);
         ccx_json_key(j, CCX_F_TYPE_BYTES);
         ccx_json_u64(j, c->other_bytes);
+        ccx_json_key(j, CCX_F_TYPE_OWNED);
+        ccx_json_u64(j, c->other_owned);
         ccx_json_end_object(j);
     }
     ccx_json_end_array(j);

@@ -57,6 +57,15 @@ struct py_layout {
 #define PY_TP_NAME       24u  /* PyTypeObject.tp_name */
 #define PY_TP_BASICSIZE  32u
 #define PY_TP_ITEMSIZE   40u
+#define PY_TP_FLAGS      168u /* PyTypeObject.tp_flags (unsigned long) */
+#define PY_TPFLAGS_LIST_SUBCLASS (1ul << 25)
+#define PY_TPFLAGS_DICT_SUBCLASS (1ul << 29)
+/* Containers' separately allocated storage (the census's owned bytes). */
+#define PY_LIST_ALLOCATED  32u /* PyListObject.allocated: slots of ob_item */
+#define PY_SET_MASK        32u /* PySetObject.mask: table slots - 1 */
+#define PY_SET_TABLE       40u /* PySetObject.table */
+#define PY_SET_SMALLTABLE  64u /* PySetObject.smalltable (inline, 8 entries) */
+#define PY_SET_ENTRY_SIZE  16u /* sizeof(setentry) */
 /* PyASCIIObject.state bit-field on little-endian gcc: kind (3 bits),
  * compact, ascii. */
 #define PY_STR_KIND(s)    (((s) >> 2) & 7u)

@@ -88,6 +88,18 @@ tyr = {r["type"]: r for r in ty.get("rows", [])}
 check(tyr.get("frame", {}).get("count") == 20 + 200 * last, "--by type: census counts")
 check(tyr.get("Broker", {}).get("after_collect_count") == 10 + 50 * last, "--by type: after_collect counts")
 
+# owned_bytes (tracers that record it) is part of a type's bytes
+with open(p1[last]) as fh:
+    od = json.load(fh)
+ot = od["python"]["types"][0]
+ot["owned_bytes"] = 3 * MiB
+op = os.path.join(tmp, "owned.json")
+with open(op, "w") as fh:
+    json.dump(od, fh)
+tyo = {r["type"]: r for r in js("top", op, "--by", "type").get("rows", [])}
+check(tyo.get(ot["name"], {}).get("bytes") == ot["bytes"] + 3 * MiB,
+      "--by type: bytes + owned_bytes for %s: %s" % (ot["name"], tyo.get(ot["name"])))
+
 # ---- diff ----
 d = js("diff", p1[0], p1[last])
 rows = d.get("rows", [])

@@ -49,6 +49,14 @@ int main(void)
     eq("PY_TP_NAME", PY_TP_NAME, offsetof(PyTypeObject, tp_name));
     eq("PY_TP_BASICSIZE", PY_TP_BASICSIZE, offsetof(PyTypeObject, tp_basicsize));
     eq("PY_TP_ITEMSIZE", PY_TP_ITEMSIZE, offsetof(PyTypeObject, tp_itemsize));
+    eq("PY_TP_FLAGS", PY_TP_FLAGS, offsetof(PyTypeObject, tp_flags));
+    eq("PY_TPFLAGS_LIST_SUBCLASS", PY_TPFLAGS_LIST_SUBCLASS, Py_TPFLAGS_LIST_SUBCLASS);
+    eq("PY_TPFLAGS_DICT_SUBCLASS", PY_TPFLAGS_DICT_SUBCLASS, Py_TPFLAGS_DICT_SUBCLASS);
+    eq("PY_LIST_ALLOCATED", PY_LIST_ALLOCATED, offsetof(PyListObject, allocated));
+    eq("PY_SET_MASK", PY_SET_MASK, offsetof(PySetObject, mask));
+    eq("PY_SET_TABLE", PY_SET_TABLE, offsetof(PySetObject, table));
+    eq("PY_SET_SMALLTABLE", PY_SET_SMALLTABLE, offsetof(PySetObject, smalltable));
+    eq("PY_SET_ENTRY_SIZE", PY_SET_ENTRY_SIZE, sizeof(setentry));
 #if PY_VERSION_HEX < 0x030b0000
     EQ(ts_frame, offsetof(PyThreadState, frame));
     EQ(cframe_current, PY_OFF_NONE);

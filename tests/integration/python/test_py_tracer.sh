@@ -14,6 +14,8 @@
 #   - the totals count every call once (wl_totals.py): blocks pymalloc
 #     serves, passes to malloc, or malloc maps; default allocator, sampled
 #     and `all`, PYTHONMALLOC=malloc, -X dev's debug hooks, tracemalloc;
+#   - the census counts what lists, dicts and sets own, as sys.getsizeof
+#     does (wl_census_sizes.py);
 #   - realloc (wl_realloc.py): a failed one leaves the block's sample in
 #     place, a successful one moves it to the new block and line;
 #   - threads, multiprocessing fork, os.fork, exit during a snapshot, -X dev:
@@ -51,6 +53,7 @@ PY_FLAGS="-X dev" "$run" "$lib" wl_totals.py CCXTRACE_SAMPLE=16k || fail=1
 WL_ONLY='debian|3\.13' "$run" "$lib" wl_totals.py CCXTRACE_SAMPLE=all || fail=1
 WL_ONLY='debian' "$run" "$lib" wl_totals.py CCXTRACE_SAMPLE=16k PYTHONTRACEMALLOC=1 || fail=1
 "$run" "$lib" wl_realloc.py CCXTRACE_SAMPLE=16k || fail=1
+"$run" "$lib" wl_census_sizes.py || fail=1
 "$run" "$lib" wl_realloc.py CCXTRACE_SAMPLE=16k PYTHONMALLOC=malloc || fail=1
 # The same layer built with UBSan (the core builds libccxtrace-ubsan.so).
 ubsan=$build/lib/libccxtrace-ubsan.so
