@@ -87,6 +87,18 @@ uint8_t ccx_filter_bits[1u << CCX_FILTER_BITS];
 
 static size_t hslot(void *p) { return ((uintptr_t)p >> 4) * 11400714819323198485ULL >> 42; }
 
+/* Block p of weight w joins site s (mu held). */
+static void add_block(void *p, int s, double w)
+{
+    sites[s].bytes += w;
+    sites[s].samples++;
+    for (size_t i = hslot(p);; i = (i + 1) & (MAXBLK - 1))
+        if (!blks[i].p || blks[i].p == (void *)1) {
+            blks[i].p = p; blks[i].site = s; blks[i].w = w;
+            break;
+        }
+}
+
 void ccx_record_alloc(void *p, size_t size, enum ccx_layer_id layer, const ccx_frame_t *frames, int n)
 {
     double w = all_mode ? (double)size : (double)size / (1 - exp(-(double)size / interval));
@@ -102,15 +114,8 @@ void ccx_record_alloc(void *p, size_t size, enum ccx_layer_id layer, const ccx_f
         sites[s].layer = (int)layer;
         nsites++;
     }
-    if (s < nsites) {
-        sites[s].bytes += w;
-        sites[s].samples++;
-        for (size_t i = hslot(p);; i = (i + 1) & (MAXBLK - 1))
-            if (!blks[i].p || blks[i].p == (void *)1) {
-                blks[i].p = p; blks[i].site = s; blks[i].w = w;
-                break;
-            }
-    }
+    if (s < nsites)
+        add_block(p, s, w);
     pthread_mutex_unlock(&mu);
 }
 
@@ -140,13 +145,7 @@ void ccx_putback(void *p, const struct ccx_block_info *info)
     double w;
     memcpy(&w, &info->w_bytes, sizeof w);
     pthread_mutex_lock(&mu);
-    sites[s].bytes += w;
-    sites[s].samples++;
-    for (size_t i = hslot(p);; i = (i + 1) & (MAXBLK - 1))
-        if (!blks[i].p || blks[i].p == (void *)1) {
-            blks[i].p = p; blks[i].site = s; blks[i].w = w;
-            break;
-        }
+    add_block(p, s, w);
     pthread_mutex_unlock(&mu);
 }
 
