@@ -174,7 +174,10 @@ long ccx_snapshot_sync(const char *reason, const char *label)
     long seq = -1;
     ccx_guard++;
     int is_exit = strcmp(reason, CCX_REASON_EXIT) == 0;
-    if (ccx_snapshot_lock(10000) == 0) {
+    if (ccx_snapshot_lock(10000) != 0) {
+        ccx_warnf("ccxtrace: %s snapshot not taken here: the snapshot under way did not finish within 10 s",
+                  reason);
+    } else {
         if (!(is_exit && ccx_exit_done)) {
             if (is_exit && !ccx_opt.at_exit) {
                 ccx_exit_done = 1; /* CCXTRACE_AT_EXIT=0: none at all */

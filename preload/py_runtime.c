@@ -152,12 +152,15 @@ static void activate(void)
     }
 }
 
+/* Why with_gil() did not run fn (for the warning line). */
+enum { GIL_RAN = 0, GIL_GONE = -1, GIL_BUSY = -2, GIL_FINALIZING = -3 };
+
 /* Runs fn() with the GIL, unless the interpreter is gone or finalizing.
- * Returns 0 when it ran. */
+ * Returns GIL_RAN (0) when it ran, else why not. */
 static int with_gil(void (*fn)(void *), void *arg)
 {
     if (__atomic_load_n(&gone, __ATOMIC_ACQUIRE))
-        return -1;
+        return GIL_GONE;
     /* Bounded: CPython ends a thread that waits for the GIL while the
      * interpreter finalizes (pthread_exit inside PyGILState_Ensure), which
      * would leave this lock held for good; then the Python layer is
@@ -166,15 +169,19 @@ static int with_gil(void (*fn)(void *), void *arg)
     clock_gettime(CLOCK_REALTIME, &until);
     until.tv_sec += 5;
     if (pthread_mutex_timedlock(&py_section, &until) != 0)
-        return -1;
-    int ran = -1;
-    if (!gone && py.Py_IsInitialized() && !(py.IsFinalizing && py.IsFinalizing())) {
+        return GIL_BUSY;
+    int ran;
+    if (gone)
+        ran = GIL_GONE;
+    else if (!py.Py_IsInitialized() || (py.IsFinalizing && py.IsFinalizing()))
+        ran = GIL_FINALIZING;
+    else {
         ccx_guard++;
         py_gilstate_t g = py.PyGILState_Ensure();
         fn(arg);
         py.PyGILState_Release(g);
         ccx_guard--;
-        ran = 0;
+        ran = GIL_RAN;
     }
     pthread_mutex_unlock(&py_section);
     return ran;
@@ -238,7 +245,15 @@ int ccx_py_write_section(struct ccx_json *j)
     if (state != ST_ACTIVE)
         return 0;
     struct write_arg a = { j };
-    return with_gil(write_fn, &a) == 0;
+    int rc = with_gil(write_fn, &a);
+    /* After the exit snapshot the interpreter is gone by design; anything
+     * else that leaves a snapshot without its census is said, a few times. */
+    static int said;
+    if (rc != GIL_RAN && rc != GIL_GONE && said++ < 5)
+        warn("a snapshot is written without the census and Python names: %s",
+             rc == GIL_BUSY ? "another Python section held the lock for 5 s"
+                            : "the interpreter is finalizing");
+    return rc == GIL_RAN;
 }
 
 struct gc_arg { long *count, *coll; int rc; };

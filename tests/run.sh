@@ -8,7 +8,7 @@
 # FILTERs keep only the tests whose name contains one of them.
 # A test passes with exit 0, is skipped with exit 77 (its last output line
 # says why), and fails otherwise; a failure's lines starting FAIL (with the
-# 10 before and 20 after each) are printed, or its last lines when it has none.
+# 10 before and 40 after each) are printed, or its last lines when it has none.
 # Each test gets CCX_ROOT (the checkout), CCX_BUILD (the build directory)
 # and CCX_TMP (a fresh directory removed afterwards) in its environment, and
 # at most TEST_TIMEOUT seconds (default 300: a hung test must not eat CI).
@@ -75,7 +75,7 @@ for t in "${tests[@]}"; do
         # those (with the lines around them) say more than the log's tail.
         if grep -q '^ *FAIL' "$log"; then
             printf 'FAIL %s (exit %d, %ss); its failing checks in context, from %s:\n' "$name" "$rc" "$secs" "$log"
-            grep -B 10 -A 20 '^ *FAIL' "$log" | head -n 80 | sed 's/^/    /'
+            grep -B 10 -A 40 '^ *FAIL' "$log" | head -n 120 | sed 's/^/    /'
         else
             printf 'FAIL %s (exit %d, %ss); last lines of %s:\n' "$name" "$rc" "$secs" "$log"
             tail -n 25 "$log" | sed 's/^/    /'

@@ -30,7 +30,7 @@ while read -r label py; do
         [ -n "${VERBOSE:-}" ] && echo "$out" | sed 's/^/     /'
     else
         echo "FAIL $label $wl$wl_args (exit $rc)"
-        echo "$out" | tail -n 20 | sed 's/^/     /'
+        echo "$out" | tail -n 40 | sed 's/^/     /'
         fail=1
     fi
 done < <("$root/tests/lib/pythons.sh")

@@ -101,8 +101,12 @@ def outer():
         if len(exits) != 1:
             ccxsnap.fail("%d exit snapshots from the parent (pid %d)" % (len(exits), ipid))
         py = exits[0].get("python") or {}
-        if not py.get("types") or not any(ccxsnap.py_frames(s) for s in ccxsnap.sites(exits[0])):
-            ccxsnap.fail("the exit snapshot has no census or no Python frames")
+        with_py = sum(1 for s in ccxsnap.sites(exits[0]) if ccxsnap.py_frames(s))
+        if not py.get("types") or not with_py:
+            ccxsnap.fail("the exit snapshot (seq %s) has %s, %d census types, %d of %d sites with Python "
+                         "frames; the traced process said:\n%s"
+                         % (exits[0].get("seq"), "no python section" if not py else "a python section",
+                            len(py.get("types") or []), with_py, len(ccxsnap.sites(exits[0])), r.stdout[-2000:]))
         kids = [s for s in snaps if s["pid"] != ipid]
         labels = sorted(str(s.get("label")) for s in kids)
         if "in-child" not in labels or not any(s["reason"] == "exit" for s in kids):
