@@ -30,6 +30,15 @@ enum { ST_WAITING = 0, ST_ACTIVE = 1, ST_OFF = 2 };
 
 static int state;                     /* ST_* */
 static int gone;                      /* interpreter exited or finalizing */
+/* The start-up check compares the walker with the interpreter's own frame
+ * API on every thread.  One comparison can differ although the layout is
+ * right (most likely a thread paused at a function's entry: its frame
+ * pushed, RESUME not run yet, "incomplete", which the API skips), so a
+ * mismatch is retried at the next (fast) ticks; VALIDATE_TRIES mismatches
+ * in a row refuse the layout.  Seen in wl_lifecycle.py on 3.13 -X dev
+ * under load ("frame 8: walker saw a different code object line 0"),
+ * which then ran with native-only stacks. */
+#define VALIDATE_TRIES 10
 static int validate_fails;
 static struct py_layout layout;
 static int have_layout;
@@ -128,16 +137,14 @@ static void choose_layout(void)
 /* GIL held. */
 static void activate(void)
 {
-    if (have_layout && !py_frames_on() && validate_fails < 3) {
+    if (have_layout && !py_frames_on() && validate_fails < VALIDATE_TRIES) {
         char why[160] = "";
         int r = py_frames_validate(&layout, why, sizeof why);
         if (r > 0) {
             py_frames_prepare_merge();
             if (py_frames_init(&layout) != 0)
-                validate_fails = 3;
-        } else if (r < 0) {
-            /* Deterministic (other threads wait for the GIL): no retry. */
-            validate_fails = 3;
+                validate_fails = VALIDATE_TRIES;
+        } else if (r < 0 && ++validate_fails >= VALIDATE_TRIES) {
             char msg[256];
             snprintf(msg, sizeof msg, "Python %s frame layout check failed (%%s); "
                      "stacks are native only", py.version);
@@ -228,9 +235,14 @@ int ccx_py_helper_tick(void)
         py_opt.gc_collect = ccx_opt_gc_collect();
         choose_layout();
     }
-    if (state == ST_WAITING || (have_layout && !py_frames_on() && validate_fails < 3))
+    /* Until the frame check has passed (or refused the layout), look again
+     * soon: the first look may find no frame to compare, or a mismatch
+     * that a paused thread causes (VALIDATE_TRIES). */
+    int pending = state == ST_WAITING || (have_layout && !py_frames_on() && validate_fails < VALIDATE_TRIES);
+    if (pending)
         with_gil(tick_fn, NULL);
-    return state == ST_WAITING && !gone ? wait_fast() : 0;
+    pending = state == ST_WAITING || (have_layout && !py_frames_on() && validate_fails < VALIDATE_TRIES);
+    return pending && !gone ? wait_fast() : 0;
 }
 
 struct write_arg { struct ccx_json *j; };
