@@ -316,10 +316,14 @@ static int write_counter(struct drv_trigger *t, char *note, size_t notelen)
         }
     }
     t->counter = (cur > t->counter ? cur : t->counter) + 1;
-    /* Written in place, not renamed: a bind-mounted single file keeps its inode. */
-    fd = open(t->file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    /* Written in place, not renamed: a bind-mounted single file keeps its
+     * inode.  One write over the old value, then the rest of a longer old
+     * content cut: truncating first would show the tracers polling it an
+     * empty file, a change of its own (seen: a stand-in tracer took two
+     * snapshots for one trigger). */
+    fd = open(t->file, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
     int n = snprintf(buf, sizeof buf, "%llu\n", (unsigned long long)t->counter);
-    if (fd < 0 || write(fd, buf, (size_t)n) != n) {
+    if (fd < 0 || pwrite(fd, buf, (size_t)n, 0) != n || ftruncate(fd, n) != 0) {
         snprintf(note, notelen, "--trigger-file %s: %s", t->file, strerror(errno));
         if (fd >= 0)
             close(fd);
