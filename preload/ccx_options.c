@@ -187,15 +187,9 @@ static int p_signal(const char *v, void *f, const char **why)
     if (st == CCX_SIGNAL_OK)
         return 0;
     *why = st == CCX_SIGNAL_REFUSED
-               ? "a signal the tracer refuses (KILL, STOP, SEGV, BUS, FPE, ILL, ABRT, CHLD, PIPE)"
+               ? "a signal the tracer refuses (KILL, STOP, SEGV, BUS, FPE, ILL, ABRT, CHLD, PIPE, glibc's 32 and 33)"
                : "not a signal that can be caught (e.g. USR2, SIGUSR1, 12, RTMIN+3, none)";
     return -1;
-}
-
-/* The shared parser (common/ccx_signal.c), with "none"/"off" for no signal. */
-int ccx_parse_signal(const char *s, int *out)
-{
-    return ccx_signal_parse(s, CCX_SIGNAL_ALLOW_NONE, out) == CCX_SIGNAL_OK ? 0 : -1;
 }
 
 #define F(field) offsetof(struct ccx_options, field)

@@ -47,12 +47,6 @@ typedef void (*ccx_warn_fn)(const char *line);
  * the number of bad values (each reported through warn). */
 int ccx_options_parse(struct ccx_options *o, ccx_getenv_fn get, ccx_warn_fn warn);
 
-/* Parses a signal as CCXTRACE_SIGNAL takes it: "USR2", "SIGUSR2", "12",
- * "RTMIN+3", "none"/"off" (-> 0); common/ccx_signal.h's ccx_signal_parse()
- * with CCX_SIGNAL_ALLOW_NONE.  Returns 0 on success, -1 when it is not a
- * signal that may be caught. */
-int ccx_parse_signal(const char *s, int *out);
-
 /* The table, for docs and tests. */
 struct ccx_option_doc {
     const char *env;
