@@ -42,6 +42,12 @@ static int gone;                      /* interpreter exited or finalizing */
 static int validate_fails;
 static struct py_layout layout;
 static int have_layout;
+
+/* The frame check has neither passed nor refused the layout yet. */
+static int frames_check_pending(void)
+{
+    return have_layout && !py_frames_on() && validate_fails < VALIDATE_TRIES;
+}
 static pthread_mutex_t py_section = PTHREAD_MUTEX_INITIALIZER;
 static PyObj *none_obj;
 
@@ -137,7 +143,7 @@ static void choose_layout(void)
 /* GIL held. */
 static void activate(void)
 {
-    if (have_layout && !py_frames_on() && validate_fails < VALIDATE_TRIES) {
+    if (frames_check_pending()) {
         char why[160] = "";
         int r = py_frames_validate(&layout, why, sizeof why);
         if (r > 0) {
@@ -238,11 +244,9 @@ int ccx_py_helper_tick(void)
     /* Until the frame check has passed (or refused the layout), look again
      * soon: the first look may find no frame to compare, or a mismatch
      * that a paused thread causes (VALIDATE_TRIES). */
-    int pending = state == ST_WAITING || (have_layout && !py_frames_on() && validate_fails < VALIDATE_TRIES);
-    if (pending)
+    if (state == ST_WAITING || frames_check_pending())
         with_gil(tick_fn, NULL);
-    pending = state == ST_WAITING || (have_layout && !py_frames_on() && validate_fails < VALIDATE_TRIES);
-    return pending && !gone ? wait_fast() : 0;
+    return (state == ST_WAITING || frames_check_pending()) && !gone ? wait_fast() : 0;
 }
 
 struct write_arg { struct ccx_json *j; };
