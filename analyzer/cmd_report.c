@@ -402,7 +402,7 @@ static int compute(struct rep *r, const struct ccx_opts *op)
     "body{font-family:sans-serif;max-width:1250px;margin:1em auto;padding:0 1em}"                                     \
     "pre{background:#f6f6f6;padding:.5em;overflow-x:auto}table{border-collapse:collapse;margin:.5em 0}"                \
     "td,th{border:1px solid #ccc;padding:2px 6px;text-align:left;vertical-align:top}th{background:#f0f0f0;white-space:nowrap}"           \
-    "td.n{text-align:right;white-space:nowrap}h4{margin:1em 0 .3em}.holder p{margin:.4em 0 .2em}"                     \
+    "td.n{text-align:right;white-space:nowrap}h4{margin:1em 0 .3em}h4 code{font-size:1.1em}.holder p{margin:.4em 0 .2em}"                     \
     "ol.path{font-family:monospace;background:#f6f6f6;margin:0 0 .6em;padding:.4em .5em .4em 2.5em}"                 \
     "ol.path code.via{display:inline-block;min-width:16ch;margin-right:1ch}.how{color:#666}"
 
