@@ -279,8 +279,7 @@ size_t ccx_holders_groups(const struct ccx_hold_type *t, struct ccx_hold_group *
 
 /* ---- printing ------------------------------------------------------------ */
 
-/* How an element is reached from the one before it, Python-style. */
-static void accessor(const struct ccx_hold_elem *e, char *buf, size_t n)
+void ccx_holders_accessor(const struct ccx_hold_elem *e, char *buf, size_t n)
 {
     const char *l = e->label ? e->label : "?";
     if (str_eq(e->via, CCX_VIA_GLOBAL) || str_eq(e->via, CCX_VIA_ATTRIBUTE))
@@ -302,7 +301,7 @@ static void print_path(FILE *f, const struct ccx_hold_path *p, const char *inden
     for (size_t k = 0; k < p->n; k++) {
         const struct ccx_hold_elem *e = &p->e[k];
         char acc[96];
-        accessor(e, acc, sizeof acc);
+        ccx_holders_accessor(e, acc, sizeof acc);
         const char *what = e->repr ? e->repr : e->type;
         if (k == 0) {
             fprintf(f, "%s%-18s%s", indent, "", what);

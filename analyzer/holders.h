@@ -61,7 +61,10 @@ void ccx_holders_free(struct ccx_holders *h);
  * Returns the number of groups. */
 size_t ccx_holders_groups(const struct ccx_hold_type *t, struct ccx_hold_group *out);
 
-/* The "who holds them" section (text or markdown). */
+/* How path element e is reached from the one before it, Python-style:
+ * ".name", "[key]", "local name", "(977 objects)"; "" for the root. */
+void ccx_holders_accessor(const struct ccx_hold_elem *e, char *buf, size_t n);
+/* The "who holds them" section (text or markdown; HTML: report_html.h). */
 void ccx_holders_print(FILE *f, const struct ccx_holders *h, const char *snapshot, int md);
 /* The same as JSON (docs/analyzer.md). */
 cJSON *ccx_holders_json(const struct ccx_holders *h, const char *snapshot);

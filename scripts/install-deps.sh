@@ -8,8 +8,9 @@ set -eu
 BUILD_PKGS="gcc g++ make pkg-config libc6-dev
   libunwind-dev uthash-dev libcurl4-openssl-dev libcjson-dev libarchive-dev zlib1g-dev"
 # Tests: Debian's python3 (static libpython), clang and its runtimes for
-# the fuzz target, cppcheck for lint, tools the tests call.
-TEST_PKGS="python3 clang libclang-rt-14-dev cppcheck binutils tar gzip procps curl file"
+# the fuzz target, cppcheck for lint, tools the tests call; chromium renders
+# the HTML report headless (tests/integration/analyzer/test_report_html.py).
+TEST_PKGS="python3 clang libclang-rt-14-dev cppcheck binutils tar gzip procps curl file chromium"
 # Benchmarks: heaptrack as the reference tracer.
 BENCH_PKGS="heaptrack"
 # Each part's own extra packages (one line per part; keep each to its line).
