@@ -149,17 +149,17 @@ static void read_small(struct rd *r, const struct field *top)
     struct field f;
     size_t at = 0;
     if (top->num == 5) {
-        struct rd_fn *fn = &r->f[r->nf++];
-        memset(fn, 0, sizeof *fn);
+        struct rd_fn *func = &r->f[r->nf++];
+        memset(func, 0, sizeof *func);
         while (next(top->p, top->n, &at, &f) > 0) {
             if (f.num == 1)
-                fn->id = f.v;
+                func->id = f.v;
             else if (f.num == 2)
-                fn->name = (int64_t)f.v;
+                func->name = (int64_t)f.v;
             else if (f.num == 3)
-                fn->system_name = (int64_t)f.v;
+                func->system_name = (int64_t)f.v;
             else if (f.num == 4)
-                fn->file = (int64_t)f.v;
+                func->file = (int64_t)f.v;
         }
     } else if (top->num == 3) {
         struct rd_map *m = &r->m[r->nm++];
