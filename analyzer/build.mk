@@ -2,9 +2,9 @@
 # (docs/analyzer.md).  Also `make fuzz`: the snapshot reader under libFuzzer.
 ANALYZER_SRC := $(filter-out analyzer/main.c,$(wildcard analyzer/*.c))
 ANALYZER_OBJ := $(ANALYZER_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/analyzer/main.o
-ANALYZER_LIBS := -lcjson -lm
+ANALYZER_LIBS := -lcjson -lz -lm
 
-$(eval $(call need_deps,analyzer,libcjson-dev:cjson/cJSON.h:cjson uthash-dev:uthash.h:))
+$(eval $(call need_deps,analyzer,libcjson-dev:cjson/cJSON.h:cjson uthash-dev:uthash.h: zlib1g-dev:zlib.h:z))
 
 $(ANALYZER_OBJ): | $(BUILD)/.deps/analyzer
 $(BUILD)/bin/ccx-analyze: $(ANALYZER_OBJ) $(COMMON_OBJ)

@@ -8,6 +8,7 @@
 #include "analysis.h"
 #include "model.h"
 #include "out.h"
+#include "pprof.h"
 
 /* JSON output carries "schema": CCX_JSON_SCHEMA; docs/analyzer.md. */
 #define CCX_JSON_SCHEMA 1
@@ -60,6 +61,14 @@ void ccx_print_python_changes(struct ccx_out *o, const struct ccx_set *set, size
  * traced heap when b records it) as a JSON object; NULL when b has no
  * after_collect census. */
 cJSON *ccx_json_reclaim(const struct ccx_set *set, size_t a, size_t b);
+/* --format pprof (pprof.h): a profile of the site table of snapshots
+ * FIRST to LAST (indices into set->meta) with its time, span, sampling
+ * period and comments; TV is {type, unit, type, unit} of the two sample
+ * types, the second the default.  NULL after printing the error. */
+struct ccx_pprof *ccx_pprof_start(const struct ccx_set *set, size_t first, size_t last, const char *cmd,
+                                  const char *const tv[4]);
+/* Writes the profile into o and frees it: 0, or 2 after printing the error. */
+int ccx_pprof_finish(struct ccx_out *o, struct ccx_pprof *p);
 /* diff and trend refuse --by type (the type changes are always shown):
  * prints the error line for CMD, frees the set and returns 2. */
 int ccx_refuse_by_type(const char *cmd, struct ccx_set *set);

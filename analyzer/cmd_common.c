@@ -163,6 +163,39 @@ int ccx_load_inputs(const struct ccx_opts *op, size_t min_k, size_t max_k, const
     return rc;
 }
 
+struct ccx_pprof *ccx_pprof_start(const struct ccx_set *set, size_t first, size_t last, const char *cmd,
+                                  const char *const tv[4])
+{
+    const struct ccx_meta *a = &set->meta[first], *b = &set->meta[last];
+    struct ccx_pprof_spec sp = {{tv[0], tv[2]}, {tv[1], tv[3]}, a->time, set->t[last] - set->t[first],
+                                b->sample_mode ? b->interval : 0, {NULL}, NULL};
+    char what[128], sampling[96];
+    snprintf(what, sizeof what, "ccx-analyze %s (ccxtrace snapshots, one sample per allocation site)", cmd);
+    if (b->sample_mode)
+        snprintf(sampling, sizeof sampling, "sampling every %.0f bytes: values are estimates", b->interval);
+    else
+        snprintf(sampling, sizeof sampling, "every allocation recorded: values are exact");
+    size_t n = 0;
+    sp.comment[n++] = what;
+    sp.comment[n++] = a->path;
+    if (last != first)
+        sp.comment[n++] = b->path;
+    sp.comment[n++] = sampling;
+    const char *slash = b->exe ? strrchr(b->exe, '/') : NULL;
+    sp.main_file = slash ? slash + 1 : b->exe;
+    struct ccx_pprof *p = ccx_pprof_new(set->sites, &sp);
+    if (!p)
+        ccx_err("out of memory");
+    return p;
+}
+
+int ccx_pprof_finish(struct ccx_out *o, struct ccx_pprof *p)
+{
+    int rc = ccx_pprof_write(p, o->f) < 0 ? 2 : 0;
+    ccx_pprof_free(p);
+    return rc;
+}
+
 int ccx_refuse_by_type(const char *cmd, struct ccx_set *set)
 {
     ccx_set_free(set);

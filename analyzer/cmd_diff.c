@@ -170,6 +170,24 @@ void ccx_print_python_changes(struct ccx_out *o, const struct ccx_set *set, size
     ccx_holders_print(o->f, b->holders, b->path, md);
 }
 
+/* --format pprof: every site's growth in blocks and bytes, both signs. */
+static int pprof_diff(struct ccx_out *o, const struct ccx_set *set, const struct ccx_diff *d)
+{
+    static const char *const tv[4] = {"growth_blocks", "count", "growth_bytes", "bytes"};
+    struct ccx_pprof *p = ccx_pprof_start(set, 0, 1, "diff", tv);
+    for (size_t j = 0; j < d->n && p; j++) {
+        const struct ccx_grow *g = &d->g[j];
+        const double v[2] = {g->new_blocks - g->old_blocks, g->delta};
+        const char *const labels[] = {"layer", ccx_layer_name(g->row->layer), "status", status_of(g), NULL};
+        if (ccx_pprof_add(p, g->row, v, labels) < 0) {
+            ccx_pprof_free(p);
+            ccx_err("out of memory");
+            return 2;
+        }
+    }
+    return p ? ccx_pprof_finish(o, p) : 2;
+}
+
 int ccx_cmd_diff(const struct ccx_opts *op, struct ccx_out *o)
 {
     struct ccx_set set;
@@ -206,6 +224,8 @@ int ccx_cmd_diff(const struct ccx_opts *op, struct ccx_out *o)
     if (o->fmt == CCX_FMT_FOLDED) {
         for (size_t j = 0; j < d.n; j++)
             ccx_folded_row(o->f, t, d.g[j].row, d.g[j].delta);
+    } else if (o->fmt == CCX_FMT_PPROF) {
+        rc = pprof_diff(o, &set, &d);
     } else if (o->fmt == CCX_FMT_JSON) {
         cJSON *doc = cJSON_CreateObject();
         cJSON_AddStringToObject(doc, "command", "diff");
@@ -321,7 +341,7 @@ int ccx_cmd_diff(const struct ccx_opts *op, struct ccx_out *o)
         }
         ccx_print_python_changes(o, &set, 0, 1, op->n > 0 ? (size_t)op->n : (size_t)-1, md);
     } else {
-        ccx_err("diff: format %s is not available (text, json, markdown, folded)", ccx_fmt_name(o->fmt));
+        ccx_err("diff: format %s is not available (text, json, markdown, folded, pprof)", ccx_fmt_name(o->fmt));
         rc = 2;
     }
     if (rc == 0 && op->fail_set && (total_delta > op->fail_size || top > op->fail_size)) {

@@ -92,6 +92,23 @@ static int top_types(const struct ccx_opts *op, struct ccx_out *o, struct ccx_se
     return 0;
 }
 
+/* --format pprof: every site's live blocks and bytes. */
+static int pprof_top(struct ccx_out *o, const struct ccx_set *set, struct ccx_row *const *rows, size_t n)
+{
+    static const char *const tv[4] = {"live_blocks", "count", "live_bytes", "bytes"};
+    struct ccx_pprof *p = ccx_pprof_start(set, 0, 0, "top", tv);
+    for (size_t j = 0; j < n && p; j++) {
+        const double v[2] = {rows[j]->blocks[0], rows[j]->bytes[0]};
+        const char *const labels[] = {"layer", ccx_layer_name(rows[j]->layer), NULL};
+        if (ccx_pprof_add(p, rows[j], v, labels) < 0) {
+            ccx_pprof_free(p);
+            ccx_err("out of memory");
+            return 2;
+        }
+    }
+    return p ? ccx_pprof_finish(o, p) : 2;
+}
+
 int ccx_cmd_top(const struct ccx_opts *op, struct ccx_out *o)
 {
     struct ccx_set set;
@@ -120,6 +137,8 @@ int ccx_cmd_top(const struct ccx_opts *op, struct ccx_out *o)
     if (o->fmt == CCX_FMT_FOLDED) {
         for (size_t j = 0; j < t->nrows; j++)
             ccx_folded_row(o->f, t, rows[j], rows[j]->bytes[0]);
+    } else if (o->fmt == CCX_FMT_PPROF) {
+        rc = pprof_top(o, &set, rows, t->nrows);
     } else if (o->fmt == CCX_FMT_JSON) {
         cJSON *doc = cJSON_CreateObject();
         cJSON_AddStringToObject(doc, "command", "top");
@@ -179,7 +198,7 @@ int ccx_cmd_top(const struct ccx_opts *op, struct ccx_out *o)
                 ccx_text_stack(o, t, r, 12);
         }
     } else {
-        ccx_err("top: format %s is not available (text, json, markdown, folded)", ccx_fmt_name(o->fmt));
+        ccx_err("top: format %s is not available (text, json, markdown, folded, pprof)", ccx_fmt_name(o->fmt));
         rc = 2;
     }
     free(rows);

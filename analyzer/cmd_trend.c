@@ -66,6 +66,24 @@ static cJSON *json_fit(const struct ccx_grow *g)
     return x;
 }
 
+/* --format pprof: every site's fitted growth over the span and its rate. */
+static int pprof_trend(struct ccx_out *o, const struct ccx_set *set, const struct ccx_trend *tr)
+{
+    static const char *const tv[4] = {"growth_bytes", "bytes", "growth_rate", "bytes_per_hour"};
+    struct ccx_pprof *p = ccx_pprof_start(set, set->order[0], set->order[set->k - 1], "trend", tv);
+    for (size_t j = 0; j < tr->n && p; j++) {
+        const struct ccx_grow *g = &tr->g[j];
+        const double v[2] = {g->fit.growth, g->fit.slope * 3600};
+        const char *const labels[] = {"layer", ccx_layer_name(g->row->layer), "class", ccx_class_name(g->cls), NULL};
+        if (ccx_pprof_add(p, g->row, v, labels) < 0) {
+            ccx_pprof_free(p);
+            ccx_err("out of memory");
+            return 2;
+        }
+    }
+    return p ? ccx_pprof_finish(o, p) : 2;
+}
+
 int ccx_cmd_trend(const struct ccx_opts *op, struct ccx_out *o)
 {
     struct ccx_set set;
@@ -94,6 +112,8 @@ int ccx_cmd_trend(const struct ccx_opts *op, struct ccx_out *o)
         for (size_t j = 0; j < tr.n; j++)
             if (tr.g[j].cls == CCX_STEADY || tr.g[j].cls == CCX_STOPPED)
                 ccx_folded_row(o->f, t, tr.g[j].row, tr.g[j].fit.growth);
+    } else if (o->fmt == CCX_FMT_PPROF) {
+        rc = pprof_trend(o, &set, &tr);
     } else if (o->fmt == CCX_FMT_JSON) {
         cJSON *doc = cJSON_CreateObject();
         cJSON_AddStringToObject(doc, "command", "trend");
@@ -214,7 +234,7 @@ int ccx_cmd_trend(const struct ccx_opts *op, struct ccx_out *o)
         }
         ccx_print_python_changes(o, &set, first, last, op->n > 0 ? (size_t)op->n : (size_t)-1, md);
     } else {
-        ccx_err("trend: format %s is not available (text, json, markdown, folded)", ccx_fmt_name(o->fmt));
+        ccx_err("trend: format %s is not available (text, json, markdown, folded, pprof)", ccx_fmt_name(o->fmt));
         rc = 2;
     }
     if (rc == 0 && op->fail_set)

@@ -47,20 +47,37 @@ int ccx_frame_is_allocator(const char *module, const char *symbol)
     return 0;
 }
 
-char *ccx_frame_format(const struct ccx_snap *s, const struct ccx_frame *f, char *buf, size_t len)
+char *ccx_frame_format_parts(const struct ccx_snap *s, const struct ccx_frame *f, char *buf,
+                             size_t len, size_t *a, size_t *b)
 {
+    size_t pa, pb;
     if (f->kind == CCX_FRAME_PYTHON) {
         const char *file = ccx_str(s, f->file), *fn = ccx_str(s, f->name);
+        int n = snprintf(buf, len, "%s:%u ", *file ? file : "?", f->line);
+        pa = strlen(*file ? file : "?");
+        pb = n > 0 ? (size_t)n : 0;
         snprintf(buf, len, "%s:%u %s", *file ? file : "?", f->line, *fn ? fn : "?");
     } else {
         const char *mod = ccx_str(s, f->module_name), *sym = ccx_str(s, f->name);
+        pa = strlen(*mod ? mod : "?");
+        pb = *sym ? pa + 1 + strlen(sym) : pa;
         if (*sym)
             snprintf(buf, len, "%s!%s+0x%llx", *mod ? mod : "?", sym,
                      (unsigned long long)f->symbol_offset);
         else
             snprintf(buf, len, "%s+0x%llx", *mod ? mod : "?", (unsigned long long)f->offset);
     }
+    size_t n = len ? strlen(buf) : 0; /* a cut label cuts its parts */
+    if (a)
+        *a = pa < n ? pa : n;
+    if (b)
+        *b = pb < n ? pb : n;
     return buf;
+}
+
+char *ccx_frame_format(const struct ccx_snap *s, const struct ccx_frame *f, char *buf, size_t len)
+{
+    return ccx_frame_format_parts(s, f, buf, len, NULL, NULL);
 }
 
 long ccx_stack_key_frame(const struct ccx_snap *s, uint32_t stack)

@@ -23,6 +23,13 @@ uint64_t ccx_frame_hash(const struct ccx_snap *s, const struct ccx_frame *f);
 int ccx_frame_is_allocator(const char *module, const char *symbol);
 /* "file.py:42 Broker.add_exception" or "libfoo.so!parse+0x1c". */
 char *ccx_frame_format(const struct ccx_snap *s, const struct ccx_frame *f, char *buf, size_t len);
+/* The same label, also saying where its parts end (each at most the
+ * label's length): Python "FILE:LINE FUNCTION": *a = FILE's length, *b =
+ * where FUNCTION starts; native "MODULE!SYMBOL+0xOFF": *a = MODULE's
+ * length, *b = where SYMBOL ends ("MODULE+0xOFF" without a symbol:
+ * *b = *a).  The pprof writer (pprof.c) cuts labels with them. */
+char *ccx_frame_format_parts(const struct ccx_snap *s, const struct ccx_frame *f, char *buf,
+                             size_t len, size_t *a, size_t *b);
 /* Index into s->frames of the grouping frame of a stack, or -1 if none. */
 long ccx_stack_key_frame(const struct ccx_snap *s, uint32_t stack);
 /* The group label of a site under BY (not CCX_BY_TYPE) and its hash. */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ccx_format.h"
 #include "ccx_units.h"
@@ -21,8 +22,9 @@ static const char usage[] =
     "  report SNAP...     [-n N] [-o FILE] [--format markdown|html]\n"
     "  plot   CSV|DIR|SNAP...  [-o FILE.svg] [--format svg|text|json]\n"
     "\n"
-    "  --format text|json|markdown|folded|html|svg   output format (default text;\n"
-    "                     report: markdown; plot: svg)\n"
+    "  --format text|json|markdown|folded|html|svg|pprof   output format (default text;\n"
+    "                     report: markdown; plot: svg; pprof: top, diff, trend, binary:\n"
+    "                     -o FILE or a redirected stdout)\n"
     "  -o FILE            write to FILE (atomically) instead of stdout\n"
     "  A directory stands for the ccxtrace.*.json snapshots in it.\n"
     "  Sizes are binary (64k, 10MB = 10 MiB), rates SIZE/UNIT (2MB/h).\n"
@@ -86,7 +88,7 @@ int main(int argc, char **argv)
             break;
         case 'f':
             if (ccx_fmt_parse(optarg, &op.fmt) < 0) {
-                ccx_err("--format \"%s\": one of text, json, markdown, folded, html, svg", optarg);
+                ccx_err("--format \"%s\": one of text, json, markdown, folded, html, svg, pprof", optarg);
                 return 2;
             }
             op.fmt_set = 1;
@@ -138,6 +140,14 @@ int main(int argc, char **argv)
     op.ninputs = argc - optind;
     if (op.ninputs == 0) {
         ccx_err("%s: no input given (--help)", cmd);
+        return 2;
+    }
+    if (op.fmt == CCX_FMT_PPROF && op.by != CCX_BY_STACK) {
+        ccx_err("--format pprof is one sample per stack: leave --by at stack (pprof groups by itself: -functions, -lines, -files)");
+        return 2;
+    }
+    if (op.fmt == CCX_FMT_PPROF && !op.outfile && isatty(STDOUT_FILENO)) {
+        ccx_err("--format pprof writes a gzip-compressed binary profile: give -o FILE.pb.gz or redirect stdout");
         return 2;
     }
     struct ccx_out o;

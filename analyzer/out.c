@@ -11,11 +11,11 @@
 
 #include "ccx_units.h"
 
-static const char *const fmt_names[] = {"text", "json", "markdown", "folded", "html", "svg"};
+static const char *const fmt_names[] = {"text", "json", "markdown", "folded", "html", "svg", "pprof"};
 
 int ccx_fmt_parse(const char *s, enum ccx_fmt *out)
 {
-    for (int i = 0; i < 6; i++)
+    for (int i = 0; i < (int)(sizeof fmt_names / sizeof fmt_names[0]); i++)
         if (strcmp(s, fmt_names[i]) == 0) {
             *out = (enum ccx_fmt)i;
             return 0;

@@ -9,7 +9,7 @@
 #include <stdio.h>
 
 enum ccx_fmt { CCX_FMT_TEXT, CCX_FMT_JSON, CCX_FMT_MARKDOWN, CCX_FMT_FOLDED, CCX_FMT_HTML,
-               CCX_FMT_SVG };
+               CCX_FMT_SVG, CCX_FMT_PPROF };
 
 struct ccx_out {
     FILE *f;        /* memory stream */

@@ -98,8 +98,12 @@ static long intern_frame(struct ccx_table *t, const struct ccx_snap *s, const st
         return -1;
     char buf[1024];
     enum ccx_strpool_err err = CCX_STRPOOL_OK;
+    size_t a, b;
     tf->hash = f->hash;
-    tf->label = ccx_strpool_add(&t->strs, ccx_frame_format(s, f, buf, sizeof buf), &err);
+    tf->label = ccx_strpool_add(&t->strs, ccx_frame_format_parts(s, f, buf, sizeof buf, &a, &b), &err);
+    tf->part_a = (uint16_t)a; /* < sizeof buf */
+    tf->part_b = (uint16_t)b;
+    tf->line = f->line;
     tf->py = f->kind == CCX_FRAME_PYTHON;
     tf->idx = (uint32_t)t->nframes;
     if (err || map_put(&t->framemap, tf->hash, tf->idx) < 0) {
@@ -138,7 +142,11 @@ static struct ccx_row *new_row(struct ccx_table *t, uint64_t key, const struct c
     r->stack_off = (uint32_t)t->nstackv;
     const uint32_t *fr = s->stack_frames + s->stack_start[site->stack];
     uint32_t n = s->stack_len[site->stack];
+    long kf = ccx_stack_key_frame(s, site->stack);
+    r->key_pos = n;
     for (uint32_t j = 0; j < n && !err; j++) {
+        if (r->key_pos == n && (long)fr[j] == kf)
+            r->key_pos = j;
         long ix = intern_frame(t, s, &s->frames[fr[j]]);
         if (ix < 0 || push_u32(t, (uint32_t)ix) < 0)
             err = 1;

@@ -24,6 +24,8 @@ struct ccx_row {
     uint32_t label;     /* table pool offset */
     uint32_t stack_off; /* into the table's frame-index vector */
     uint32_t stack_len;
+    uint32_t key_pos;   /* position of the grouping frame (frames.h) in the
+                         * stack; stack_len when the stack is empty */
     double *bytes, *blocks, *samples, *var; /* [k] each */
     double alloc_bytes; /* in the latest snapshot that has the row */
 };
@@ -32,6 +34,8 @@ struct ccx_tframe {
     uint64_t hash;
     uint32_t label; /* pool offset */
     uint32_t idx;   /* position in frames[] */
+    uint32_t line;  /* Python: the line */
+    uint16_t part_a, part_b; /* where the label's parts end (ccx_frame_format_parts) */
     uint8_t py;
 };
 

@@ -16,7 +16,7 @@ BENCH_PKGS="heaptrack"
 # Each part's own extra packages (one line per part; keep each to its line).
 PRELOAD_PKGS="valgrind"
 PYTHON_PKGS=""
-ANALYZER_PKGS=""
+ANALYZER_PKGS="golang-go"  # go tool pprof reads --format pprof in the tests
 DRIVER_PKGS="libcurl4-openssl-dev libarchive-dev libcjson-dev"
 SCRIPTS_PKGS=""
 
