@@ -166,14 +166,10 @@ static void activate(void)
 }
 
 /* Why with_gil() did not run fn (for the warning line). */
-enum { GIL_RAN = 0, GIL_GONE = -1, GIL_BUSY = -2, GIL_FINALIZING = -3 };
+enum { GIL_RAN = 0, GIL_GONE = -1, GIL_BUSY = -2, GIL_FINALIZING = -3, GIL_LATER = -4 };
 
-/* Runs fn() with the GIL, unless the interpreter is gone or finalizing.
- * Returns GIL_RAN (0) when it ran, else why not. */
-static int with_gil(void (*fn)(void *), void *arg)
+static int with_gil_section(void (*fn)(void *), void *arg)
 {
-    if (__atomic_load_n(&gone, __ATOMIC_ACQUIRE))
-        return GIL_GONE;
     /* Bounded: CPython ends a thread that waits for the GIL while the
      * interpreter finalizes (pthread_exit inside PyGILState_Ensure), which
      * would leave this lock held for good; then the Python layer is
@@ -197,6 +193,21 @@ static int with_gil(void (*fn)(void *), void *arg)
         ran = GIL_RAN;
     }
     pthread_mutex_unlock(&py_section);
+    return ran;
+}
+
+/* Runs fn() with the GIL, unless the interpreter is gone or finalizing.
+ * Returns GIL_RAN (0) when it ran, else why not.  While a fork waits for
+ * the helper (ccx_helper_gil_begin), may_skip gives up (GIL_LATER),
+ * otherwise this waits until the fork is done. */
+static int with_gil(void (*fn)(void *), void *arg, int may_skip)
+{
+    if (__atomic_load_n(&gone, __ATOMIC_ACQUIRE))
+        return GIL_GONE;
+    if (!ccx_helper_gil_begin(may_skip))
+        return GIL_LATER;
+    int ran = with_gil_section(fn, arg);
+    ccx_helper_gil_end();
     return ran;
 }
 
@@ -245,7 +256,7 @@ int ccx_py_helper_tick(void)
      * soon: the first look may find no frame to compare, or a mismatch
      * that a paused thread causes (VALIDATE_TRIES). */
     if (state == ST_WAITING || frames_check_pending())
-        with_gil(tick_fn, NULL);
+        with_gil(tick_fn, NULL, 1);
     return (state == ST_WAITING || frames_check_pending()) && !gone ? wait_fast() : 0;
 }
 
@@ -261,7 +272,7 @@ int ccx_py_write_section(struct ccx_json *j)
     if (state != ST_ACTIVE)
         return 0;
     struct write_arg a = { j };
-    int rc = with_gil(write_fn, &a);
+    int rc = with_gil(write_fn, &a, 0);
     /* After the exit snapshot the interpreter is gone by design; anything
      * else that leaves a snapshot without its census is said, a few times. */
     static int said;
@@ -285,11 +296,12 @@ int ccx_py_gc_counts(long count[3], long collections[3])
     if (state != ST_ACTIVE)
         return 0;
     struct gc_arg a = { count, collections, -1 };
-    return with_gil(gc_fn, &a) == 0 && a.rc == 0;
+    return with_gil(gc_fn, &a, 0) == 0 && a.rc == 0;
 }
 
 void ccx_py_atfork_child(void)
 {
     pthread_mutex_init(&py_section, NULL);
+    py_api_atfork_child();
     py_frames_atfork_child();
 }
