@@ -22,17 +22,22 @@
  */
 #include "py_api.h"
 
+#include <time.h>
 
-/* Re-queued at most this often per fork (a long after_in_parent callback
- * in Python); then the helper comes back regardless. */
-#define REQUEUE_MAX 4096
+
+/* Re-queued for at most REQUEUE_S after the fork (a long after_in_parent
+ * callback in Python); then the helper comes back regardless.  Each of
+ * the callback's eval-breaker checks runs the pending call up to 32 times
+ * meanwhile (the interpreter runs the queue until it is empty, 32 calls
+ * at most): about 3 us per check, measured below in docs/preload.md. */
+#define REQUEUE_S 1.0
 #define CHAIN_MAX 256
 
 static struct py_layout fl;     /* enough of it to find a thread's frames */
 static int have_fl;
 static PyTState *fork_ts;       /* the forking thread */
 static const void *fork_frame;  /* its top frame: os.fork()'s caller */
-static int requeued;
+static double fork_time;
 
 static void choose_layout(void)
 {
@@ -78,6 +83,13 @@ static int inside_fork(void)
     return 0;      /* the caller's frame is gone: long returned */
 }
 
+static double mono(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 int ccx_py_fork_hide(void)
 {
     const char *why = NULL;
@@ -91,7 +103,7 @@ int ccx_py_fork_hide(void)
 static int resume(void *arg)
 {
     (void)arg;
-    if (inside_fork() && ++requeued < REQUEUE_MAX && py.Py_AddPendingCall(resume, NULL) == 0)
+    if (inside_fork() && mono() - fork_time < REQUEUE_S && py.Py_AddPendingCall(resume, NULL) == 0)
         return 0;
     fork_ts = NULL;
     fork_frame = NULL;
@@ -106,6 +118,6 @@ int ccx_py_fork_defer(void)
     choose_layout();
     fork_ts = py.PyGILState_GetThisThreadState();
     fork_frame = have_fl && fork_ts ? top_frame(fork_ts) : NULL;
-    requeued = 0;
+    fork_time = mono();
     return py.Py_AddPendingCall(resume, NULL) == 0;
 }

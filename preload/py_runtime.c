@@ -217,6 +217,50 @@ static void tick_fn(void *arg)
     activate();
 }
 
+/* The start-up work (activate) runs in the main thread, at its next check
+ * of the eval breaker, as a pending call: the helper then does not wait
+ * for the GIL while the interpreter starts, when a fork may come at any
+ * moment (a helper waiting for the GIL cannot step aside, see py_fork.c).
+ * When the main thread runs no Python for PENDING_GRACE_S (blocked in C
+ * with the GIL released), the helper takes the GIL itself as before. */
+#define PENDING_GRACE_S 0.02
+static int pending_queued;       /* atomic */
+static double pending_since;
+
+static double mono(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int activate_pending(void *arg)
+{
+    (void)arg;
+    if (!__atomic_load_n(&gone, __ATOMIC_ACQUIRE) && !(py.IsFinalizing && py.IsFinalizing())) {
+        ccx_guard++;
+        activate();
+        ccx_guard--;
+    }
+    __atomic_store_n(&pending_queued, 0, __ATOMIC_RELEASE);
+    return 0;
+}
+
+static void activate_soon(void)
+{
+    if (__atomic_load_n(&pending_queued, __ATOMIC_ACQUIRE)) {
+        if (mono() - pending_since >= PENDING_GRACE_S)
+            with_gil(tick_fn, NULL, 1);
+        return;
+    }
+    pending_since = mono();
+    __atomic_store_n(&pending_queued, 1, __ATOMIC_RELEASE);
+    if (py.Py_AddPendingCall && py.Py_AddPendingCall(activate_pending, NULL) == 0)
+        return;
+    __atomic_store_n(&pending_queued, 0, __ATOMIC_RELEASE);
+    with_gil(tick_fn, NULL, 1);
+}
+
 /* Fast ticks while the interpreter starts, for at most 10 s: a process
  * that carries libpython but never initializes it (or keeps the GIL) must
  * not wake the helper a hundred times a second for ever. */
@@ -256,7 +300,7 @@ int ccx_py_helper_tick(void)
      * soon: the first look may find no frame to compare, or a mismatch
      * that a paused thread causes (VALIDATE_TRIES). */
     if (state == ST_WAITING || frames_check_pending())
-        with_gil(tick_fn, NULL, 1);
+        activate_soon();
     return (state == ST_WAITING || frames_check_pending()) && !gone ? wait_fast() : 0;
 }
 
