@@ -238,9 +238,11 @@ static int activate_pending(void *arg)
 {
     (void)arg;
     if (!__atomic_load_n(&gone, __ATOMIC_ACQUIRE) && !(py.IsFinalizing && py.IsFinalizing())) {
-        ccx_guard++;
+        /* What activate() allocates is the tracer's, not the program's. */
+        struct py_own_work own;
+        py_alloc_own_begin(&own);
         activate();
-        ccx_guard--;
+        py_alloc_own_end(&own);
     }
     __atomic_store_n(&pending_queued, 0, __ATOMIC_RELEASE);
     return 0;
