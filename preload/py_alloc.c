@@ -260,3 +260,19 @@ int py_alloc_install(void)
 }
 
 int py_alloc_installed(void) { return hooks_installed; }
+
+void py_alloc_own_begin(struct py_own_work *w)
+{
+    w->alloc_calls = ccx_t.alloc_calls;
+    w->alloc_bytes = ccx_t.alloc_bytes;
+    w->free_calls = ccx_t.free_calls;
+    ccx_guard++;
+}
+
+void py_alloc_own_end(const struct py_own_work *w)
+{
+    ccx_guard--;
+    ccx_t.alloc_calls = w->alloc_calls;
+    ccx_t.alloc_bytes = w->alloc_bytes;
+    ccx_t.free_calls = w->free_calls;
+}
