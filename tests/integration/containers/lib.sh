@@ -26,7 +26,6 @@
 root=${CCX_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)}
 ctr_dir=$root/tests/integration/containers
 ctr_prefix=ccxtest-$$-
-ctr_names=()
 fail=0
 ok() { echo "ok: $*"; }
 bad() { echo "FAIL: $*"; fail=1; }
@@ -34,9 +33,9 @@ ctr_skip() { echo "$*"; exit 77; }
 ctr_now() { date +%s.%N; }
 ctr_secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 
-ctr_cleanup() {
+ctr_cleanup() {  # the containers ctr_run started (by their names' prefix)
     local n
-    for n in "${ctr_names[@]}"; do podman rm -f -t 0 "$n" >/dev/null 2>&1; done
+    for n in $(podman ps -a --format '{{.Names}}' | grep "^$ctr_prefix"); do podman rm -f -t 0 "$n" >/dev/null 2>&1; done
 }
 
 ctr_init() {
@@ -131,7 +130,6 @@ ctr_traced_image() {
 
 ctr_run() {  # NAME PODMAN-RUN-ARGS...: a detached container, removed at exit
     local n=$ctr_prefix$1; shift
-    ctr_names+=("$n")
     podman run -d --name "$n" "$@" >/dev/null || { bad "podman run $n $*"; return 1; }
     echo "$n"
 }
