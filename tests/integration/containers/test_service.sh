@@ -46,10 +46,11 @@ ids=$(podman exec "$c" awk '/^(Uid|Gid):/ { print $2 }' /proc/1/status | tr '\n'
 podman exec "$c" grep -q libccxtrace.so /proc/1/maps && ok "libccxtrace.so is mapped in pid 1" || bad "libccxtrace.so not in pid 1"
 
 # ---- a snapshot by the trigger file, through the bind mount --------------------------
+t0=$(ctr_now)
 echo 1 >"$snaps/trigger"
 if wait_pid1_snaps 1; then
     f1=$(pid1_snaps | head -n 1)
-    ok "trigger file written on the host: $f1"
+    ok "trigger file written on the host: $f1 after $(ctr_secs "$t0" "$(ctr_now)") s"
     [ "$(json "$f1" 'd["reason"]')" = trigger ] || bad "$f1: reason $(json "$f1" 'd["reason"]')"
     [ "$(json "$f1" 'd["pid"]')" = 1 ] || bad "$f1: pid $(json "$f1" 'd["pid"]')"
     [ "$(json "$f1" 'd["host"]')" = "$(podman inspect -f '{{.Config.Hostname}}' "$c")" ] || bad "$f1: host is not the container's hostname"
@@ -60,10 +61,11 @@ else
 fi
 
 # ---- a snapshot by a signal to pid 1 from outside -----------------------------------
+t0=$(ctr_now)
 podman kill --signal USR2 "$c" >/dev/null || bad "podman kill --signal USR2"
 if wait_pid1_snaps 2; then
     f2=$(pid1_snaps | sed -n 2p)
-    [ "$(json "$f2" 'd["reason"]')" = signal ] && ok "SIGUSR2 to pid 1 from outside: $f2" || bad "$f2: reason $(json "$f2" 'd["reason"]')"
+    [ "$(json "$f2" 'd["reason"]')" = signal ] && ok "SIGUSR2 to pid 1 from outside: $f2 after $(ctr_secs "$t0" "$(ctr_now)") s" || bad "$f2: reason $(json "$f2" 'd["reason"]')"
 else
     bad "no snapshot after podman kill --signal USR2: $(ls "$snaps")"
 fi
