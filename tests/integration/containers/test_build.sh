@@ -8,6 +8,7 @@
 # exactly as `ccxtrace-image env` prints them; the image runs as 1001 with
 # the snapshot directory 1001:0, setgid.  The first run on a machine also
 # builds the stand-in images (about 2.5 minutes), later runs reuse them.
+# test-timeout: 600
 set -u
 source "$(dirname "$0")/lib.sh"
 tmp=${CCX_TMP:-$(mktemp -d)}

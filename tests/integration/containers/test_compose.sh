@@ -7,6 +7,7 @@
 # one write of the trigger file on the host gives one snapshot from each
 # service (pid 1 of each container, named by its container id), with the
 # override's mode 0644 so an unprivileged host user reads them.
+# test-timeout: 600
 set -u
 source "$(dirname "$0")/lib.sh"
 tmp=${CCX_TMP:-$(mktemp -d)}

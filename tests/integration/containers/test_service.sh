@@ -13,6 +13,7 @@
 # Checks marked [pre-hard] need the preload's CCXTRACE_FILE_MODE and
 # CCXTRACE_ONLY matching the interpreter's script argument (branch
 # pre-hard); before those, they fail.
+# test-timeout: 600
 set -u
 source "$(dirname "$0")/lib.sh"
 tmp=${CCX_TMP:-$(mktemp -d)}

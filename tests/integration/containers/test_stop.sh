@@ -6,6 +6,7 @@
 # status 137 for both, and neither ends before the timeout (the tracer
 # installs no SIGTERM handler of its own).  Only lower bounds on time are
 # checked; the durations are printed.
+# test-timeout: 600
 set -u
 source "$(dirname "$0")/lib.sh"
 ctr_init
