@@ -68,7 +68,8 @@ int main(void)
     CHECK_EQ_INT(o.census, 1);
     CHECK_EQ_INT(o.gc_collect, 0);
     CHECK_STR(o.dir, "");
-    CHECK_STR(o.only, "");
+    CHECK_STR(o.only.text, "");
+    CHECK_EQ_INT(o.only.refused, 0);
     CHECK_EQ_INT(o.holders, 3);
     CHECK_EQ_INT(o.holders_samples, 3);
     CHECK_EQ_INT(o.holders_types.n, 0);
@@ -86,7 +87,7 @@ int main(void)
     CHECK_EQ_U64(o.stats_interval_ns, 500000000ull);
     CHECK_EQ_INT(o.at_exit, 0);
     CHECK_STR(o.dir, "/tmp/x");
-    CHECK_STR(o.only, "python");
+    CHECK_STR(o.only.text, "python");
     CHECK_EQ_INT(o.gc_collect, 1);
     CHECK_EQ_INT(o.holders, 0);
     CHECK_EQ_INT(o.holders_samples, 7);
@@ -140,11 +141,58 @@ int main(void)
     const char *rt[] = {"CCXTRACE_SIGNAL", "RTMIN+2", NULL};
     CHECK_EQ_INT(parse(&o, rt), 0);
     CHECK_EQ_INT(o.signal, SIGRTMIN + 2);
-    const char *refused[] = {"KILL", "9", "SEGV"};
+    const char *refused[] = {"KILL", "9", "SEGV", "INT", "TERM", "sigterm", "15", "HUP", "QUIT", "ALRM", "WINCH"};
     for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
         const char *e[] = {"CCXTRACE_SIGNAL", refused[i], NULL};
         CHECK_EQ_INT(parse(&o, e), 1);
+        CHECK_EQ_INT(o.signal, SIGUSR2);
+        CHECK_MSG(strstr(last, "a signal the program may rely on (only USR1, USR2 and RTMIN..RTMAX are taken") &&
+                      strstr(last, "using the default \"USR2\""),
+                  "%s", last);
     }
+    const char *usr1[] = {"CCXTRACE_SIGNAL", "usr1", NULL};
+    CHECK_EQ_INT(parse(&o, usr1), 0);
+    CHECK_EQ_INT(o.signal, SIGUSR1);
+
+    /* a value with a newline or an escape sequence is shown escaped: one
+     * line, printable ASCII, the prefix first (issue 12) */
+    const char *nl[] = {"CCXTRACE_DEPTH", "8\nccxtrace-fake: \x1b[31mred\x1b[0m \"q\" \\ \xc3\xa9", NULL};
+    CHECK_EQ_INT(parse(&o, nl), 1);
+    CHECK_STR(last, "ccxtrace: CCXTRACE_DEPTH=\"8\\nccxtrace-fake: \\x1b[31mred\\x1b[0m \\\"q\\\" \\\\ "
+                    "\\xc3\\xa9\": must be a whole number from 1 to 256; using the default \"64\"");
+    for (const char *c = last; *c; c++)
+        CHECK_MSG(*c >= 0x20 && *c < 0x7f, "byte 0x%02x in the warning", (unsigned char)*c);
+    /* a long value is cut, its escapes whole, and the line still ends */
+    char longnl[600];
+    for (int i = 0; i < 599; i++)
+        longnl[i] = i % 3 ? 'x' : '\n';
+    longnl[599] = 0;
+    const char *ln[] = {"CCXTRACE_SAMPLE", longnl, NULL};
+    CHECK_EQ_INT(parse(&o, ln), 1);
+    CHECK_MSG(strstr(last, "...\": ") && strstr(last, "; using the default \"512k\"") && !strchr(last, '\n'), "%s",
+              last);
+
+    /* CCXTRACE_ONLY too long fails closed: no process selected, one line */
+    char longonly[CCX_ONLY_MAX + 2];
+    memset(longonly, 'p', sizeof longonly - 1);
+    longonly[sizeof longonly - 1] = 0;
+    const char *lo_only[] = {"CCXTRACE_ONLY", longonly, NULL};
+    CHECK_EQ_INT(parse(&o, lo_only), 1);
+    CHECK_EQ_INT(warnings, 1);
+    CHECK_EQ_INT(o.only.refused, 1);
+    CHECK_MSG(strstr(last, "ccxtrace: CCXTRACE_ONLY=\"ppp") && strstr(last, "\": longer than 255 bytes; tracing nothing"),
+              "%s", last);
+    CHECK_EQ_INT(ccx_options_check("CCXTRACE_ONLY", get, warn), 1);
+    CHECK_EQ_INT(warnings, 2);
+    CHECK_MSG(strstr(last, "tracing nothing") != NULL, "%s", last);
+    CHECK_EQ_INT(ccx_options_check("CCXTRACE_DEPTH", get, warn), 0);
+    char exact[CCX_ONLY_MAX + 1]; /* exactly the limit: fine */
+    memset(exact, 'p', CCX_ONLY_MAX);
+    exact[CCX_ONLY_MAX] = 0;
+    const char *ex_only[] = {"CCXTRACE_ONLY", exact, NULL};
+    CHECK_EQ_INT(parse(&o, ex_only), 0);
+    CHECK_EQ_INT(o.only.refused, 0);
+    CHECK_EQ_INT((int)strlen(o.only.text), CCX_ONLY_MAX);
 
     const char *bad[][2] = {
         {"CCXTRACE_SAMPLE", "12q"}, {"CCXTRACE_SAMPLE", "0"}, {"CCXTRACE_SAMPLE", "-5"},
@@ -183,6 +231,7 @@ int main(void)
     const char *e[] = {"CCXTRACE_DIR", longdir, NULL};
     CHECK_EQ_INT(parse(&o, e), 1);
     CHECK_STR(o.dir, "");
+    CHECK_EQ_INT(o.only.refused, 0);
 
     size_t n;
     const struct ccx_option_doc *doc = ccx_options_doc(&n);
