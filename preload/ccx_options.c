@@ -195,6 +195,22 @@ static int p_only(const char *v, void *f, const char **why)
     return FAIL_CLOSED;
 }
 
+/* An octal file mode that keeps the files the owner's to read and write
+ * and nobody's to run: 0600 to 0666 without execute bits. */
+static int p_mode(const char *v, void *f, const char **why)
+{
+    unsigned m = 0;
+    const char *p = v;
+    for (; *p >= '0' && *p <= '7' && m <= 07777; p++)
+        m = m * 8 + (unsigned)(*p - '0');
+    if (!*v || *p || (m & ~0666u) || (m & 0600u) != 0600u) {
+        *why = "must be an octal mode from 0600 to 0666 without execute bits (e.g. 0600, 0640, 0644)";
+        return -1;
+    }
+    *(int *)f = (int)m;
+    return 0;
+}
+
 static int p_signal(const char *v, void *f, const char **why)
 {
     int st = ccx_signal_parse(v, CCX_SIGNAL_ALLOW_NONE, (int *)f);
@@ -231,6 +247,8 @@ static const struct row {
      "append a line to the stats CSV every this long (0 or off disables)"},
     {"CCXTRACE_ONLY", "", p_only, F(only),
      "trace only processes whose executable path or argv[0] contains this text; too long a value traces none"},
+    {"CCXTRACE_FILE_MODE", "0600", p_mode, F(file_mode),
+     "permissions of snapshots and the stats CSV (octal, 0600-0666, no execute bits), set whatever the umask"},
     {"CCXTRACE_MMAP", "1", p_bool, F(mmap), "also trace anonymous mmap/mremap/munmap by mapped length"},
     {"CCXTRACE_MAX_STACKS", "262144", p_max_stacks, F(max_stacks),
      "distinct (stack, layer) sites kept; further ones are counted in one overflow site per layer"},

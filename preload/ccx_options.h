@@ -31,6 +31,7 @@ struct ccx_options {
         char text[CCX_ONLY_MAX + 1];
         int refused;            /* the value was bad: trace no process at all */
     } only;
+    int file_mode;              /* mode of snapshots and the stats CSV (fchmod) */
     int mmap;                   /* trace anonymous mmap */
     int max_stacks;             /* capacity of the stack table */
     int census;                 /* Python layer: type census at each snapshot */

@@ -9,7 +9,8 @@
  * stacks and sites; then the "python" section; the "tracer" section comes
  * last so write_ms covers the whole write.
  *
- * The file is written to <name>.tmp (O_CREAT|O_EXCL|O_NOFOLLOW, mode 0600),
+ * The file is written to <name>.tmp (O_CREAT|O_EXCL|O_NOFOLLOW, mode 0600,
+ * then CCXTRACE_FILE_MODE exactly with fchmod, whatever the umask),
  * write-locked (F_OFD_SETLK) at once so that ccx_stale.c can tell a write
  * in progress from one a kill cut short, and renamed without replacing
  * anything (RENAME_NOREPLACE, or link+unlink where the file system lacks
@@ -37,6 +38,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -595,6 +597,9 @@ int ccx_snapshot_write(long seq, const char *reason, const char *label)
         goto out;
     }
     lock_fd = lock_tmp(fd);
+    /* CCXTRACE_FILE_MODE, exactly: open's mode went through the umask */
+    if (fchmod(fd, (mode_t)ccx_opt.file_mode) != 0)
+        warn_failure(errno, "cannot set the mode of", tmp, seq);
     struct ccx_json *j = malloc(sizeof *j);
     if (!j) {
         close(fd);

@@ -8,6 +8,7 @@
 #include "ccx_units.h"
 
 #include <signal.h>
+#include <stdlib.h>
 
 static const char *const *env;
 static int warnings;
@@ -73,6 +74,26 @@ int main(void)
     CHECK_EQ_INT(o.holders, 3);
     CHECK_EQ_INT(o.holders_samples, 3);
     CHECK_EQ_INT(o.holders_types.n, 0);
+    CHECK_EQ_INT(o.file_mode, 0600);
+
+    /* CCXTRACE_FILE_MODE: octal, owner read+write, no execute bits */
+    const char *modes[][2] = {{"0640", "416"}, {"640", "416"}, {"0644", "420"}, {"0666", "438"}, {"0600", "384"},
+                              {"000660", "432"}};
+    for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) {
+        const char *e[] = {"CCXTRACE_FILE_MODE", modes[i][0], NULL};
+        CHECK_EQ_INT(parse(&o, e), 0);
+        CHECK_MSG(o.file_mode == atoi(modes[i][1]), "%s -> %o", modes[i][0], (unsigned)o.file_mode);
+    }
+    const char *badmodes[] = {"0700", "0755", "0644 ", "0400", "0200", "0040", "01640", "04600", "0o640", "0x1a0",
+                              "8", "", "-0640", "99999999999999999999", "rw-r-----", "0640\n"};
+    for (size_t i = 0; i < sizeof badmodes / sizeof badmodes[0]; i++) {
+        const char *e[] = {"CCXTRACE_FILE_MODE", badmodes[i], NULL};
+        CHECK_MSG(parse(&o, e) == 1 && warnings == 1, "CCXTRACE_FILE_MODE=%s accepted", badmodes[i]);
+        CHECK_EQ_INT(o.file_mode, 0600);
+        CHECK_MSG(strstr(last, "must be an octal mode from 0600 to 0666 without execute bits") &&
+                      strstr(last, "; using the default \"0600\""),
+                  "%s", last);
+    }
 
     const char *good[] = {"CCXTRACE_SAMPLE", "all", "CCXTRACE_DEPTH", "8", "CCXTRACE_SIGNAL", "none",
                           "CCXTRACE_INTERVAL", "10m", "CCXTRACE_STATS_INTERVAL", "500ms", "CCXTRACE_AT_EXIT", "no",
