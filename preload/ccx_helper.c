@@ -12,6 +12,7 @@
  */
 #include "ccx_core.h"
 #include "ccx_format.h"
+#include "ccx_stale.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -181,6 +182,7 @@ static void *helper_main(void *arg)
     sigfillset(&all);
     pthread_sigmask(SIG_BLOCK, &all, NULL);
     ccx_ident_init();
+    ccx_stale_sweep_once(ccx_id.dir); /* temporary files of killed writers */
     double now = mono();
     double interval = (double)ccx_opt.interval_ns / 1e9, stats = (double)ccx_opt.stats_interval_ns / 1e9;
     double next_interval = interval > 0 ? now + interval : 0;
