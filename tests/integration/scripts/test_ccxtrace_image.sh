@@ -108,7 +108,7 @@ frag=scripts/container/Containerfile.ccxtrace
 grep -q '^ARG SERVICE_USER=1001$' "$frag" || bad "service user not 1001"
 # usage errors
 for a in "build" "compose rules-processing" "bogus" "build --sample '' x" "build --tag t a b" "build --file-mode 999 x" \
-         "build --file-mode rw x" "compose --host-mode 08 a=b" "build --holders-types 'A B' x" "build --interval '30 m' x" "build --builder 'a b' x"; do
+         "build --file-mode rw x" "build --file-mode 0755 x" "build --file-mode 0400 x" "compose --host-mode 08 a=b" "build --holders-types 'A B' x" "build --interval '30 m' x" "build --builder 'a b' x"; do
     eval "out=\$($img $a --lib \"$lib\" --dry-run 2>&1)"; rc=$?
     [ $rc = 2 ] || bad "'$a': exit $rc: $out"
 done
