@@ -59,9 +59,9 @@ for h in "${ids[@]}"; do
     f=$(cd "$snaps" && ls -1 "ccxtrace.$h.1."*.json 2>/dev/null | head -n 1)
     if [ -z "$f" ]; then bad "no snapshot of container $h after the trigger: $(ls "$snaps")"; continue; fi
     st=$(stat -c '%a %u' "$snaps/$f")
-    [ "$st" = "644 1001" ] && ok "$f: mode 0644, uid 1001" || bad "[pre-hard] $f: mode and uid $st (want 644 1001)"
+    [ "$st" = "644 1001" ] && ok "$f: mode 0644, uid 1001" || bad "$f: mode and uid $st (want 644 1001)"
     setpriv --reuid 65534 --regid 65534 --clear-groups cat "$snaps/$f" >/dev/null 2>&1 \
-        && ok "an unprivileged host user (65534:65534) reads it" || bad "[pre-hard] host user 65534 cannot read $f"
+        && ok "an unprivileged host user (65534:65534) reads it" || bad "host user 65534 cannot read $f"
 done
 compose down -t 0 >/dev/null 2>&1
 [ -z "$(podman ps -aq --filter "label=io.podman.compose.project=$proj")" ] && ok "podman-compose down removed the containers" || bad "containers left"

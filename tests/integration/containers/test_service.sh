@@ -10,7 +10,7 @@
 # so a reader in group 0 (OpenShift's arbitrary uid) can read them and
 # another user cannot.
 #
-# Checks marked [pre-hard] need the preload's CCXTRACE_FILE_MODE and
+# Checks marked need the preload's CCXTRACE_FILE_MODE and
 # CCXTRACE_ONLY matching the interpreter's script argument (branch
 # pre-hard); before those, they fail.
 # test-timeout: 600
@@ -76,15 +76,15 @@ fi
 podman exec "$c" sh -c 'grep "^Umask" /proc/1/status' | grep -q '0077' || bad "pid 1's umask is not 077"
 for f in $(pid1_snaps); do
     st=$(stat -c '%a %u %g' "$snaps/$f")
-    [ "$st" = "640 1001 0" ] && ok "$f: mode 0640, 1001:0 under umask 077" || bad "[pre-hard] $f: mode, uid, gid $st (want 640 1001 0)"
+    [ "$st" = "640 1001 0" ] && ok "$f: mode 0640, 1001:0 under umask 077" || bad "$f: mode, uid, gid $st (want 640 1001 0)"
 done
 if [ -n "${f1:-}" ]; then
     podman exec --user 4242:0 "$c" cat "/var/lib/ccxtrace/$f1" >/dev/null 2>&1 \
-        && ok "another uid in group 0 reads it in the container (OpenShift)" || bad "[pre-hard] uid 4242 gid 0 cannot read $f1"
+        && ok "another uid in group 0 reads it in the container (OpenShift)" || bad "uid 4242 gid 0 cannot read $f1"
     podman exec --user 4242:4242 "$c" cat "/var/lib/ccxtrace/$f1" >/dev/null 2>&1 \
         && bad "uid 4242 gid 4242 reads $f1" || ok "a uid outside group 0 cannot read it"
     setpriv --reuid 65534 --regid 0 --clear-groups cat "$snaps/$f1" >/dev/null 2>&1 \
-        && ok "on the host, a user in group 0 reads it through the bind mount" || bad "[pre-hard] host uid 65534 gid 0 cannot read $f1"
+        && ok "on the host, a user in group 0 reads it through the bind mount" || bad "host uid 65534 gid 0 cannot read $f1"
 fi
 
 # ---- podman exec python3 beside the service: the tracer is loaded, not tracing -------
@@ -116,6 +116,6 @@ rc3=$?
 wait $p2; rc2=$?
 [ "$rc2$rc3" = 00 ] || bad "the --run-for runs exited $rc2 and $rc3"
 ls "$snaps2" | grep -q '^ccxtrace\..*\.1\..*\.json$' && ok "CCXTRACE_ONLY=bin/ccx-messaging (the script argument) traces the service: $(ls "$snaps2" | tr '\n' ' ')" \
-    || bad "[pre-hard] CCXTRACE_ONLY=bin/ccx-messaging: no exit snapshot of the service ($(ls "$snaps2" | tr '\n' ' '))"
+    || bad "CCXTRACE_ONLY=bin/ccx-messaging: no exit snapshot of the service ($(ls "$snaps2" | tr '\n' ' '))"
 [ -z "$(ls "$snaps3")" ] && ok "CCXTRACE_ONLY=rules-processing leaves it alone" || bad "CCXTRACE_ONLY=rules-processing: $(ls "$snaps3")"
 exit $fail
