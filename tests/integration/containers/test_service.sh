@@ -10,9 +10,8 @@
 # so a reader in group 0 (OpenShift's arbitrary uid) can read them and
 # another user cannot.
 #
-# Checks marked need the preload's CCXTRACE_FILE_MODE and
-# CCXTRACE_ONLY matching the interpreter's script argument (branch
-# pre-hard); before those, they fail.
+# The mode checks and CCXTRACE_ONLY=bin/ccx-messaging failed before the
+# preload had CCXTRACE_FILE_MODE and matched the interpreter's script.
 # test-timeout: 600
 set -u
 source "$(dirname "$0")/lib.sh"
