@@ -3,7 +3,8 @@
 # compiles libccxtrace.so from the sources in the build context (or takes
 # the prebuilt one scripts/ccxtrace-image --lib put there), checks that it
 # and the libraries it loads need no glibc symbol version above GLIBC_2.34,
-# and copies them into OUTDIR for the final stage.
+# and copies them into OUTDIR/lib for the final stage, with the check's
+# report in OUTDIR/glibc-check.txt (the image keeps it in /opt/ccxtrace).
 #
 #   build-lib.sh SRCDIR OUTDIR
 #
@@ -39,12 +40,14 @@ else
     lib=/tmp/ccxtrace-build/lib/libccxtrace.so
 fi
 files=$(bash scripts/ccxtrace-image libs --lib "$lib")
+mkdir -p "$out/lib"
 # shellcheck disable=SC2086
-bash scripts/ccxtrace-image check-libs $files >&2 || { say "refusing: a library needs a glibc newer than UBI 9's 2.34"; exit 1; }
-mkdir -p "$out"
+bash scripts/ccxtrace-image check-libs $files >"$out/glibc-check.txt" \
+    || { cat "$out/glibc-check.txt" >&2; say "refusing: a library needs a glibc newer than UBI 9's 2.34"; exit 1; }
+cat "$out/glibc-check.txt" >&2
 first=1
 for f in $files; do   # the tracer lands as libccxtrace.so, the others by soname
-    if [ $first = 1 ]; then cp -L "$f" "$out/libccxtrace.so"; first=0; else cp -L "$f" "$out/$(basename "$f")"; fi
+    if [ $first = 1 ]; then cp -L "$f" "$out/lib/libccxtrace.so"; first=0; else cp -L "$f" "$out/lib/$(basename "$f")"; fi
 done
-chmod 0755 "$out"/*
-say "libraries: $(cd "$out" && echo *)"
+chmod 0755 "$out"/lib/*
+say "libraries: $(cd "$out/lib" && echo *)"

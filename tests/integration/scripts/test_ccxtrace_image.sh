@@ -61,6 +61,22 @@ out=$($img build --dry-run --lib "$tmp/libnew.so" --context "$tmp/ctxnew" ubi9/p
 [ $rc = 1 ] && echo "$out" | grep -q 'refusing to build' && [ ! -d "$tmp/ctxnew/ctx0" ] && ok "build refuses it" || bad "build with a 2.36 library: $rc $out"
 out=$($img check-libs "$tmp/new.c" 2>&1); [ $? = 1 ] || bad "a C file passed check-libs"
 
+# the builder stage's script, run here on a prebuilt library: it refuses the
+# GLIBC_2.36 one and collects the real one with libunwind.so.8
+stage_run() {  # LIB DIR -> runs build-lib.sh on a context holding LIB as the prebuilt library
+    mkdir -p "$2/src/prebuilt" "$2/src/scripts"
+    cp scripts/ccxtrace-image "$2/src/scripts/" && cp "$1" "$2/src/prebuilt/libccxtrace.so"
+    sh scripts/container/build-lib.sh "$2/src" "$2/out" >"$2/log" 2>&1
+}
+stage_run "$tmp/libnew.so" "$tmp/stage-new"; rc=$?
+[ $rc = 1 ] && grep -q 'refusing' "$tmp/stage-new/log" && [ ! -e "$tmp/stage-new/out/lib/libccxtrace.so" ] \
+    && ok "the builder stage refuses the GLIBC_2.36 library" || bad "build-lib.sh on a 2.36 library: $rc $(cat "$tmp/stage-new/log")"
+stage_run "$lib" "$tmp/stage-ok"; rc=$?
+[ $rc = 0 ] && [ "$(ls "$tmp/stage-ok/out/lib" | tr '\n' ' ')" = "libccxtrace.so libunwind.so.8 " ] \
+    && [ "$(grep -c ' ok$' "$tmp/stage-ok/out/glibc-check.txt")" = 2 ] && cmp -s "$tmp/stage-ok/out/lib/libccxtrace.so" "$lib" \
+    && ok "the builder stage collects libccxtrace.so and libunwind.so.8 with its check report" \
+    || bad "build-lib.sh: $rc $(ls "$tmp/stage-ok/out/lib" 2>&1) $(cat "$tmp/stage-ok/log")"
+
 # ---- build contexts and the compose override (dry run) ---------------------------
 five="rules-uploader archive-sync archive-sync-ols multiplexor rules-processing"
 pairs=()
