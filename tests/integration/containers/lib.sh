@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # lib.sh - the container tests' helper (sourced by test_*.sh here): checks
 # that podman can run, builds the stand-in images once per machine and
 # starts and cleans up containers.
@@ -84,8 +85,8 @@ ctr_have_or_build() {  # NAME KEY BUILD-FUNCTION -> echoes the tag
 # Removes the stand-in images no current recipe names (an older base, a
 # traced image of older sources), children first, and untagged leftovers.
 ctr_prune() {
-    local pass t keep
-    for pass in 1 2 3; do
+    local t keep
+    for _ in 1 2 3; do   # children first: a parent goes once they are gone
         for t in $(podman images --format '{{.Repository}}:{{.Tag}}' --filter reference='localhost/ccxtrace-test/*'); do
             keep=0
             while read -r cur; do case $t in "$cur"|"$cur"-ccxtrace) keep=1 ;; esac; done <"$ctr_cache/current"

@@ -10,6 +10,7 @@
 # builds the stand-in images (about 2.5 minutes), later runs reuse them.
 # test-timeout: 600
 set -u
+# shellcheck source=tests/integration/containers/lib.sh
 source "$(dirname "$0")/lib.sh"
 tmp=${CCX_TMP:-$(mktemp -d)}
 img=$root/scripts/ccxtrace-image

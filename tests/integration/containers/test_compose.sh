@@ -9,6 +9,7 @@
 # override's mode 0644 so an unprivileged host user reads them.
 # test-timeout: 600
 set -u
+# shellcheck source=tests/integration/containers/lib.sh
 source "$(dirname "$0")/lib.sh"
 tmp=${CCX_TMP:-$(mktemp -d)}
 ctr_init

@@ -14,6 +14,7 @@
 # preload had CCXTRACE_FILE_MODE and matched the interpreter's script.
 # test-timeout: 600
 set -u
+# shellcheck source=tests/integration/containers/lib.sh
 source "$(dirname "$0")/lib.sh"
 tmp=${CCX_TMP:-$(mktemp -d)}
 ctr_init

@@ -8,6 +8,7 @@
 # checked; the durations are printed.
 # test-timeout: 600
 set -u
+# shellcheck source=tests/integration/containers/lib.sh
 source "$(dirname "$0")/lib.sh"
 ctr_init
 service=$(ctr_service_image) || exit 1
