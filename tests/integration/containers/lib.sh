@@ -39,6 +39,20 @@ ctr_cleanup() {  # the containers ctr_run started (by their names' prefix)
     for n in $(podman ps -a --format '{{.Names}}' | grep "^$ctr_prefix"); do podman rm -f -t 0 "$n" >/dev/null 2>&1; done
 }
 
+# Containers and compose networks a killed test left (named ccxtest-PID- or
+# ccxtestPID_ by a test whose process is gone) are removed.
+ctr_stale() {
+    local n p
+    for n in $(podman ps -a --format '{{.Names}}' | grep -E '^ccxtest-?[0-9]+[-_]'); do
+        p=$(echo "$n" | sed -E 's/^ccxtest-?([0-9]+)[-_].*/\1/')
+        kill -0 "$p" 2>/dev/null || podman rm -f -t 0 "$n" >/dev/null 2>&1
+    done
+    for n in $(podman network ls --format '{{.Name}}' | grep -E '^ccxtest[0-9]+_default$'); do
+        p=$(echo "$n" | sed -E 's/^ccxtest([0-9]+)_.*/\1/')
+        kill -0 "$p" 2>/dev/null || podman network rm -f "$n" >/dev/null 2>&1
+    done
+}
+
 ctr_init() {
     export CONTAINERS_CONF=${CONTAINERS_CONF:-$root/scripts/container/containers.conf}
     command -v podman >/dev/null 2>&1 || ctr_skip "podman not installed (scripts/install-deps.sh installs it)"
@@ -49,6 +63,8 @@ ctr_init() {
     mkdir -p "$ctr_cache" || ctr_skip "cannot create the image cache directory $ctr_cache"
     command -v mmdebstrap >/dev/null 2>&1 || ctr_skip "mmdebstrap not installed (scripts/install-deps.sh installs it)"
     trap ctr_cleanup EXIT
+    trap 'exit 143' TERM INT   # the runner's timeout: still clean up
+    ctr_stale
     local base
     base=$(ctr_base_image) || exit 1
     err=$(podman run --rm --network none "$base" true 2>&1) \
