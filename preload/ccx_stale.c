@@ -21,7 +21,8 @@
  * progress in a shared directory would look like our own dead one.  The
  * lock tells, across containers of one kernel (and over NFS's lock
  * manager).  Where the lock cannot be taken for any reason, the file is
- * kept.
+ * kept.  (A child forked during a write shares the writer's open file,
+ * and so its lock, until it exits or execs: the file is kept that long.)
  */
 #include "ccx_stale.h"
 #include "ccx_format.h"

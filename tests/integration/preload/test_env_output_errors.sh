@@ -63,7 +63,13 @@ for sig in INT TERM; do
     rm -f "$ready"
     # (env: a background job of a script starts with SIGINT ignored)
     env --default-signal=INT CCXTRACE_DIR=$d CCXTRACE_SIGNAL=$sig LD_PRELOAD=$LIB $PY -c \
-        "import time; open('$ready', 'w').close(); time.sleep(60)" >"$CCX_TMP/out" 2>"$CCX_TMP/err" &
+        "import atexit, time
+for _ in range(500):  # the tracer's Python layer active (see test_only_script.sh)
+    if atexit._ncallbacks():
+        break
+    time.sleep(0.01)
+open('$ready', 'w').close()
+time.sleep(60)" >"$CCX_TMP/out" 2>"$CCX_TMP/err" &
     pid=$!
     for _ in $(seq 200); do [ -e "$ready" ] && break; sleep 0.05; done
     kill -$sig $pid

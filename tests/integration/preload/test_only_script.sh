@@ -12,13 +12,31 @@ source "$(dirname "$0")/lib.sh"
 venv=$CCX_TMP/venv
 mkdir -p "$venv/bin" "$CCX_TMP/mods"
 ln -s "$PY" "$venv/bin/python3"
+# The traced programs wait (5 s at most) until the tracer's Python layer
+# has registered its atexit callback: a process that exits while the
+# helper thread is still activating the Python layer can crash (about 5%
+# of `python3 -c 'print(1)'` runs, also before this change: the helper
+# imports atexit while the interpreter is being finalized), a separate bug
+# this test is not about.
+wait_for_tracer='
+import atexit, time
+for _ in range(500):
+    if atexit._ncallbacks():
+        break
+    time.sleep(0.01)'
 cat >"$venv/bin/ccx-messaging" <<SCRIPT
 #!$venv/bin/python3
 import os, sys
+$wait_for_tracer
 print("service", os.getpid(), *sys.argv[1:])
 SCRIPT
 chmod +x "$venv/bin/ccx-messaging"
-echo 'import os; print("worker", os.getpid())' >"$CCX_TMP/mods/ccx_worker.py"
+cat >"$CCX_TMP/mods/ccx_worker.py" <<MODULE
+import os
+if __name__ == "__main__":
+$(echo "$wait_for_tracer" | sed 's/^/    /')
+    print("worker", os.getpid())
+MODULE
 case $venv in *ccx-messaging*|*ccx_worker*) fail "the temporary directory's name would match: $venv" ;; esac
 
 n=0

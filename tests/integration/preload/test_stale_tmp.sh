@@ -42,15 +42,20 @@ for _ in $(seq 600); do grep -q ready "$CCX_TMP/out" && break; sleep 0.1; done
 grep -q ready "$CCX_TMP/out" || fail "bigsnap did not start: $(cat "$CCX_TMP/out")"
 tmp=
 for try in $(seq 20); do
+    done_before=$(ls "$d"/ccxtrace.*.$w.*.json 2>/dev/null | wc -l)
     kill -USR2 $w
-    for _ in $(seq 5000); do
+    # until the temporary file shows, or the write is over unseen (15 s at most)
+    end=$((SECONDS + 15))
+    while [ $SECONDS -lt $end ]; do
         tmp=$(compgen -G "$d/ccxtrace.*.$w.*.json.tmp") && break
+        [ "$(ls "$d"/ccxtrace.*.$w.*.json 2>/dev/null | wc -l)" != "$done_before" ] && break
     done
-    [ -n "$tmp" ] || fail "no temporary file seen after SIGUSR2"
-    kill -STOP $w
-    [ -e "$tmp" ] && break
-    kill -CONT $w
-    tmp=
+    if [ -n "$tmp" ]; then
+        kill -STOP $w
+        [ -e "$tmp" ] && break
+        kill -CONT $w
+        tmp=
+    fi
     sleep 2 # let the write end before the next try
 done
 [ -n "$tmp" ] || fail "could not stop the writer mid-write in 20 tries"
