@@ -11,22 +11,23 @@
 #include <signal.h>
 #include <string.h>
 
-/* The signals a tracer may not take: asking for one is an error, in the
- * preload and in the driver alike. */
-static const int refused_signals[] = {
-    SIGKILL, SIGSTOP,                          /* cannot be caught */
-    SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT,  /* faults: the process must die of them */
-    SIGCHLD, SIGPIPE,                          /* the process's own children and sockets */
-};
+/* The only standard signals a tracer may take: the two that exist for
+ * applications to use.  Every other standard signal has a meaning a
+ * traced program relies on (INT and TERM stop it; a C handler for INT
+ * installed before Python starts makes CPython skip its own
+ * KeyboardInterrupt handler; HUP, QUIT, ALRM, WINCH... belong to the
+ * program or its terminal; KILL and STOP cannot be caught; the faults must
+ * kill it).  The real-time signals SIGRTMIN..SIGRTMAX are taken too: glibc
+ * keeps the numbers below SIGRTMIN (32 and 33) for itself, so SIGRTMIN is
+ * already past them.  No flag forces a refused signal. */
+static const int allowed_signals[] = {SIGUSR1, SIGUSR2};
 
 int ccx_signal_refused(int sig)
 {
-    for (size_t i = 0; i < sizeof refused_signals / sizeof refused_signals[0]; i++)
-        if (refused_signals[i] == sig)
-            return 1;
-    /* The numbers between the standard signals and SIGRTMIN that glibc
-     * keeps for itself (32 and 33: thread cancellation, setxid). */
-    return sig > 0 && sig < SIGRTMIN && sigabbrev_np(sig) == NULL;
+    for (size_t i = 0; i < sizeof allowed_signals / sizeof allowed_signals[0]; i++)
+        if (allowed_signals[i] == sig)
+            return 0;
+    return !(sig >= SIGRTMIN && sig <= SIGRTMAX);
 }
 
 /* Names glibc's sigabbrev_np() does not give, for the same signal:

@@ -28,11 +28,13 @@
  * only on CCX_SIGNAL_OK; a refused signal gives CCX_SIGNAL_REFUSED. */
 int ccx_signal_parse(const char *s, unsigned flags, int *out);
 
-/* 1 when a tracer may not take sig (see the table in ccx_signal.c: KILL
- * and STOP cannot be caught; the faults SEGV, BUS, FPE, ILL, ABRT; CHLD and
- * PIPE, which the traced process relies on; and the numbers below SIGRTMIN
- * that glibc reserves for itself, 32 and 33), else 0. */
+/* 1 when a tracer may not take sig, else 0: every signal but USR1, USR2
+ * and the real-time ones SIGRTMIN..SIGRTMAX (glibc's SIGRTMIN is past the
+ * numbers it keeps for itself, 32 and 33).  See ccx_signal.c for why. */
 int ccx_signal_refused(int sig);
+
+/* The policy in words, for messages and --help. */
+#define CCX_SIGNAL_ALLOWED_TEXT "only USR1, USR2 and RTMIN..RTMAX are taken"
 
 /* A buffer this long holds every name ccx_signal_name() writes. */
 #define CCX_SIGNAL_NAME_MAX 24

@@ -334,7 +334,7 @@ int drv_parse_upload(int argc, char **argv, struct drv_opts *o, char *err, size_
             if (ccx_signal_parse(a, 0, &o->signal) != CCX_SIGNAL_OK)
                 return fail(err, errlen,
                             "--signal '%s': not a signal the tracer can take snapshots on "
-                            "(e.g. USR2, SIGUSR1, 12, RTMIN+3)",
+                            "(" CCX_SIGNAL_ALLOWED_TEXT ", e.g. USR2, SIGUSR1, 12, RTMIN+3)",
                             a);
             have_signal = 1;
             break;

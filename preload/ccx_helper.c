@@ -12,6 +12,7 @@
  */
 #include "ccx_core.h"
 #include "ccx_format.h"
+#include "ccx_stale.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -339,6 +340,7 @@ static void *helper_main(void *arg)
     pthread_sigmask(SIG_BLOCK, &all, NULL);
     is_helper = 1;
     ccx_ident_init();
+    ccx_stale_sweep_once(ccx_id.dir); /* temporary files of killed writers */
     sched_init();
     /* born idle: a fork that comes before its first pass parks it at once */
     while (set_state(H_BUSY)) {

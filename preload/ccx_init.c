@@ -1,7 +1,7 @@
 /* ccx_init.c - start and end of tracing, fork, CCXTRACE_ONLY, the API.
  *
  * The constructor reads the options (ccx_options.c), decides whether this
- * process is traced at all (CCXTRACE_ONLY), loads libunwind, sets up the
+ * process is traced at all (CCXTRACE_ONLY, ccx_only.c), loads libunwind, sets up the
  * tables and starts the helper thread.  The destructor writes the exit
  * snapshot unless one was written already (the Python layer writes it from
  * an atexit callback, before the interpreter is finalized).  In a fork
@@ -11,6 +11,8 @@
  */
 #include "ccx_core.h"
 #include "ccx_format.h"
+#include "ccx_only.h"
+#include "ccx_text.h"
 #include "ccxtrace.h"
 
 #include <pthread.h>
@@ -30,11 +32,16 @@ void ccx_hooks_resolve(void);
 
 void ccx_warn(const char *line)
 {
-    char buf[1100];
-    size_t n = strlen(line);
-    if (n > sizeof buf - 2)
-        n = sizeof buf - 2;
-    memcpy(buf, line, n);
+    /* always one line with the prefix: what the line quotes (a path, a
+     * value) is escaped, so no newline or escape sequence gets through */
+    static const char prefix[] = "ccxtrace: ";
+    char buf[1200];
+    size_t n = 0;
+    if (strncmp(line, prefix, sizeof prefix - 1) != 0) {
+        memcpy(buf, prefix, sizeof prefix - 1);
+        n = sizeof prefix - 1;
+    }
+    n += ccx_escape(buf + n, sizeof buf - 1 - n, line, strlen(line), 0);
     buf[n++] = '\n';
     ssize_t r = write(2, buf, n);
     (void)r;
@@ -61,18 +68,17 @@ static const char *env_get(const char *name)
     return getenv(name);
 }
 
-static int matches_only(int argc, char **argv)
+/* CCXTRACE_ONLY (ccx_only.c); a refused value says so in one line. */
+static int selected(int argc, char **argv)
 {
-    if (!ccx_opt.only[0])
-        return 1;
+    if (ccx_opt.only.refused) {
+        ccx_options_check("CCXTRACE_ONLY", env_get, ccx_warn);
+        return 0;
+    }
     char exe[4096];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     exe[n > 0 ? n : 0] = 0;
-    if (strstr(exe, ccx_opt.only))
-        return 1;
-    if (argc > 0 && argv && argv[0] && strstr(argv[0], ccx_opt.only))
-        return 1;
-    return 0;
+    return ccx_only_match(&ccx_opt.only, exe, argc, argv);
 }
 
 static void set_dir(void)
@@ -135,7 +141,7 @@ __attribute__((constructor)) static void ccx_init(int argc, char **argv, char **
     ccx_hooks_resolve();
     /* Quietly first: a process CCXTRACE_ONLY leaves alone prints nothing. */
     ccx_options_parse(&ccx_opt, env_get, NULL);
-    if (!matches_only(argc, argv)) {
+    if (!selected(argc, argv)) {
         ccx_state = -1;
         ccx_guard--;
         return;

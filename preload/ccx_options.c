@@ -7,12 +7,17 @@
  */
 #include "ccx_options.h"
 #include "ccx_signal.h"
+#include "ccx_text.h"
 #include "ccx_units.h"
 
 #include <stdio.h>
 #include <string.h>
 
+/* A parser returns 0, or -1 for a bad value (the option keeps its
+ * default), or FAIL_CLOSED for a bad value that must not fall back to a
+ * default (the field keeps what the parser left there). */
 typedef int (*parse_fn)(const char *v, void *field, const char **why);
+#define FAIL_CLOSED (-2)
 
 static int p_sample(const char *v, void *f, const char **why)
 {
@@ -176,9 +181,34 @@ static int p_path(const char *v, void *f, const char **why)
     return p_str(v, f, CCX_PATH_MAX, why);
 }
 
+/* Too long a value fails closed (FAIL_CLOSED): no process is traced,
+ * rather than every one. */
 static int p_only(const char *v, void *f, const char **why)
 {
-    return p_str(v, f, 256, why);
+    struct ccx_only *o = f;
+    o->refused = 0;
+    if (p_str(v, o->text, sizeof o->text, why) == 0)
+        return 0;
+    o->text[0] = 0;
+    o->refused = 1;
+    *why = "longer than " STR(CCX_ONLY_MAX) " bytes";
+    return FAIL_CLOSED;
+}
+
+/* An octal file mode that keeps the files the owner's to read and write
+ * and nobody's to run: 0600 to 0666 without execute bits. */
+static int p_mode(const char *v, void *f, const char **why)
+{
+    unsigned m = 0;
+    const char *p = v;
+    for (; *p >= '0' && *p <= '7' && m <= 07777; p++)
+        m = m * 8 + (unsigned)(*p - '0');
+    if (!*v || *p || (m & ~0666u) || (m & 0600u) != 0600u) {
+        *why = "must be an octal mode from 0600 to 0666 without execute bits (e.g. 0600, 0640, 0644)";
+        return -1;
+    }
+    *(int *)f = (int)m;
+    return 0;
 }
 
 static int p_signal(const char *v, void *f, const char **why)
@@ -187,8 +217,8 @@ static int p_signal(const char *v, void *f, const char **why)
     if (st == CCX_SIGNAL_OK)
         return 0;
     *why = st == CCX_SIGNAL_REFUSED
-               ? "a signal the tracer refuses (KILL, STOP, SEGV, BUS, FPE, ILL, ABRT, CHLD, PIPE, glibc's 32 and 33)"
-               : "not a signal that can be caught (e.g. USR2, SIGUSR1, 12, RTMIN+3, none)";
+               ? "a signal the program may rely on (" CCX_SIGNAL_ALLOWED_TEXT ", e.g. USR1, RTMIN+3, or none)"
+               : "not a signal (e.g. USR2, SIGUSR1, 12, RTMIN+3, none)";
     return -1;
 }
 
@@ -216,7 +246,9 @@ static const struct row {
     {"CCXTRACE_STATS_INTERVAL", "0", p_duration, F(stats_interval_ns),
      "append a line to the stats CSV every this long (0 or off disables)"},
     {"CCXTRACE_ONLY", "", p_only, F(only),
-     "trace only processes whose executable path or argv[0] contains this text"},
+     "trace only processes whose executable path or argv[0] contains this text; too long a value traces none"},
+    {"CCXTRACE_FILE_MODE", "0600", p_mode, F(file_mode),
+     "permissions of snapshots and the stats CSV (octal, 0600-0666, no execute bits), set whatever the umask"},
     {"CCXTRACE_MMAP", "1", p_bool, F(mmap), "also trace anonymous mmap/mremap/munmap by mapped length"},
     {"CCXTRACE_MAX_STACKS", "262144", p_max_stacks, F(max_stacks),
      "distinct (stack, layer) sites kept; further ones are counted in one overflow site per layer"},
@@ -233,28 +265,48 @@ static const struct row {
      "Python: comma-separated type names always examined for reference paths (at most " STR(CCX_HOLDERS_TYPES_MAX) ")"},
 };
 
+/* Applies row r's variable (its default first); 1 when the value was bad. */
+static int apply_row(struct ccx_options *o, const struct row *r, ccx_getenv_fn get, ccx_warn_fn warn)
+{
+    const char *why = "";
+    void *field = (char *)o + r->off;
+    r->parse(r->def, field, &why);
+    const char *v = get ? get(r->env) : NULL;
+    int st = v ? r->parse(v, field, &why) : 0;
+    if (st == 0)
+        return 0;
+    /* the value is shown escaped: one line, nothing for the terminal */
+    char shown[128], line[512];
+    ccx_escape(shown, sizeof shown, v, strlen(v), CCX_ESC_QUOTED);
+    if (st == FAIL_CLOSED) {
+        snprintf(line, sizeof line, "ccxtrace: %s=\"%s\": %s; tracing nothing", r->env, shown, why);
+    } else {
+        snprintf(line, sizeof line, "ccxtrace: %s=\"%s\": %s; using the default \"%s\"", r->env, shown, why,
+                 r->def[0] ? r->def : "(none)");
+        r->parse(r->def, field, &why);
+    }
+    if (warn)
+        warn(line);
+    return 1;
+}
+
 int ccx_options_parse(struct ccx_options *o, ccx_getenv_fn get, ccx_warn_fn warn)
 {
     int bad = 0;
     memset(o, 0, sizeof *o);
-    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-        const char *why = "";
-        void *field = (char *)o + rows[i].off;
-        rows[i].parse(rows[i].def, field, &why);
-        const char *v = get ? get(rows[i].env) : NULL;
-        if (!v)
-            continue;
-        if (rows[i].parse(v, field, &why) != 0) {
-            char line[512];
-            snprintf(line, sizeof line, "ccxtrace: %s=\"%.100s\": %s; using the default \"%s\"",
-                     rows[i].env, v, why, rows[i].def[0] ? rows[i].def : "(none)");
-            rows[i].parse(rows[i].def, field, &why);
-            if (warn)
-                warn(line);
-            bad++;
-        }
-    }
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+        bad += apply_row(o, &rows[i], get, warn);
     return bad;
+}
+
+int ccx_options_check(const char *env, ccx_getenv_fn get, ccx_warn_fn warn)
+{
+    struct ccx_options scratch;
+    memset(&scratch, 0, sizeof scratch);
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+        if (strcmp(rows[i].env, env) == 0)
+            return apply_row(&scratch, &rows[i], get, warn);
+    return 0;
 }
 
 const struct ccx_option_doc *ccx_options_doc(size_t *n)

@@ -3,7 +3,9 @@
  * Every option lives in one table in ccx_options.c (name, variable,
  * default, parser, doc); docs/preload.md mirrors it.  Parsing never
  * allocates: it runs in the library constructor, before the hooks are ready.
- * A bad value gives one "ccxtrace:" line and the option keeps its default.
+ * A bad value gives one "ccxtrace:" line (the value escaped: one line,
+ * printable ASCII) and the option keeps its default; CCXTRACE_ONLY fails
+ * closed instead (a bad value traces no process).
  */
 #ifndef CCX_OPTIONS_H
 #define CCX_OPTIONS_H
@@ -14,6 +16,7 @@
 #include <stdint.h>
 
 #define CCX_PATH_MAX 1024
+#define CCX_ONLY_MAX 255 /* longest CCXTRACE_ONLY, in bytes */
 
 struct ccx_options {
     uint64_t sample;            /* mean sampling interval in bytes; CCX_SIZE_ALL = every allocation */
@@ -24,7 +27,11 @@ struct ccx_options {
     char trigger[CCX_PATH_MAX]; /* trigger file; "" = none */
     int at_exit;                /* snapshot at exit */
     uint64_t stats_interval_ns; /* stats CSV period; 0 = off */
-    char only[256];             /* trace only processes whose exe/argv[0] contains this */
+    struct ccx_only {           /* trace only processes whose exe/argv[0] contains text */
+        char text[CCX_ONLY_MAX + 1];
+        int refused;            /* the value was bad: trace no process at all */
+    } only;
+    int file_mode;              /* mode of snapshots and the stats CSV (fchmod) */
     int mmap;                   /* trace anonymous mmap */
     int max_stacks;             /* capacity of the stack table */
     int census;                 /* Python layer: type census at each snapshot */
@@ -46,6 +53,11 @@ typedef void (*ccx_warn_fn)(const char *line);
 /* Fills *o with defaults, then applies every variable that is set; returns
  * the number of bad values (each reported through warn). */
 int ccx_options_parse(struct ccx_options *o, ccx_getenv_fn get, ccx_warn_fn warn);
+
+/* Applies the one variable env to a scratch copy, reporting a bad value
+ * through warn like ccx_options_parse(); 1 when it was bad.  (The
+ * constructor parses quietly first, then reports only what matters.) */
+int ccx_options_check(const char *env, ccx_getenv_fn get, ccx_warn_fn warn);
 
 /* The table, for docs and tests. */
 struct ccx_option_doc {

@@ -9,10 +9,16 @@
  * stacks and sites; then the "python" section; the "tracer" section comes
  * last so write_ms covers the whole write.
  *
- * The file is written to <name>.tmp (O_CREAT|O_EXCL|O_NOFOLLOW, mode 0600)
- * and renamed without replacing anything (RENAME_NOREPLACE, or link+unlink
- * where the file system lacks it).  Any failure gives one "ccxtrace:" line
- * on stderr (repeated only when the error changes) and the process goes on.
+ * The file is written to <name>.tmp (O_CREAT|O_EXCL|O_NOFOLLOW, mode 0600,
+ * then CCXTRACE_FILE_MODE exactly with fchmod, whatever the umask),
+ * write-locked (F_OFD_SETLK) at once so that ccx_stale.c can tell a write
+ * in progress from one a kill cut short, and renamed without replacing
+ * anything (RENAME_NOREPLACE, or link+unlink where the file system lacks
+ * it); the lock is kept until after the rename.  Any failure gives one
+ * "ccxtrace:" line on stderr and the process goes on: a name found taken
+ * (something planted there) for each snapshot it skips, up to
+ * SKIP_LINES_MAX per process; other failures once per kind (repeated only
+ * when the error changes).
  */
 #include "ccx_core.h"
 #include "ccx_addrmap.h"
@@ -32,6 +38,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -42,6 +49,8 @@ static int ident_ok;
 static pthread_mutex_t snap_lock = PTHREAD_MUTEX_INITIALIZER;
 static int last_errno;
 static const char *last_what;
+#define SKIP_LINES_MAX 10
+static int skip_lines;
 
 int ccx_snapshot_lock(int timeout_ms)
 {
@@ -70,6 +79,7 @@ void ccx_snapshot_atfork_child(void)
     ccx_final = 0;
     ident_ok = 0;
     last_errno = 0;
+    skip_lines = 0;
 }
 
 void ccx_ident_init(void)
@@ -130,8 +140,19 @@ static double now_mono_ms(void)
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-static void warn_once(int err, const char *what, const char *path, long seq)
+static void warn_failure(int err, const char *what, const char *path, long seq)
 {
+    if (err == EEXIST) {
+        /* something planted at this one name: each skipped snapshot is
+         * news, up to a cap (a planted name per sequence number must not
+         * flood the host's stderr either) */
+        if (skip_lines >= SKIP_LINES_MAX)
+            return;
+        skip_lines++;
+        ccx_warnf("ccxtrace: %s %s: %s; snapshot %ld skipped (tracing goes on)%s", what, path, ccx_strerror(err),
+                  seq, skip_lines == SKIP_LINES_MAX ? "; further skips are not reported" : "");
+        return;
+    }
     /* once per kind of failure: a broken directory with a 1 s interval
      * must not flood the host's stderr */
     if (err == last_errno && what == last_what)
@@ -527,21 +548,58 @@ void ccx_snapshot_init(void)
     c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
 }
 
+/* Write-locks the whole of a new temporary file (see ccx_stale.c) and
+ * returns a second descriptor of the same open file, which keeps the lock
+ * when fd is closed (for its error report) until after the rename; -1
+ * when there is none (no descriptor left, or a file system without OFD
+ * locks): the file is then kept from a sweep by its age alone. */
+static int lock_tmp(int fd)
+{
+    struct flock fl;
+    memset(&fl, 0, sizeof fl);
+    fl.l_type = F_WRLCK;
+    fl.l_whence = SEEK_SET;
+    if (fcntl(fd, F_OFD_SETLK, &fl) != 0)
+        return -1;
+    return fcntl(fd, F_DUPFD_CLOEXEC, 3);
+}
+
+/* Renames tmp to final without replacing anything; 0 or an errno. */
+static int publish(const char *tmp, const char *final)
+{
+    if (renameat2(AT_FDCWD, tmp, AT_FDCWD, final, RENAME_NOREPLACE) == 0)
+        return 0;
+    int e = errno;
+    if (e == EINVAL || e == ENOSYS) {
+        if (link(tmp, final) == 0) {
+            unlink(tmp);
+            return 0;
+        }
+        e = errno;
+    }
+    unlink(tmp);
+    return e;
+}
+
 int ccx_snapshot_write(long seq, const char *reason, const char *label)
 {
     double t0 = now_mono_ms();
     ccx_ident_init();
     locale_t old = c_locale ? uselocale(c_locale) : (locale_t)0;
     char final[CCX_PATH_MAX + 512], tmp[CCX_PATH_MAX + 520];
-    int rc = -1;
+    int rc = -1, lock_fd = -1;
     snprintf(final, sizeof final, "%s/" CCX_FILE_PREFIX "%s.%ld.%lld.%ld" CCX_FILE_SUFFIX, ccx_id.dir, ccx_id.host,
              ccx_id.pid, ccx_id.start, seq);
     snprintf(tmp, sizeof tmp, "%s" CCX_TMP_SUFFIX, final);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0) {
-        warn_once(errno, "cannot create", tmp, seq);
+        warn_failure(errno, "cannot create", tmp, seq);
         goto out;
     }
+    lock_fd = lock_tmp(fd);
+    /* CCXTRACE_FILE_MODE, exactly: open's mode went through the umask */
+    if (fchmod(fd, (mode_t)ccx_opt.file_mode) != 0)
+        warn_failure(errno, "cannot set the mode of", tmp, seq);
     struct ccx_json *j = malloc(sizeof *j);
     if (!j) {
         close(fd);
@@ -556,26 +614,19 @@ int ccx_snapshot_write(long seq, const char *reason, const char *label)
         err = errno;
     if (err) {
         unlink(tmp);
-        warn_once(err, "cannot write", tmp, seq);
+        warn_failure(err, "cannot write", tmp, seq);
         goto out;
     }
-    if (renameat2(AT_FDCWD, tmp, AT_FDCWD, final, RENAME_NOREPLACE) != 0) {
-        int e = errno;
-        if (e == EINVAL || e == ENOSYS) {
-            if (link(tmp, final) == 0) {
-                unlink(tmp);
-                rc = 0;
-                goto out;
-            }
-            e = errno;
-        }
-        unlink(tmp);
-        warn_once(e, "cannot rename to", final, seq);
+    int e = publish(tmp, final);
+    if (e) {
+        warn_failure(e, "cannot rename to", final, seq);
         goto out;
     }
     rc = 0;
     last_errno = 0;
 out:
+    if (lock_fd >= 0)
+        close(lock_fd);
     if (c_locale)
         uselocale(old);
     return rc;

@@ -3,7 +3,8 @@
  * One line per period, appended by the helper thread to
  * ccxtrace.<host>.<pid>.<start>.stats.csv in CCXTRACE_DIR, with the header
  * CCX_STATS_HEADER (ccx_format.h) written when the file is new.  Opened
- * with O_NOFOLLOW, mode 0600.  gc columns come from the Python layer and
+ * with O_NOFOLLOW, mode 0600, then set to CCXTRACE_FILE_MODE with fchmod
+ * (whatever the umask).  gc columns come from the Python layer and
  * are empty without it.
  */
 #include "ccx_core.h"
@@ -49,6 +50,9 @@ void ccx_stats_line(void)
             failed = 1;
             return;
         }
+        if (fchmod(fd, (mode_t)ccx_opt.file_mode) != 0)
+            ccx_warnf("ccxtrace: cannot set the mode of the stats file %s: %s; it keeps mode %04o", path,
+                      ccx_strerror(errno), (unsigned)(st.st_mode & 07777));
         if (st.st_size == 0 && write(fd, CCX_STATS_HEADER "\n", sizeof CCX_STATS_HEADER) < 0) {
             failed = 1;
             return;

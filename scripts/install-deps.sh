@@ -19,8 +19,13 @@ PYTHON_PKGS=""
 ANALYZER_PKGS="golang-go"  # go tool pprof reads --format pprof in the tests
 DRIVER_PKGS="libcurl4-openssl-dev libarchive-dev libcjson-dev"
 SCRIPTS_PKGS=""
+# Container tests (tests/integration/containers/): podman with runc (crun
+# refuses a cgroup v1 host), mmdebstrap for the offline stand-in images,
+# podman-compose for the compose override; buildah and catatonit as podman
+# uses them on Debian.
+CONTAINER_PKGS="podman runc catatonit buildah mmdebstrap podman-compose uidmap"
 
-want=$(echo $BUILD_PKGS $TEST_PKGS $BENCH_PKGS $PRELOAD_PKGS $PYTHON_PKGS $ANALYZER_PKGS $DRIVER_PKGS $SCRIPTS_PKGS)
+want=$(echo $BUILD_PKGS $TEST_PKGS $BENCH_PKGS $PRELOAD_PKGS $PYTHON_PKGS $ANALYZER_PKGS $DRIVER_PKGS $SCRIPTS_PKGS $CONTAINER_PKGS)
 missing=()
 for p in $want; do
     status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)

@@ -59,7 +59,10 @@ for t in "${tests[@]}"; do
     log=$logdir/$(echo "$name" | tr '/' '_').log
     tmp=$(mktemp -d /tmp/ccxtest.XXXXXX)
     start=$EPOCHREALTIME
-    (cd "$root" && CCX_TMP=$tmp timeout -k 10 "$timeout_s" "$t") >"$log" 2>&1
+    limit=$timeout_s
+    own=$(head -n 20 "$t" 2>/dev/null | sed -n 's/^# test-timeout: \([0-9][0-9]*\)$/\1/p' | head -n 1)
+    [ -n "$own" ] && [ "$own" -gt "$limit" ] && limit=$own
+    (cd "$root" && CCX_TMP=$tmp timeout -k 10 "$limit" "$t") >"$log" 2>&1
     rc=$?
     rm -rf "$tmp"
     secs=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
@@ -70,7 +73,7 @@ for t in "${tests[@]}"; do
         skipped+=("$name: $why"); printf 'SKIP %s: %s\n' "$name" "$why"
     else
         fail=$((fail + 1)); failed+=("$name")
-        [ $rc = 124 ] && echo "  (timed out after ${timeout_s}s)" >>"$log"
+        [ $rc = 124 ] && echo "  (timed out after ${limit}s)" >>"$log"
         # A test reports its own failing checks on lines starting FAIL;
         # those (with the lines around them) say more than the log's tail.
         if grep -q '^ *FAIL' "$log"; then

@@ -5,8 +5,8 @@ snapshots from --trigger-signal with --signal USR1 (and the same signal
 written SIGUSR1, sigusr1, 10), one traced with CCXTRACE_SIGNAL=RTMIN+3
 from --signal RTMIN+3; the default (SIGUSR2) and a signal the process does
 not catch are refused before any upload with the process left alive; a
-name that is not a signal the tracer takes (FOO, KILL, SEGV, none, 0,
-RTMIN+99) is one line and exit status 2.  Skipped when the library is not
+name that is not a signal the tracer takes (FOO, KILL, SEGV, TERM, INT,
+HUP, none, 0, RTMIN+99) is one line and exit status 2.  Skipped when the library is not
 built."""
 
 import sys
@@ -31,7 +31,7 @@ with open(os.path.join(ROOT, "docs", "driver.md")) as f:
 srv = server()
 
 # Bad values: one line, exit 2, nothing sent.
-for bad in ("FOO", "KILL", "SIGSEGV", "none", "0", "RTMIN+99", "USR1x", ""):
+for bad in ("FOO", "KILL", "SIGSEGV", "TERM", "INT", "HUP", "none", "0", "RTMIN+99", "USR1x", ""):
     rc, out, err, s = run(fast(srv.url) + ["--max-uploads", "1", "--trigger-signal", str(os.getpid()),
                                            "--signal", bad])
     lines = err.strip().splitlines()
@@ -49,8 +49,8 @@ check(signal.SIGUSR1 in caught(p.pid) and signal.SIGUSR2 not in caught(p.pid),
       "CCXTRACE_SIGNAL=USR1: the tracer catches SIGUSR1, not SIGUSR2")
 rc, out, err, s = run(fast(srv.url) + ["--max-uploads", "1", "--trigger-signal", str(p.pid)])
 check(rc == 2 and "does not catch SIGUSR2" in err and "--signal" in err, "default SIGUSR2: refused, exit 2")
-rc, out, err, s = run(fast(srv.url) + ["--max-uploads", "1", "--trigger-signal", str(p.pid), "--signal", "HUP"])
-check(rc == 2 and "does not catch SIGHUP" in err, "--signal HUP (not caught): refused, exit 2")
+rc, out, err, s = run(fast(srv.url) + ["--max-uploads", "1", "--trigger-signal", str(p.pid), "--signal", "RTMIN+1"])
+check(rc == 2 and "does not catch SIGRTMIN+1" in err, "--signal RTMIN+1 (not caught): refused, exit 2")
 check(p.poll() is None and not snapshots_of(snapdir, p.pid), "refused: the process is alive, no snapshot")
 check(srv.stats()["requests"] == 0, "refusals happen before any upload")
 total = 0

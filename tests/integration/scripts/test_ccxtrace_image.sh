@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# test_ccxtrace_image.sh - scripts/ccxtrace-image without a container engine:
-# the libraries it would copy need no glibc symbol version above GLIBC_2.34
-# (the built libccxtrace.so and Debian's libunwind.so.8; a library needing
-# GLIBC_2.36 is refused), the generated build contexts and compose override,
-# and the very same environment applied to a local process (a snapshot on
-# the trigger file, children such as tar and gzip left alone).
+# test_ccxtrace_image.sh - scripts/ccxtrace-image without a container engine
+# (tests/integration/containers/ runs it on podman): the libraries it would
+# copy need no glibc symbol version above GLIBC_2.34 (the built
+# libccxtrace.so and Debian's libunwind.so.8; a library needing GLIBC_2.36
+# is refused), the generated build contexts (the sources for the builder
+# stage, or a prebuilt --lib) and compose override, option checks, and the
+# very same environment applied to a local process (a snapshot on the
+# trigger file, children such as tar and gzip left alone).
 set -u
 cd "${CCX_ROOT:-$(dirname "$0")/../../..}"
 root=$PWD
@@ -59,6 +61,22 @@ out=$($img build --dry-run --lib "$tmp/libnew.so" --context "$tmp/ctxnew" ubi9/p
 [ $rc = 1 ] && echo "$out" | grep -q 'refusing to build' && [ ! -d "$tmp/ctxnew/ctx0" ] && ok "build refuses it" || bad "build with a 2.36 library: $rc $out"
 out=$($img check-libs "$tmp/new.c" 2>&1); [ $? = 1 ] || bad "a C file passed check-libs"
 
+# the builder stage's script, run here on a prebuilt library: it refuses the
+# GLIBC_2.36 one and collects the real one with libunwind.so.8
+stage_run() {  # LIB DIR -> runs build-lib.sh on a context holding LIB as the prebuilt library
+    mkdir -p "$2/src/prebuilt" "$2/src/scripts"
+    cp scripts/ccxtrace-image "$2/src/scripts/" && cp "$1" "$2/src/prebuilt/libccxtrace.so"
+    sh scripts/container/build-lib.sh "$2/src" "$2/out" >"$2/log" 2>&1
+}
+stage_run "$tmp/libnew.so" "$tmp/stage-new"; rc=$?
+[ $rc = 1 ] && grep -q 'refusing' "$tmp/stage-new/log" && [ ! -e "$tmp/stage-new/out/lib/libccxtrace.so" ] \
+    && ok "the builder stage refuses the GLIBC_2.36 library" || bad "build-lib.sh on a 2.36 library: $rc $(cat "$tmp/stage-new/log")"
+stage_run "$lib" "$tmp/stage-ok"; rc=$?
+[ $rc = 0 ] && [ "$(ls "$tmp/stage-ok/out/lib" | tr '\n' ' ')" = "libccxtrace.so libunwind.so.8 " ] \
+    && [ "$(grep -c ' ok$' "$tmp/stage-ok/out/glibc-check.txt")" = 2 ] && cmp -s "$tmp/stage-ok/out/lib/libccxtrace.so" "$lib" \
+    && ok "the builder stage collects libccxtrace.so and libunwind.so.8 with its check report" \
+    || bad "build-lib.sh: $rc $(ls "$tmp/stage-ok/out/lib" 2>&1) $(cat "$tmp/stage-ok/log")"
+
 # ---- build contexts and the compose override (dry run) ---------------------------
 five="rules-uploader archive-sync archive-sync-ols multiplexor rules-processing"
 pairs=()
@@ -78,22 +96,35 @@ if /usr/bin/python3 -c 'import yaml' 2>/dev/null; then
     /usr/bin/python3 -c 'import sys, yaml; d = yaml.safe_load(open(sys.argv[1])); assert len(d["services"]) == 5' "$ov" && ok "override parses as YAML" || bad "YAML"
 fi
 grep -q "ccx-driver upload .*--trigger-file $tmp/snaps/trigger" "$ov" || bad "override does not say how to trigger"
+grep -A8 '^  archive-sync:$' "$ov" | grep -q '^      CCXTRACE_FILE_MODE: "0644"$' && ok "override: files mode 0644 for the host user" || bad "override: no CCXTRACE_FILE_MODE 0644"
 for i in 0 4; do
     c=$tmp/ctx/ctx$i
     cmp -s "$c/Containerfile" scripts/container/Containerfile.ccxtrace || bad "ctx$i: Containerfile differs from the fragment"
-    cmp -s "$c/lib/libccxtrace.so" "$lib" || bad "ctx$i: libccxtrace.so differs"
-    cmp -s "$c/lib/libunwind.so.8" "$libunwind" || bad "ctx$i: libunwind.so.8 differs"
+    cmp -s "$c/src/prebuilt/libccxtrace.so" "$lib" || bad "ctx$i: the prebuilt libccxtrace.so (--lib) differs"
+    for f in Makefile preload/ccx_init.c common/ccx_units.c scripts/check-deps.sh scripts/ccxtrace-image scripts/container/build-lib.sh; do
+        cmp -s "$c/src/$f" "$f" || bad "ctx$i: src/$f is not the checkout's"
+    done
     bc=$(cat "$c/build-command")
     case $bc in *"--build-arg CCXTRACE_SAMPLE=64k"*"--build-arg CCXTRACE_STATS_INTERVAL=5s"*) ;; *) bad "ctx$i build args: $bc" ;; esac
+    case $bc in *"--build-arg BUILDER_IMAGE=docker.io/library/debian:bookworm "*) ;; *) bad "ctx$i builder: $bc" ;; esac
 done
 grep -q -- '--build-arg BASE_IMAGE=localhost/rules-processing .*-t localhost/rules-processing:latest-ccxtrace ' "$tmp/ctx/ctx4/build-command" || bad "ctx4 command: $(cat "$tmp/ctx/ctx4/build-command")"
-ok "build contexts: fragment, libraries, build arguments"
-# the fragment: ends as the service user, preloads, sets the volume
+ok "build contexts: fragment, sources, prebuilt library, build arguments"
+# without --lib the builder stage compiles: no prebuilt library in the context
+$img build --dry-run --builder localhost/my-builder:1 --interval 30m --holders-types Broker,traceback --file-mode 0660 \
+    --context "$tmp/ctxb" localhost/svc >/dev/null 2>&1 || bad "build --dry-run without --lib"
+[ ! -e "$tmp/ctxb/ctx0/src/prebuilt" ] && [ -f "$tmp/ctxb/ctx0/src/preload/ccx_init.c" ] && ok "without --lib: sources only" || bad "ctxb: $(ls -R "$tmp/ctxb" | head)"
+bc=$(tr -d '\\' <"$tmp/ctxb/ctx0/build-command")   # printf %q escapes the comma
+for a in BUILDER_IMAGE=localhost/my-builder:1 CCXTRACE_INTERVAL=30m CCXTRACE_HOLDERS_TYPES=Broker,traceback CCXTRACE_FILE_MODE=0660; do
+    case $bc in *"--build-arg $a "*) ;; *) bad "build command lacks $a: $bc" ;; esac
+done
+# the fragment: a builder stage, then ends as the service user, preloads, sets the volume
 frag=scripts/container/Containerfile.ccxtrace
-[ "$(grep -E '^(USER|FROM|VOLUME)' "$frag" | tr '\n' '|')" = 'FROM ${BASE_IMAGE}|USER 0|VOLUME /var/lib/ccxtrace|USER ${SERVICE_USER}|' ] || bad "fragment structure"
+[ "$(grep -E '^(USER|FROM|VOLUME)' "$frag" | tr '\n' '|')" = 'FROM ${BUILDER_IMAGE} AS builder|USER 0|FROM ${BASE_IMAGE}|USER 0|VOLUME /var/lib/ccxtrace|USER ${SERVICE_USER}|' ] || bad "fragment structure"
 grep -q '^ARG SERVICE_USER=1001$' "$frag" || bad "service user not 1001"
 # usage errors
-for a in "build" "compose rules-processing" "bogus" "build --sample '' x" "build --tag t a b"; do
+for a in "build" "compose rules-processing" "bogus" "build --sample '' x" "build --tag t a b" "build --file-mode 999 x" \
+         "build --file-mode rw x" "build --file-mode 0755 x" "build --file-mode 0400 x" "compose --host-mode 08 a=b" "build --holders-types 'A B' x" "build --interval '30 m' x" "build --builder 'a b' x"; do
     eval "out=\$($img $a --lib \"$lib\" --dry-run 2>&1)"; rc=$?
     [ $rc = 2 ] || bad "'$a': exit $rc: $out"
 done
@@ -104,15 +135,20 @@ ok "usage errors exit 2"
 if [ -f "$build/lib/libccxtrace.so" ]; then lib=$build/lib/libccxtrace.so; real=1; fi
 ienv=$($img env --sample 64k)
 lenv=$($img env --local --sample 64k --lib "$lib" --snapshot-dir "$tmp/local-snaps")
-echo "$ienv" | grep -q '^CCXTRACE_ONLY=python$' && echo "$ienv" | grep -q '^LD_PRELOAD=/opt/ccxtrace/lib/libccxtrace.so$' \
+ienv_py=$($img env --sample 64k --only python)
+lenv_py=$($img env --local --sample 64k --only python --lib "$lib" --snapshot-dir "$tmp/local-snaps")
+echo "$ienv" | grep -q '^CCXTRACE_ONLY=ccx-messaging$' && echo "$ienv" | grep -q '^CCXTRACE_FILE_MODE=0640$' && echo "$ienv" | grep -q '^LD_PRELOAD=/opt/ccxtrace/lib/libccxtrace.so$' \
     && echo "$ienv" | grep -q '^CCXTRACE_SAMPLE=64k$' && echo "$ienv" | grep -q '^CCXTRACE_TRIGGER=/var/lib/ccxtrace/trigger$' \
     || bad "image env: $ienv"
 mapped=$(echo "$ienv" | sed "s#/opt/ccxtrace/lib/libccxtrace.so#$lib#; s#/var/lib/ccxtrace#$tmp/local-snaps#")
+mapped_py=$(echo "$ienv_py" | sed "s#/opt/ccxtrace/lib/libccxtrace.so#$lib#; s#/var/lib/ccxtrace#$tmp/local-snaps#")
+[ "$mapped_py" = "$lenv_py" ] || bad "env --only python differs: $lenv_py"
 [ "$mapped" = "$lenv" ] && ok "local env = image env with the paths mapped ($(echo "$lenv" | wc -l) variables)" || bad "env differs: $lenv"
 if [ $real = 1 ]; then
-    # a local process under exactly that environment
+    # a local process under exactly that environment (--only python: the
+    # script here is python3 -c, not a console script)
     # shellcheck disable=SC2046
-    env $(echo "$lenv") /usr/bin/python3 -c '
+    env $(echo "$lenv_py") /usr/bin/python3 -c '
 import subprocess, sys, time, os
 p1 = subprocess.run(["tar", "--version"], stdout=subprocess.DEVNULL)
 p2 = subprocess.Popen(["gzip", "--version"], stdout=subprocess.DEVNULL); p2.wait()

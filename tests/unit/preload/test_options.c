@@ -8,6 +8,7 @@
 #include "ccx_units.h"
 
 #include <signal.h>
+#include <stdlib.h>
 
 static const char *const *env;
 static int warnings;
@@ -68,10 +69,31 @@ int main(void)
     CHECK_EQ_INT(o.census, 1);
     CHECK_EQ_INT(o.gc_collect, 0);
     CHECK_STR(o.dir, "");
-    CHECK_STR(o.only, "");
+    CHECK_STR(o.only.text, "");
+    CHECK_EQ_INT(o.only.refused, 0);
     CHECK_EQ_INT(o.holders, 3);
     CHECK_EQ_INT(o.holders_samples, 3);
     CHECK_EQ_INT(o.holders_types.n, 0);
+    CHECK_EQ_INT(o.file_mode, 0600);
+
+    /* CCXTRACE_FILE_MODE: octal, owner read+write, no execute bits */
+    const char *modes[][2] = {{"0640", "416"}, {"640", "416"}, {"0644", "420"}, {"0666", "438"}, {"0600", "384"},
+                              {"000660", "432"}};
+    for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) {
+        const char *e[] = {"CCXTRACE_FILE_MODE", modes[i][0], NULL};
+        CHECK_EQ_INT(parse(&o, e), 0);
+        CHECK_MSG(o.file_mode == atoi(modes[i][1]), "%s -> %o", modes[i][0], (unsigned)o.file_mode);
+    }
+    const char *badmodes[] = {"0700", "0755", "0644 ", "0400", "0200", "0040", "01640", "04600", "0o640", "0x1a0",
+                              "8", "", "-0640", "99999999999999999999", "rw-r-----", "0640\n"};
+    for (size_t i = 0; i < sizeof badmodes / sizeof badmodes[0]; i++) {
+        const char *e[] = {"CCXTRACE_FILE_MODE", badmodes[i], NULL};
+        CHECK_MSG(parse(&o, e) == 1 && warnings == 1, "CCXTRACE_FILE_MODE=%s accepted", badmodes[i]);
+        CHECK_EQ_INT(o.file_mode, 0600);
+        CHECK_MSG(strstr(last, "must be an octal mode from 0600 to 0666 without execute bits") &&
+                      strstr(last, "; using the default \"0600\""),
+                  "%s", last);
+    }
 
     const char *good[] = {"CCXTRACE_SAMPLE", "all", "CCXTRACE_DEPTH", "8", "CCXTRACE_SIGNAL", "none",
                           "CCXTRACE_INTERVAL", "10m", "CCXTRACE_STATS_INTERVAL", "500ms", "CCXTRACE_AT_EXIT", "no",
@@ -86,7 +108,7 @@ int main(void)
     CHECK_EQ_U64(o.stats_interval_ns, 500000000ull);
     CHECK_EQ_INT(o.at_exit, 0);
     CHECK_STR(o.dir, "/tmp/x");
-    CHECK_STR(o.only, "python");
+    CHECK_STR(o.only.text, "python");
     CHECK_EQ_INT(o.gc_collect, 1);
     CHECK_EQ_INT(o.holders, 0);
     CHECK_EQ_INT(o.holders_samples, 7);
@@ -140,11 +162,58 @@ int main(void)
     const char *rt[] = {"CCXTRACE_SIGNAL", "RTMIN+2", NULL};
     CHECK_EQ_INT(parse(&o, rt), 0);
     CHECK_EQ_INT(o.signal, SIGRTMIN + 2);
-    const char *refused[] = {"KILL", "9", "SEGV"};
+    const char *refused[] = {"KILL", "9", "SEGV", "INT", "TERM", "sigterm", "15", "HUP", "QUIT", "ALRM", "WINCH"};
     for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
         const char *e[] = {"CCXTRACE_SIGNAL", refused[i], NULL};
         CHECK_EQ_INT(parse(&o, e), 1);
+        CHECK_EQ_INT(o.signal, SIGUSR2);
+        CHECK_MSG(strstr(last, "a signal the program may rely on (only USR1, USR2 and RTMIN..RTMAX are taken") &&
+                      strstr(last, "using the default \"USR2\""),
+                  "%s", last);
     }
+    const char *usr1[] = {"CCXTRACE_SIGNAL", "usr1", NULL};
+    CHECK_EQ_INT(parse(&o, usr1), 0);
+    CHECK_EQ_INT(o.signal, SIGUSR1);
+
+    /* a value with a newline or an escape sequence is shown escaped: one
+     * line, printable ASCII, the prefix first (issue 12) */
+    const char *nl[] = {"CCXTRACE_DEPTH", "8\nccxtrace-fake: \x1b[31mred\x1b[0m \"q\" \\ \xc3\xa9", NULL};
+    CHECK_EQ_INT(parse(&o, nl), 1);
+    CHECK_STR(last, "ccxtrace: CCXTRACE_DEPTH=\"8\\nccxtrace-fake: \\x1b[31mred\\x1b[0m \\\"q\\\" \\\\ "
+                    "\\xc3\\xa9\": must be a whole number from 1 to 256; using the default \"64\"");
+    for (const char *c = last; *c; c++)
+        CHECK_MSG(*c >= 0x20 && *c < 0x7f, "byte 0x%02x in the warning", (unsigned char)*c);
+    /* a long value is cut, its escapes whole, and the line still ends */
+    char longnl[600];
+    for (int i = 0; i < 599; i++)
+        longnl[i] = i % 3 ? 'x' : '\n';
+    longnl[599] = 0;
+    const char *ln[] = {"CCXTRACE_SAMPLE", longnl, NULL};
+    CHECK_EQ_INT(parse(&o, ln), 1);
+    CHECK_MSG(strstr(last, "...\": ") && strstr(last, "; using the default \"512k\"") && !strchr(last, '\n'), "%s",
+              last);
+
+    /* CCXTRACE_ONLY too long fails closed: no process selected, one line */
+    char longonly[CCX_ONLY_MAX + 2];
+    memset(longonly, 'p', sizeof longonly - 1);
+    longonly[sizeof longonly - 1] = 0;
+    const char *lo_only[] = {"CCXTRACE_ONLY", longonly, NULL};
+    CHECK_EQ_INT(parse(&o, lo_only), 1);
+    CHECK_EQ_INT(warnings, 1);
+    CHECK_EQ_INT(o.only.refused, 1);
+    CHECK_MSG(strstr(last, "ccxtrace: CCXTRACE_ONLY=\"ppp") && strstr(last, "\": longer than 255 bytes; tracing nothing"),
+              "%s", last);
+    CHECK_EQ_INT(ccx_options_check("CCXTRACE_ONLY", get, warn), 1);
+    CHECK_EQ_INT(warnings, 2);
+    CHECK_MSG(strstr(last, "tracing nothing") != NULL, "%s", last);
+    CHECK_EQ_INT(ccx_options_check("CCXTRACE_DEPTH", get, warn), 0);
+    char exact[CCX_ONLY_MAX + 1]; /* exactly the limit: fine */
+    memset(exact, 'p', CCX_ONLY_MAX);
+    exact[CCX_ONLY_MAX] = 0;
+    const char *ex_only[] = {"CCXTRACE_ONLY", exact, NULL};
+    CHECK_EQ_INT(parse(&o, ex_only), 0);
+    CHECK_EQ_INT(o.only.refused, 0);
+    CHECK_EQ_INT((int)strlen(o.only.text), CCX_ONLY_MAX);
 
     const char *bad[][2] = {
         {"CCXTRACE_SAMPLE", "12q"}, {"CCXTRACE_SAMPLE", "0"}, {"CCXTRACE_SAMPLE", "-5"},
@@ -183,6 +252,7 @@ int main(void)
     const char *e[] = {"CCXTRACE_DIR", longdir, NULL};
     CHECK_EQ_INT(parse(&o, e), 1);
     CHECK_STR(o.dir, "");
+    CHECK_EQ_INT(o.only.refused, 0);
 
     size_t n;
     const struct ccx_option_doc *doc = ccx_options_doc(&n);

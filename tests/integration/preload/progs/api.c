@@ -8,7 +8,10 @@
  *                       declared weak), printing the returned numbers
  *   api plant DIR VICTIM  takes snapshot 1, waits for its file, then plants
  *                       symlinks at snapshot 2's temporary name and at
- *                       snapshot 3's final name, asks for both and waits */
+ *                       snapshot 3's final name, asks for both and waits
+ *   api planttmp DIR N  takes snapshot 1, waits for it, plants regular files
+ *                       at the temporary names of snapshots 2..N+1, asks
+ *                       for those N and waits */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,6 +90,30 @@ int main(int argc, char **argv)
         int s2 = ccxtrace_snapshot("second"), s3 = ccxtrace_snapshot("third");
         printf("planted for %d and %d\n", s2, s3);
         sleep_ms(1500);
+    }
+    if (argc > 3 && strcmp(argv[1], "planttmp") == 0 && ccxtrace_snapshot) {
+        char name[512], path[1024];
+        int n = atoi(argv[3]);
+        if (ccxtrace_snapshot("first") != 1 || wait_for(argv[2], ".1.json", name, sizeof name) != 0) {
+            printf("snapshot 1 missing\n");
+            return 1;
+        }
+        name[strlen(name) - strlen("1.json")] = 0;
+        for (int i = 2; i <= n + 1; i++) {
+            snprintf(path, sizeof path, "%s/%s%d.json.tmp", argv[2], name, i);
+            FILE *f = fopen(path, "w");
+            if (!f)
+                return 1;
+            fclose(f);
+        }
+        for (int i = 0; i < n; i++)
+            ccxtrace_snapshot("planted");
+        printf("planted %d\n", n);
+        fflush(stdout);
+        char last[64];
+        snprintf(last, sizeof last, ".%d.json", n + 2);
+        ccxtrace_snapshot("after");
+        wait_for(argv[2], last, name, sizeof name); /* the helper got past the planted ones */
     }
     return 3;
 }
