@@ -30,6 +30,7 @@ struct slot {
     enum slot_state state;
     uint64_t upload;         /* number of the upload (1, 2, ...) */
     unsigned attempt;        /* 1 for the first request */
+    unsigned maybe_stored;   /* requests of this upload the server may have stored */
     size_t archive;
     uint64_t t_start, retry_at, next_start;
     char resp[RESP_CAP];
@@ -48,6 +49,7 @@ struct drv_sender {
     const char *label;
     uint32_t rng;
     int unreachable;         /* the first upload found nobody: see drv_sender_unreachable */
+    int answered;            /* a server has answered something (HTTP or not) */
     char why[CURL_ERROR_SIZE + 32];
 };
 
@@ -96,9 +98,37 @@ const char *drv_error_kind(int code)
     case CURLE_RECV_ERROR:
     case CURLE_PARTIAL_FILE: return "recv";
     case CURLE_GOT_NOTHING: return "empty-reply";
+    case CURLE_WEIRD_SERVER_REPLY: return "not-http";
     case CURLE_URL_MALFORMAT:
     case CURLE_UNSUPPORTED_PROTOCOL: return "url";
     default: return "other";
+    }
+}
+
+const char *drv_outcome_kind(int code, int connected)
+{
+    /* The URL's scheme was checked before the run: a connected transfer
+     * that ends "unsupported protocol" got an answer that is not HTTP
+     * (curl: "Received HTTP/0.9 when not allowed"). */
+    if ((CURLcode)code == CURLE_UNSUPPORTED_PROTOCOL && connected)
+        return "not-http";
+    return drv_error_kind(code);
+}
+
+int drv_maybe_stored(int code, long status, int body_sent)
+{
+    if (status >= 200 && status <= 299)
+        return 1; /* accepted, or a 2xx whose answer was cut */
+    if (status || !body_sent)
+        return 0;
+    switch ((CURLcode)code) {
+    case CURLE_GOT_NOTHING:
+    case CURLE_RECV_ERROR:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_OPERATION_TIMEDOUT:
+        return 1; /* the whole body went out, no answer came back */
+    default:
+        return 0;
     }
 }
 
@@ -280,16 +310,42 @@ static void log_csv(struct drv_sender *s, const struct slot *sl, long status, co
             (unsigned long long)bytes, request_id);
 }
 
+/* An upload's last request is done (or abandoned): its final outcome. */
+static void close_upload(struct drv_sender *s, struct slot *sl, int accepted, uint64_t now)
+{
+    drv_stats_upload(s->st, sl->last_key, accepted);
+    if (sl->maybe_stored >= 2)
+        drv_stats_possible_duplicate(s->st);
+    sl->state = SLOT_IDLE;
+    sl->next_start = now + s->cfg.delay_ns;
+}
+
+/* What curl says about a finished transfer: the HTTP status even when the
+ * answer was cut (2xx and a transfer error: the server accepted it), and
+ * whether a connection was made at all. */
+static long answer_status(CURL *easy, int *connected)
+{
+    long status = 0;
+    char *ip = NULL;
+    curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_getinfo(easy, CURLINFO_PRIMARY_IP, &ip);
+    *connected = status != 0 || (ip && *ip);
+    return status;
+}
+
 /* A request finished: count it, then retry, or close the upload. */
 static void finish(struct drv_sender *s, struct slot *sl, CURLcode code, uint64_t now, int stopping)
 {
-    long status = 0;
     curl_off_t up = 0;
+    int connected;
     curl_multi_remove_handle(s->multi, sl->easy);
-    curl_easy_getinfo(sl->easy, CURLINFO_RESPONSE_CODE, &status);
+    long heard = answer_status(sl->easy, &connected);
     curl_easy_getinfo(sl->easy, CURLINFO_SIZE_UPLOAD_T, &up);
-    if (code != CURLE_OK)
-        status = 0;
+    long status = code == CURLE_OK ? heard : 0;
+    sl->maybe_stored += (unsigned)drv_maybe_stored(code, heard, sl->src.pos == sl->src.len);
+    const char *kind = status ? NULL : drv_outcome_kind(code, connected);
+    if (status || heard || strcmp(kind, "not-http") == 0)
+        s->answered = 1;
     int64_t lat = status ? (int64_t)(now - sl->t_start) : -1;
     drv_stats_request(s->st, lat, (uint64_t)up);
     sl->resp[sl->resp_len] = '\0';
@@ -305,11 +361,13 @@ static void finish(struct drv_sender *s, struct slot *sl, CURLcode code, uint64_
     if (status)
         snprintf(sl->last_key, sizeof sl->last_key, "%ld", status);
     else
-        snprintf(sl->last_key, sizeof sl->last_key, "%s", drv_error_kind(code));
-    log_csv(s, sl, status, status ? "" : drv_error_kind(code), lat < 0 ? -1.0 : (double)lat / 1e6,
+        snprintf(sl->last_key, sizeof sl->last_key, "%s", kind);
+    log_csv(s, sl, status, status ? "" : kind, lat < 0 ? -1.0 : (double)lat / 1e6,
             (uint64_t)up, request_id);
     if (!accepted && status)
         drv_stats_body(s->st, (int)status, sl->resp, sl->resp_len);
+    else if (!status && strcmp(kind, "not-http") == 0)
+        drv_stats_error(s->st, kind, sl->errbuf[0] ? sl->errbuf : curl_easy_strerror(code));
     if (!accepted && !stopping && sl->attempt <= s->cfg.retries && drv_retryable(code, status)) {
         s->st->retries++;
         sl->attempt++;
@@ -317,14 +375,13 @@ static void finish(struct drv_sender *s, struct slot *sl, CURLcode code, uint64_
         sl->state = SLOT_RETRY_WAIT;
         return;
     }
-    drv_stats_upload(s->st, sl->last_key, accepted);
-    sl->state = SLOT_IDLE;
-    sl->next_start = now + s->cfg.delay_ns;
+    close_upload(s, sl, accepted, now);
     /* Nothing ever answered and this upload could not even connect after
-     * its retries: a wrong or dead URL, not a load problem.  Stop. */
-    if (!status && s->st->nlat == 0 && s->st->accepted == 0 &&
+     * its retries: a wrong or dead URL, not a load problem.  Stop.  Any
+     * answer, HTTP or not, means somebody is there: counted, never fatal. */
+    if (!status && !s->answered && s->st->accepted == 0 &&
         (code == CURLE_COULDNT_CONNECT || code == CURLE_COULDNT_RESOLVE_HOST ||
-         code == CURLE_COULDNT_RESOLVE_PROXY || code == CURLE_UNSUPPORTED_PROTOCOL)) {
+         code == CURLE_COULDNT_RESOLVE_PROXY)) {
         s->unreachable = 1;
         snprintf(s->why, sizeof s->why, "%s", sl->errbuf[0] ? sl->errbuf : curl_easy_strerror(code));
     }
@@ -343,7 +400,7 @@ static void abandon(struct drv_sender *s)
             curl_multi_remove_handle(s->multi, sl->easy);
             s->st->interrupted++;
         } else if (sl->state == SLOT_RETRY_WAIT) {
-            drv_stats_upload(s->st, sl->last_key, 0); /* gave up before its retry */
+            close_upload(s, sl, 0, 0); /* gave up before its retry */
         }
         sl->state = SLOT_IDLE;
     }
@@ -384,6 +441,7 @@ int drv_sender_run(struct drv_sender *s, uint64_t deadline_ns, const volatile si
                 if (due <= now && !(s->cfg.max_uploads && s->started >= s->cfg.max_uploads)) {
                     sl->upload = ++s->started;
                     sl->attempt = 1;
+                    sl->maybe_stored = 0;
                     sl->archive = (size_t)(s->next_archive++ % s->cfg.narchives);
                     if (interval) {
                         s->next_due += interval;

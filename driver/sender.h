@@ -59,8 +59,17 @@ int drv_retryable(int curl_code, long status);
  * to 5 s, plus up to 25% jitter drawn from r (any 32-bit value). */
 uint64_t drv_backoff_ns(unsigned attempt, uint32_t r);
 /* The small error vocabulary of the summary: "connect", "resolve",
- * "timeout", "send", "recv", "empty-reply", "url", "other". */
+ * "timeout", "send", "recv", "empty-reply", "not-http", "url", "other". */
 const char *drv_error_kind(int curl_code);
+/* The same for a finished transfer: connected says a connection was made,
+ * so CURLE_UNSUPPORTED_PROTOCOL (curl's "Received HTTP/0.9 when not
+ * allowed") is an answer that is not HTTP: "not-http". */
+const char *drv_outcome_kind(int curl_code, int connected);
+/* 1 when the server may have stored a request: it answered 2xx (whole or
+ * cut off), or the whole body was sent (body_sent) and the connection
+ * closed, broke or timed out before any answer.  status is the HTTP status
+ * curl saw, even when the transfer then failed. */
+int drv_maybe_stored(int curl_code, long status, int body_sent);
 
 uint64_t drv_mono_ns(void);
 #endif

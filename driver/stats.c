@@ -93,7 +93,7 @@ void drv_stats_upload(struct drv_stats *st, const char *key, int accepted)
     st->outcome[i].n++;
 }
 
-void drv_stats_body(struct drv_stats *st, int status, const char *body, size_t len)
+static void add_body(struct drv_stats *st, const char *prefix, const char *body, size_t len)
 {
     if (st->nbodies >= DRV_MAX_BODIES)
         return;
@@ -102,7 +102,7 @@ void drv_stats_body(struct drv_stats *st, int status, const char *body, size_t l
     char *s = malloc(len + 32);
     if (!s)
         return;
-    int n = snprintf(s, 32, "HTTP %d: ", status);
+    int n = snprintf(s, 32, "%s", prefix);
     for (size_t i = 0; i < len; i++) /* one line, printable */
         s[n + (int)i] = (body[i] == '\n' || body[i] == '\r' || (unsigned char)body[i] < 32) ? ' ' : body[i];
     s[n + (int)len] = '\0';
@@ -112,6 +112,25 @@ void drv_stats_body(struct drv_stats *st, int status, const char *body, size_t l
             return;
         }
     st->bodies[st->nbodies++] = s;
+}
+
+void drv_stats_body(struct drv_stats *st, int status, const char *body, size_t len)
+{
+    char prefix[32];
+    snprintf(prefix, sizeof prefix, "HTTP %d: ", status);
+    add_body(st, prefix, body, len);
+}
+
+void drv_stats_error(struct drv_stats *st, const char *kind, const char *message)
+{
+    char prefix[32];
+    snprintf(prefix, sizeof prefix, "%.20s: ", kind);
+    add_body(st, prefix, message, strlen(message));
+}
+
+void drv_stats_possible_duplicate(struct drv_stats *st)
+{
+    st->possible_dups++;
 }
 
 struct drv_phase *drv_stats_phase_begin(struct drv_stats *st, const char *name, uint64_t now_ns)
@@ -218,6 +237,10 @@ void drv_summary_text(const struct drv_stats *st, uint64_t now_ns, FILE *f)
         fprintf(f, ", driver CPU %.2f s (%.3f ms per request)", st->cpu_s,
                 st->requests ? st->cpu_s * 1e3 / (double)st->requests : 0.0);
     fputc('\n', f);
+    if (st->possible_dups)
+        fprintf(f, "  possible duplicates: %llu (uploads sent again after the server may already "
+                   "have stored them)\n",
+                (unsigned long long)st->possible_dups);
     if (st->noutcome) {
         fputs("  by status:", f);
         for (size_t i = 0; i < st->noutcome; i++)
@@ -280,6 +303,7 @@ int drv_summary_json(const struct drv_stats *st, uint64_t now_ns, const char *pa
     cJSON_AddNumberToObject(r, "requests", (double)st->requests);
     cJSON_AddNumberToObject(r, "retries", (double)st->retries);
     cJSON_AddNumberToObject(r, "interrupted", (double)st->interrupted);
+    cJSON_AddNumberToObject(r, "possible_duplicates", (double)st->possible_dups);
     cJSON_AddNumberToObject(r, "bytes_sent", (double)st->bytes_sent);
     cJSON_AddNumberToObject(r, "cpu_s", st->cpu_s);
     cJSON_AddNumberToObject(r, "uploads_per_s", send > 0 ? (double)st->uploads / send : 0.0);

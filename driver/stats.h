@@ -36,6 +36,7 @@ struct drv_snap {
 struct drv_stats {
     uint64_t t0_ns;
     uint64_t uploads, accepted, failed, requests, retries, interrupted;
+    uint64_t possible_dups; /* uploads more than one of whose requests may have been stored */
     uint64_t bytes_sent;
     double cpu_s;       /* the driver's own CPU time (user + system), set at the end */
     struct drv_count outcome[DRV_MAX_KEYS];
@@ -60,6 +61,11 @@ void drv_stats_request(struct drv_stats *st, int64_t latency_ns, uint64_t bytes)
 void drv_stats_upload(struct drv_stats *st, const char *key, int accepted);
 /* Keeps the first DRV_MAX_BODIES distinct non-2xx answers ("HTTP 500: {...}"). */
 void drv_stats_body(struct drv_stats *st, int status, const char *body, size_t len);
+/* The same list, for an answer that was not HTTP: "not-http: <curl's message>". */
+void drv_stats_error(struct drv_stats *st, const char *kind, const char *message);
+/* An upload retried after a request the server may already have stored,
+ * and stored again (or maybe): it may exist more than once upstream. */
+void drv_stats_possible_duplicate(struct drv_stats *st);
 
 struct drv_phase *drv_stats_phase_begin(struct drv_stats *st, const char *name, uint64_t now_ns);
 void drv_stats_phase_end(struct drv_stats *st, uint64_t now_ns);
