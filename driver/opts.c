@@ -57,6 +57,8 @@ void drv_usage(FILE *f)
         "  --url URL              [" DRV_DEFAULT_URL "]\n"
         "  --archives DIR         send DIR's .tar.gz/.tgz files round-robin [generated]\n"
         "  --pool N               generated archives made before the run [16]\n"
+        "  --clusters new|N|keep  cluster id of each upload: a new one, N in turn, or\n"
+        "                         each archive's own [new]\n"
         "  --archive-size SIZE    compressed size of each generated archive [100k]\n"
         "  --content-type TYPE    [" DRV_DEFAULT_CONTENT_TYPE "]\n"
         "  --org-id ID            identity org_id [000001]\n"
@@ -187,7 +189,7 @@ enum {
     O_URL = 256, O_ARCHIVES, O_CTYPE, O_ORG, O_ACCOUNT, O_IDJSON, O_CONC, O_DELAY, O_RATE,
     O_DURATION, O_MAXUP, O_TIMEOUT, O_RETRIES, O_MODE, O_BURSTS, O_BURSTLEN, O_BREAKLEN,
     O_SETTLE, O_SNAPEVERY, O_TFILE, O_TSIG, O_TEXEC, O_SNAPDIR, O_SNAPTIMEOUT, O_POOL,
-    O_ASIZE, O_QUIET, O_PROGRESS, O_SUMJSON, O_LOGCSV, O_SIGNAL, O_HELP
+    O_ASIZE, O_QUIET, O_PROGRESS, O_SUMJSON, O_LOGCSV, O_SIGNAL, O_CLUSTERS, O_HELP
 };
 
 static const struct option upload_long[] = {
@@ -217,6 +219,7 @@ static const struct option upload_long[] = {
     {"snapshot-dir", required_argument, 0, O_SNAPDIR},
     {"snapshot-timeout", required_argument, 0, O_SNAPTIMEOUT},
     {"pool", required_argument, 0, O_POOL},
+    {"clusters", required_argument, 0, O_CLUSTERS},
     {"archive-size", required_argument, 0, O_ASIZE},
     {"quiet", no_argument, 0, O_QUIET},
     {"progress-interval", required_argument, 0, O_PROGRESS},
@@ -345,6 +348,15 @@ int drv_parse_upload(int argc, char **argv, struct drv_opts *o, char *err, size_
             if (parse_uint(a, 1, 100000, &v))
                 return fail(err, errlen, "--pool '%s': a whole number from 1 to 100000", a);
             o->pool = (unsigned)v;
+            break;
+        case O_CLUSTERS:
+            o->keep_ids = strcmp(a, "keep") == 0;
+            o->clusters = 0;
+            if (!o->keep_ids && strcmp(a, "new") != 0) {
+                if (parse_uint(a, 1, 10000000, &v))
+                    return fail(err, errlen, "--clusters '%s': new, keep or a whole number from 1 to 10000000", a);
+                o->clusters = (unsigned)v;
+            }
             break;
         case O_ASIZE: rc = size_opt(a, &o->archive_size, err, errlen); break;
         case 'q':

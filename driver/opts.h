@@ -43,6 +43,8 @@ struct drv_opts {
     const char *snapshot_dir;
     uint64_t snapshot_timeout_ns;
     unsigned pool;
+    int keep_ids;               /* --clusters keep: each archive's own cluster id */
+    unsigned clusters;          /* --clusters N: N ids in turn; 0: a new one per upload */
     uint64_t archive_size;
     int quiet;
     uint64_t progress_ns;       /* plain progress lines when not a terminal */

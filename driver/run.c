@@ -206,7 +206,7 @@ static double cpu_seconds(const struct rusage *ru)
 }
 
 int drv_run(const struct drv_opts *o, const char *identity, const struct drv_archive *archives,
-            size_t narchives)
+            size_t narchives, const struct drv_clusters *clusters)
 {
     struct run r;
     memset(&r, 0, sizeof r);
@@ -231,13 +231,14 @@ int drv_run(const struct drv_opts *o, const char *identity, const struct drv_arc
             fprintf(stderr, "ccx-driver: --log-csv %s: %s\n", o->log_csv, strerror(errno));
             return DRV_EXIT_USAGE;
         }
-        fputs("time_utc,phase,upload,attempt,status,error,latency_ms,bytes,request_id\n", csv);
+        fputs("time_utc,phase,upload,attempt,status,error,latency_ms,bytes,request_id,cluster_id\n", csv);
     }
     struct drv_sender_cfg cfg = {
         .url = o->url, .content_type = o->content_type, .identity = identity,
         .concurrency = o->concurrency, .delay_ns = o->rate > 0 ? 0 : o->delay_ns,
         .rate = o->rate, .timeout_ns = o->timeout_ns, .retries = o->retries,
         .max_uploads = o->max_uploads, .archives = archives, .narchives = narchives, .csv = csv,
+        .clusters = *clusters,
     };
     struct rusage ru;
     double cpu0 = getrusage(RUSAGE_SELF, &ru) == 0 ? cpu_seconds(&ru) : 0;

@@ -13,6 +13,15 @@
 #include "archives.h"
 #include "stats.h"
 
+/* Which cluster id each upload carries. */
+struct drv_clusters {
+    int rewrite;                /* each upload its own id (archives that have one) */
+    char (*ids)[DRV_ID_LEN + 1]; /* --clusters N: these in turn; NULL: a new one each time */
+    size_t nids;
+    const char *identity_doc;   /* identity JSON with a slot at id_off (identity.h), or NULL */
+    size_t id_off;
+};
+
 struct drv_sender_cfg {
     const char *url;
     const char *content_type;
@@ -26,6 +35,7 @@ struct drv_sender_cfg {
     const struct drv_archive *archives;
     size_t narchives;
     FILE *csv;                  /* per-request log, or NULL */
+    struct drv_clusters clusters;
 };
 
 struct drv_sender;
