@@ -16,7 +16,7 @@ BENCH_PKGS="heaptrack"
 PRELOAD_PKGS="valgrind"
 PYTHON_PKGS=""
 ANALYZER_PKGS=""
-DRIVER_PKGS="libcurl4-openssl-dev libarchive-dev libcjson-dev"
+DRIVER_PKGS="libcurl4-openssl-dev libarchive-dev libcjson-dev python3-prometheus-client"
 SCRIPTS_PKGS=""
 
 want=$(echo $BUILD_PKGS $TEST_PKGS $BENCH_PKGS $PRELOAD_PKGS $PYTHON_PKGS $ANALYZER_PKGS $DRIVER_PKGS $SCRIPTS_PKGS)
