@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "idle.h"
+
 #define DRV_DEFAULT_URL "http://localhost:3000/api/ingress/v1/upload"
 #define DRV_DEFAULT_CONTENT_TYPE "application/vnd.redhat.openshift.periodic+tar"
 
@@ -50,6 +52,8 @@ struct drv_opts {
     uint64_t progress_ns;       /* plain progress lines when not a terminal */
     const char *summary_json, *log_csv;
     const char *output;         /* make-archive -o */
+    struct drv_idle_cfg idle;   /* --idle-* (settle_ns set by the run) */
+    char *idle_finished_buf;    /* the --idle-finished names, split */
 };
 
 /* Fills o with the defaults. */

@@ -14,10 +14,10 @@
 
 #include "ccx_format.h"
 #include "ccx_signal.h"
+#include "command.h"
 
 #define POLL_NS 50000000ull      /* directory and command polls: 50 ms */
 #define GRACE_NS 300000000ull    /* after the expected files: 300 ms more */
-#define KILL_GRACE_NS 500000000ull /* a timed-out command: SIGTERM, then SIGKILL after this */
 
 static uint64_t mono_ns(void)
 {
@@ -334,105 +334,14 @@ static int write_counter(struct drv_trigger *t, char *note, size_t notelen)
     return 0;
 }
 
-/* True while a live process of group pgid exists.  A killed grandchild
- * stays a zombie until its new parent (pid 1) reaps it, which kill(-pgid, 0)
- * still counts: those are looked up in /proc and not counted. */
-static int group_alive(pid_t pgid)
-{
-    if (kill(-pgid, 0) != 0 && errno == ESRCH)
-        return 0;
-    DIR *d = opendir("/proc");
-    if (!d)
-        return 1;
-    int alive = 0;
-    struct dirent *de;
-    while (!alive && (de = readdir(d))) {
-        char path[300], text[512];
-        if (de->d_name[0] < '0' || de->d_name[0] > '9')
-            continue;
-        snprintf(path, sizeof path, "/proc/%s/stat", de->d_name);
-        if (read_small(path, text, sizeof text) != 0)
-            continue;
-        /* pid (comm) state ppid pgrp ...: comm may hold spaces and ')' */
-        const char *p = strrchr(text, ')');
-        char state;
-        int ppid, pgrp;
-        if (p && sscanf(p + 1, " %c %d %d", &state, &ppid, &pgrp) == 3 && pgrp == pgid &&
-            state != 'Z' && state != 'X')
-            alive = 1;
-    }
-    closedir(d);
-    return alive;
-}
-
-/* Ends the command's whole process group, not only its shell (a `sleep`
- * the shell started would otherwise live on under pid 1): SIGTERM to the
- * group, then SIGKILL to what is left after KILL_GRACE_NS; reaps the shell
- * and waits (bounded) until no process of the group is left. */
-static void kill_group(pid_t pid, int *status)
-{
-    int reaped = 0;
-    kill(-pid, SIGTERM);
-    uint64_t grace_end = mono_ns() + KILL_GRACE_NS;
-    while (mono_ns() < grace_end) {
-        if (!reaped && waitpid(pid, status, WNOHANG) == pid)
-            reaped = 1;
-        if (reaped && !group_alive(pid))
-            return;
-        sleep_ns(POLL_NS / 5);
-    }
-    kill(-pid, SIGKILL);
-    if (!reaped)
-        waitpid(pid, status, 0);
-    /* Grandchildren killed above are reaped by their new parent; wait
-     * until they are gone so nothing of the command outlives this call. */
-    for (uint64_t end = mono_ns() + KILL_GRACE_NS; group_alive(pid) && mono_ns() < end;)
-        sleep_ns(POLL_NS / 5);
-}
-
 static int run_command(const struct drv_trigger *t, unsigned seq, const char *phase,
                        const volatile sig_atomic_t *stop, char *note, size_t notelen)
 {
-    pid_t pid = fork();
-    if (pid < 0) {
-        snprintf(note, notelen, "--trigger-exec: fork: %s", strerror(errno));
-        return -1;
-    }
-    if (pid == 0) {
-        char s[32];
-        setpgid(0, 0); /* its own process group, so a timeout can end all of it */
-        snprintf(s, sizeof s, "%u", seq);
-        setenv("CCX_SNAPSHOT_SEQ", s, 1);
-        setenv("CCX_SNAPSHOT_PHASE", phase, 1);
-        execl("/bin/sh", "sh", "-c", t->exec, (char *)NULL);
-        _exit(127);
-    }
-    setpgid(pid, pid); /* also here: no window where a kill of the group misses */
-    uint64_t deadline = mono_ns() + t->timeout_ns;
-    int status;
-    for (;;) {
-        pid_t r = waitpid(pid, &status, WNOHANG);
-        if (r == pid)
-            break;
-        if (r < 0 && errno != EINTR) {
-            snprintf(note, notelen, "--trigger-exec: waitpid: %s", strerror(errno));
-            return -1;
-        }
-        if (mono_ns() >= deadline || *stop) {
-            kill_group(pid, &status);
-            snprintf(note, notelen, "--trigger-exec: command %s, killed (its whole process group)",
-                     *stop ? "interrupted" : "timed out");
-            return -1;
-        }
-        sleep_ns(POLL_NS / 2);
-    }
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        snprintf(note, notelen, "--trigger-exec: command failed (%s %d)",
-                 WIFEXITED(status) ? "exit status" : "signal",
-                 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
-        return -1;
-    }
-    return 0;
+    char s_seq[48], s_phase[96];
+    snprintf(s_seq, sizeof s_seq, "CCX_SNAPSHOT_SEQ=%u", seq);
+    snprintf(s_phase, sizeof s_phase, "CCX_SNAPSHOT_PHASE=%s", phase);
+    char *env[] = {s_seq, s_phase, NULL};
+    return drv_shell("--trigger-exec", t->exec, env, t->timeout_ns, stop, note, notelen) == 0 ? 0 : -1;
 }
 
 int drv_trigger_fire(struct drv_trigger *t, unsigned seq, const char *phase,
