@@ -403,10 +403,13 @@ static int dir_template(struct drv_archive *a, int rewrite, char *err, size_t er
         return 0;
     }
     struct drv_template t;
-    int rc = drv_template_build(tar, n, id, &t, err, errlen);
+    char why[200];
+    int rc = drv_template_build(tar, n, id, &t, why, sizeof why);
     free(tar);
-    if (rc)
+    if (rc) {
+        snprintf(err, errlen, "%s; --clusters keep sends it as it is", why);
         return -1;
+    }
     free(a->data);
     a->t = t;
     a->data = t.data;

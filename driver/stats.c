@@ -317,7 +317,8 @@ void drv_summary_text(const struct drv_stats *st, uint64_t now_ns, FILE *f)
     }
     for (size_t i = 0; i < st->nphases; i++)
         if (st->phases[i].consumers.present) {
-            fprintf(f, "  after %s: ", st->phases[i].name);
+            fprintf(f, "  after %s: ", strcmp(st->phases[i].name, "continuous") == 0 ? "the run"
+                                                                               : st->phases[i].name);
             drv_consumers_text(&st->phases[i].consumers, f);
             fputc('\n', f);
         }
