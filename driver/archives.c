@@ -5,7 +5,11 @@
  * config/infrastructure.json, config/clusteroperator/<name>.json and
  * insights-operator/gathers.json, plus an operator log of pseudo-random text
  * that brings the compressed size to the target.  libarchive writes the
- * tar (pax-restricted, i.e. ustar where it can) and the gzip filter. */
+ * tar (pax-restricted, i.e. ustar where it can); template.c compresses it
+ * into one gzip member whose cluster id can change per upload, so the
+ * files naming the cluster id come last (the head before them is shared).
+ * Archives from a directory are decompressed and made into the same kind
+ * of template around the id their config/id holds. */
 #include "archives.h"
 
 #include <dirent.h>
@@ -21,6 +25,8 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+
+#include "template.h"
 
 struct membuf {
     unsigned char *data;
@@ -113,9 +119,45 @@ static char *filler_text(size_t len, uint64_t seed)
     return t;
 }
 
-/* Writes the archive with filler_len bytes of log into m. */
-static int write_archive(const char *uuid, size_t filler_len, uint64_t seed, struct membuf *m,
-                         char *err, size_t errlen)
+static int add_operators(struct archive *a, time_t now)
+{
+    char buf[1024];
+    for (size_t i = 0; i < sizeof operators / sizeof *operators; i++) {
+        char path[128];
+        snprintf(path, sizeof path, "config/clusteroperator/%s.json", operators[i]);
+        int n = snprintf(buf, sizeof buf,
+                         "{\"apiVersion\":\"config.openshift.io/v1\",\"kind\":\"ClusterOperator\","
+                         "\"metadata\":{\"name\":\"%s\"},\"status\":{\"conditions\":["
+                         "{\"type\":\"Available\",\"status\":\"True\"},"
+                         "{\"type\":\"Degraded\",\"status\":\"False\"},"
+                         "{\"type\":\"Progressing\",\"status\":\"False\"}],"
+                         "\"versions\":[{\"name\":\"operator\",\"version\":\"4.14.3\"}]}}\n",
+                         operators[i]);
+        if (add_file(a, path, buf, (size_t)n, now))
+            return -1;
+    }
+    return 0;
+}
+
+/* The files that name the cluster: written last, after the shared head. */
+static int add_cluster_files(struct archive *a, const char *uuid, time_t now)
+{
+    char buf[1024];
+    if (add_file(a, "config/id", uuid, strlen(uuid), now))
+        return -1;
+    int n = snprintf(buf, sizeof buf,
+                     "{\"apiVersion\":\"config.openshift.io/v1\",\"kind\":\"ClusterVersion\","
+                     "\"metadata\":{\"name\":\"version\"},\"spec\":{\"channel\":\"stable-4.14\","
+                     "\"clusterID\":\"%s\"},\"status\":{\"desired\":{\"version\":\"4.14.3\"},"
+                     "\"history\":[{\"state\":\"Completed\",\"version\":\"4.14.3\"}],"
+                     "\"observedGeneration\":2}}\n",
+                     uuid);
+    return add_file(a, "config/version.json", buf, (size_t)n, now);
+}
+
+/* Writes the uncompressed tar with filler_len bytes of log into m. */
+static int write_tar(const char *uuid, size_t filler_len, uint64_t seed, struct membuf *m,
+                     char *err, size_t errlen)
 {
     time_t now = time(NULL);
     struct archive *a = archive_write_new();
@@ -123,47 +165,22 @@ static int write_archive(const char *uuid, size_t filler_len, uint64_t seed, str
     int ok = 0;
     m->len = 0;
     if (!a || archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
-        archive_write_add_filter_gzip(a) != ARCHIVE_OK ||
+        archive_write_add_filter_none(a) != ARCHIVE_OK ||
         archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK ||
         archive_write_open(a, m, NULL, mem_write, NULL) != ARCHIVE_OK) {
         snprintf(err, errlen, "libarchive: %s", a ? archive_error_string(a) : "out of memory");
         goto out;
     }
     char buf[4096];
-    int n;
-    if (add_file(a, "config/id", uuid, strlen(uuid), now))
+    /* infrastructureName: <cluster name>-<5 random characters>, as OpenShift names it */
+    int n = snprintf(buf, sizeof buf,
+                     "{\"apiVersion\":\"config.openshift.io/v1\",\"kind\":\"Infrastructure\","
+                     "\"metadata\":{\"name\":\"cluster\"},\"status\":{\"infrastructureName\":"
+                     "\"ccx-%05llx\",\"platform\":\"AWS\",\"platformStatus\":{\"type\":\"AWS\","
+                     "\"aws\":{\"region\":\"us-east-1\"}},\"controlPlaneTopology\":\"HighlyAvailable\"}}\n",
+                     (unsigned long long)(seed % 0xfffff));
+    if (add_file(a, "config/infrastructure.json", buf, (size_t)n, now) || add_operators(a, now))
         goto fail;
-    n = snprintf(buf, sizeof buf,
-                 "{\"apiVersion\":\"config.openshift.io/v1\",\"kind\":\"ClusterVersion\","
-                 "\"metadata\":{\"name\":\"version\"},\"spec\":{\"channel\":\"stable-4.14\","
-                 "\"clusterID\":\"%s\"},\"status\":{\"desired\":{\"version\":\"4.14.3\"},"
-                 "\"history\":[{\"state\":\"Completed\",\"version\":\"4.14.3\"}],"
-                 "\"observedGeneration\":2}}\n",
-                 uuid);
-    if (add_file(a, "config/version.json", buf, (size_t)n, now))
-        goto fail;
-    n = snprintf(buf, sizeof buf,
-                 "{\"apiVersion\":\"config.openshift.io/v1\",\"kind\":\"Infrastructure\","
-                 "\"metadata\":{\"name\":\"cluster\"},\"status\":{\"infrastructureName\":"
-                 "\"ccx-%.8s\",\"platform\":\"AWS\",\"platformStatus\":{\"type\":\"AWS\","
-                 "\"aws\":{\"region\":\"us-east-1\"}},\"controlPlaneTopology\":\"HighlyAvailable\"}}\n",
-                 uuid);
-    if (add_file(a, "config/infrastructure.json", buf, (size_t)n, now))
-        goto fail;
-    for (size_t i = 0; i < sizeof operators / sizeof *operators; i++) {
-        char path[128];
-        snprintf(path, sizeof path, "config/clusteroperator/%s.json", operators[i]);
-        n = snprintf(buf, sizeof buf,
-                     "{\"apiVersion\":\"config.openshift.io/v1\",\"kind\":\"ClusterOperator\","
-                     "\"metadata\":{\"name\":\"%s\"},\"status\":{\"conditions\":["
-                     "{\"type\":\"Available\",\"status\":\"True\"},"
-                     "{\"type\":\"Degraded\",\"status\":\"False\"},"
-                     "{\"type\":\"Progressing\",\"status\":\"False\"}],"
-                     "\"versions\":[{\"name\":\"operator\",\"version\":\"4.14.3\"}]}}\n",
-                     operators[i]);
-        if (add_file(a, path, buf, (size_t)n, now))
-            goto fail;
-    }
     n = snprintf(buf, sizeof buf,
                  "{\"is_global_obfuscation_enabled\":false,\"uptime\":%u,\"status_reports\":["
                  "{\"name\":\"clusterconfig/version\",\"duration_in_ms\":12,\"records_count\":1,\"errors\":null},"
@@ -180,7 +197,7 @@ static int write_archive(const char *uuid, size_t filler_len, uint64_t seed, str
                               fill, filler_len, now))
             goto fail;
     }
-    if (archive_write_close(a) != ARCHIVE_OK)
+    if (add_cluster_files(a, uuid, now) || archive_write_close(a) != ARCHIVE_OK)
         goto fail;
     ok = 1;
     goto out;
@@ -194,36 +211,53 @@ out:
     return ok ? 0 : -1;
 }
 
+/* The tar with filler_len bytes of log, made into a template around uuid. */
+static int write_archive(const char *uuid, size_t filler_len, uint64_t seed, struct membuf *m,
+                         struct drv_template *t, char *err, size_t errlen)
+{
+    drv_template_free(t);
+    if (write_tar(uuid, filler_len, seed, m, err, errlen))
+        return -1;
+    return drv_template_build(m->data, m->len, uuid, t, err, errlen);
+}
+
 int drv_make_archive(uint64_t target_size, const char *uuid, struct drv_archive *out, char *err,
                      size_t errlen)
 {
     struct membuf m = {0};
+    struct drv_template t;
     uint64_t seed;
+    memset(&t, 0, sizeof t);
     if (getrandom(&seed, sizeof seed, 0) != (ssize_t)sizeof seed)
         seed = (uint64_t)time(NULL) * 2654435761u;
     /* Measure the fixed part, then estimate the filler from the ratio seen
      * and correct once: the result lands within about 1% of the target. */
-    if (write_archive(uuid, 0, seed, &m, err, errlen))
+    if (write_archive(uuid, 0, seed, &m, &t, err, errlen))
         goto fail;
-    size_t base = m.len;
+    size_t base = t.len;
     if (target_size > base + 64) {
         double want = (double)(target_size - base);
         size_t fill = (size_t)(want / 0.55);
-        if (write_archive(uuid, fill, seed, &m, err, errlen))
+        if (write_archive(uuid, fill, seed, &m, &t, err, errlen))
             goto fail;
-        double ratio = (double)(m.len - base) / (double)fill;
+        double ratio = (double)(t.len - base) / (double)fill;
         if (ratio > 0.05) {
             size_t fill2 = (size_t)(want / ratio);
-            if (fill2 != fill && write_archive(uuid, fill2, seed, &m, err, errlen))
+            if (fill2 != fill && write_archive(uuid, fill2, seed, &m, &t, err, errlen))
                 goto fail;
         }
     }
-    out->data = m.data;
-    out->len = m.len;
+    free(m.data);
+    memset(out, 0, sizeof *out);
+    out->t = t;
+    out->data = t.data;
+    out->len = t.len;
     snprintf(out->name, sizeof out->name, "insights-%s.tar.gz", uuid);
+    out->name_id = 9;
     return 0;
 fail:
     free(m.data);
+    drv_template_free(&t);
     return -1;
 }
 
@@ -303,7 +337,90 @@ static int read_whole(const char *path, unsigned char **data, size_t *len, char 
     return 0;
 }
 
-int drv_load_dir(const char *dir, struct drv_archive **out, size_t *n, char *err, size_t errlen)
+struct id_file {
+    size_t off, size;
+    int found;
+};
+
+static int find_config_id(void *arg, const char *name, size_t off, size_t size)
+{
+    struct id_file *f = arg;
+    if (strcmp(name, "config/id") != 0 && strcmp(name, "./config/id") != 0)
+        return 0;
+    f->off = off;
+    f->size = size;
+    f->found = 1;
+    return 1;
+}
+
+/* The cluster id in config/id of tar, trimmed, when it is 36 characters
+ * of hex digits and dashes; "" otherwise. */
+static void archive_id(const unsigned char *tar, size_t len, char id[DRV_ID_LEN + 1])
+{
+    struct id_file f = {0};
+    id[0] = '\0';
+    if (drv_tar_walk(tar, len, find_config_id, &f) != 0 || !f.found)
+        return;
+    const unsigned char *p = tar + f.off, *e = p + f.size;
+    while (p < e && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
+        p++;
+    while (e > p && (e[-1] == ' ' || e[-1] == '\n' || e[-1] == '\r' || e[-1] == '\t'))
+        e--;
+    if (e - p != DRV_ID_LEN)
+        return;
+    for (const unsigned char *q = p; q < e; q++)
+        if (!((*q >= '0' && *q <= '9') || (*q >= 'a' && *q <= 'f') || (*q >= 'A' && *q <= 'F') || *q == '-'))
+            return;
+    memcpy(id, p, DRV_ID_LEN);
+    id[DRV_ID_LEN] = '\0';
+}
+
+/* An archive read from a directory becomes a template around the id of its
+ * config/id (every occurrence in file data is rewritten per upload); one
+ * without such an id is sent as it is. */
+static int dir_template(struct drv_archive *a, int rewrite, char *err, size_t errlen)
+{
+    unsigned char *tar;
+    size_t n;
+    char id[DRV_ID_LEN + 1];
+    if (drv_gunzip(a->data, a->len, &tar, &n, err, errlen))
+        return -1;
+    archive_id(tar, n, id);
+    a->name_id = -1;
+    if (!rewrite && id[0]) { /* sent as it is, its id known for the identity */
+        free(tar);
+        memset(&a->t, 0, sizeof a->t);
+        a->t.data = a->data;
+        a->t.len = a->t.head_len = a->len;
+        snprintf(a->t.id, sizeof a->t.id, "%s", id);
+        return 0;
+    }
+    if (!id[0]) {
+        free(tar);
+        memset(&a->t, 0, sizeof a->t);
+        a->t.data = a->data;
+        a->t.len = a->t.head_len = a->len;
+        return 0;
+    }
+    struct drv_template t;
+    char why[200];
+    int rc = drv_template_build(tar, n, id, &t, why, sizeof why);
+    free(tar);
+    if (rc) {
+        snprintf(err, errlen, "%s; --clusters keep sends it as it is", why);
+        return -1;
+    }
+    free(a->data);
+    a->t = t;
+    a->data = t.data;
+    a->len = t.len;
+    const char *at = strstr(a->name, id);
+    a->name_id = at ? (int)(at - a->name) : -1;
+    return 0;
+}
+
+int drv_load_dir(const char *dir, int rewrite, struct drv_archive **out, size_t *n, char *err,
+                 size_t errlen)
 {
     err[0] = '\0';
     DIR *d = opendir(dir);
@@ -356,6 +473,11 @@ int drv_load_dir(const char *dir, struct drv_archive **out, size_t *n, char *err
             goto out;
         }
         snprintf(arr[i].name, sizeof arr[i].name, "%s", names[i]);
+        if (dir_template(&arr[i], rewrite, why, sizeof why)) {
+            snprintf(err, errlen, "--archives: %s: %s", path, why);
+            drv_free_archives(arr, i + 1);
+            goto out;
+        }
     }
     *out = arr;
     *n = count;
@@ -396,7 +518,11 @@ void drv_free_archives(struct drv_archive *a, size_t n)
 {
     if (!a)
         return;
-    for (size_t i = 0; i < n; i++)
-        free(a[i].data);
+    for (size_t i = 0; i < n; i++) {
+        if (a[i].t.data)
+            drv_template_free(&a[i].t); /* data is t.data */
+        else
+            free(a[i].data);
+    }
     free(a);
 }

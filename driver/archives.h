@@ -8,10 +8,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "template.h"
+
 struct drv_archive {
-    unsigned char *data;
+    unsigned char *data;    /* the gzip member: t.data */
     size_t len;
-    char name[256];     /* file name sent in the multipart part */
+    char name[256];         /* file name sent in the multipart part */
+    int name_id;            /* offset of t.id in name, -1 when it is not there */
+    struct drv_template t;  /* t.id: the cluster id it holds, "" when none to rewrite */
 };
 
 /* A fresh random (version 4) UUID, lower-case, 36 characters + NUL. */
@@ -28,9 +32,13 @@ int drv_make_archive(uint64_t target_size, const char *uuid, struct drv_archive 
 int drv_check_targz(const void *data, size_t len, char *err, size_t errlen);
 
 /* Reads DIR's *.tar.gz and *.tgz files (sorted by name), each checked with
- * drv_check_targz.  0 on success (*n >= 1), -1 with err naming the file or
- * directory and the problem. */
-int drv_load_dir(const char *dir, struct drv_archive **out, size_t *n, char *err, size_t errlen);
+ * drv_check_targz.  With rewrite, each becomes a template around the id its
+ * config/id holds (every occurrence in file data, and in the file name,
+ * changes per upload); without, the bytes are kept as they are (t.id
+ * still names that id).  0 on success (*n >= 1), -1 with err naming the
+ * file or directory and the problem. */
+int drv_load_dir(const char *dir, int rewrite, struct drv_archive **out, size_t *n, char *err,
+                 size_t errlen);
 
 /* n generated archives, each with its own cluster id. */
 int drv_make_pool(unsigned n, uint64_t target_size, struct drv_archive **out, char *err,

@@ -1,11 +1,11 @@
 # driver/build.mk - ccx-driver, the archive upload load (libcurl, libarchive, cJSON).
 DRIVER_LIB_SRC := driver/archives.c driver/identity.c driver/opts.c driver/run.c driver/sender.c \
-                  driver/stats.c driver/trigger.c
+                  driver/command.c driver/idle.c driver/metrics.c driver/stats.c driver/template.c driver/trigger.c
 DRIVER_SRC     := driver/main.c $(DRIVER_LIB_SRC)
 DRIVER_OBJ     := $(DRIVER_SRC:%.c=$(BUILD)/obj/%.o)
-DRIVER_LDLIBS  := -lcurl -larchive -lcjson -lm
+DRIVER_LDLIBS  := -lcurl -larchive -lcjson -lz -lm
 
-$(eval $(call need_deps,driver,libcurl4-openssl-dev:curl/curl.h:curl libarchive-dev:archive.h:archive libcjson-dev:cjson/cJSON.h:cjson))
+$(eval $(call need_deps,driver,libcurl4-openssl-dev:curl/curl.h:curl libarchive-dev:archive.h:archive libcjson-dev:cjson/cJSON.h:cjson zlib1g-dev:zlib.h:z))
 
 $(DRIVER_OBJ): | $(BUILD)/.deps/driver
 

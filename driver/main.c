@@ -63,7 +63,7 @@ static int cmd_upload(int argc, char **argv)
     struct drv_archive *arch = NULL;
     size_t n = 0;
     if (o.archives_dir) {
-        rc = drv_load_dir(o.archives_dir, &arch, &n, err, sizeof err);
+        rc = drv_load_dir(o.archives_dir, !o.keep_ids, &arch, &n, err, sizeof err);
     } else {
         rc = drv_make_pool(o.pool, o.archive_size, &arch, err, sizeof err);
         n = o.pool;
@@ -74,7 +74,22 @@ static int cmd_upload(int argc, char **argv)
         drv_opts_free(&o);
         return DRV_EXIT_USAGE;
     }
-    rc = drv_run(&o, identity, arch, n);
+    struct drv_clusters cl = {.rewrite = !o.keep_ids, .nids = o.clusters};
+    cl.identity_doc = drv_identity_doc(o.org_id, o.account, o.identity_json, &cl.id_off, err, sizeof err);
+    if (cl.nids && (cl.ids = calloc(cl.nids, sizeof *cl.ids)))
+        for (size_t i = 0; i < cl.nids && cl.ids; i++)
+            if (drv_uuid4(cl.ids[i])) {
+                free(cl.ids);
+                cl.ids = NULL;
+            }
+    if (!cl.identity_doc || (cl.nids && !cl.ids)) {
+        fprintf(stderr, "ccx-driver: %s\n", cl.identity_doc ? "out of memory for --clusters" : err);
+        rc = DRV_EXIT_USAGE;
+    } else {
+        rc = drv_run(&o, identity, arch, n, &cl);
+    }
+    free(cl.ids);
+    free((char *)cl.identity_doc);
     drv_free_archives(arch, n);
     free(identity);
     drv_opts_free(&o);
@@ -113,12 +128,12 @@ static int cmd_make_archive(int argc, char **argv)
         ok = 0;
     if (!ok) {
         fprintf(stderr, "ccx-driver: make-archive: %s: %s\n", o.output, strerror(errno));
-        free(a.data);
+        drv_template_free(&a.t);
         return DRV_EXIT_USAGE;
     }
     if (fd != STDOUT_FILENO)
         fprintf(stderr, "ccx-driver: wrote %s (%zu bytes, cluster id %s)\n", o.output, a.len, uuid);
-    free(a.data);
+    drv_template_free(&a.t);
     return 0;
 }
 

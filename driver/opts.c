@@ -37,6 +37,39 @@ void drv_opts_defaults(struct drv_opts *o)
     o->pool = 16;
     o->archive_size = 100 * 1024;
     o->progress_ns = 10 * NS_PER_S;
+    o->idle.received = "ccx_consumer_received_total";
+    o->idle.finished[0] = "ccx_published_total";
+    o->idle.finished[1] = "ccx_failures_total";
+    o->idle.nfinished = 2;
+    o->idle.timeout_ns = 5 * 60 * NS_PER_S;
+}
+
+/* A metric name: [a-zA-Z_:][a-zA-Z0-9_:]*. */
+static int metric_name_ok(const char *s)
+{
+    if (!*s || (*s >= '0' && *s <= '9'))
+        return 0;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+              *s == '_' || *s == ':'))
+            return 0;
+    return 1;
+}
+
+/* --idle-finished NAME[,NAME...] */
+static int parse_finished(const char *a, struct drv_opts *o)
+{
+    free(o->idle_finished_buf);
+    if (!(o->idle_finished_buf = strdup(a)))
+        return -1;
+    o->idle.nfinished = 0;
+    for (char *save = NULL, *t = strtok_r(o->idle_finished_buf, ",", &save); t;
+         t = strtok_r(NULL, ",", &save)) {
+        if (!metric_name_ok(t) || o->idle.nfinished == DRV_IDLE_MAX_FINISHED)
+            return -1;
+        o->idle.finished[o->idle.nfinished++] = t;
+    }
+    return o->idle.nfinished ? 0 : -1;
 }
 
 void drv_opts_free(struct drv_opts *o)
@@ -44,6 +77,8 @@ void drv_opts_free(struct drv_opts *o)
     free(o->pids);
     o->pids = NULL;
     o->npids = 0;
+    free(o->idle_finished_buf);
+    o->idle_finished_buf = NULL;
 }
 
 void drv_usage(FILE *f)
@@ -57,6 +92,8 @@ void drv_usage(FILE *f)
         "  --url URL              [" DRV_DEFAULT_URL "]\n"
         "  --archives DIR         send DIR's .tar.gz/.tgz files round-robin [generated]\n"
         "  --pool N               generated archives made before the run [16]\n"
+        "  --clusters new|N|keep  cluster id of each upload: a new one, N in turn, or\n"
+        "                         each archive's own [new]\n"
         "  --archive-size SIZE    compressed size of each generated archive [100k]\n"
         "  --content-type TYPE    [" DRV_DEFAULT_CONTENT_TYPE "]\n"
         "  --org-id ID            identity org_id [000001]\n"
@@ -80,6 +117,14 @@ void drv_usage(FILE *f)
         "  --trigger-exec CMD     snapshot trigger: run CMD with /bin/sh -c\n"
         "  --snapshot-dir DIR     wait for the new ccxtrace.*.json files there and name them\n"
         "  --snapshot-timeout T   longest wait for them [30s]\n"
+        "  --idle-metrics URL     before each break's (and the end's) snapshot, wait until\n"
+        "                         the consumers whose Prometheus metrics are at URL are\n"
+        "                         idle (repeatable: the counts are summed)\n"
+        "  --idle-cmd CMD         ... and until CMD (/bin/sh -c) exits 0\n"
+        "  --idle-timeout T       the longest wait for idle; then the snapshot anyway [5m]\n"
+        "  --idle-expect-all      idle also needs every upload accepted in the run received\n"
+        "  --idle-received NAME   [ccx_consumer_received_total]\n"
+        "  --idle-finished NAME[,NAME...]  [ccx_published_total,ccx_failures_total]\n"
         "  --quiet                no progress\n"
         "  --progress-interval T  plain progress lines when not a terminal [10s]\n"
         "  --summary-json FILE    the summary as JSON\n"
@@ -187,7 +232,8 @@ enum {
     O_URL = 256, O_ARCHIVES, O_CTYPE, O_ORG, O_ACCOUNT, O_IDJSON, O_CONC, O_DELAY, O_RATE,
     O_DURATION, O_MAXUP, O_TIMEOUT, O_RETRIES, O_MODE, O_BURSTS, O_BURSTLEN, O_BREAKLEN,
     O_SETTLE, O_SNAPEVERY, O_TFILE, O_TSIG, O_TEXEC, O_SNAPDIR, O_SNAPTIMEOUT, O_POOL,
-    O_ASIZE, O_QUIET, O_PROGRESS, O_SUMJSON, O_LOGCSV, O_SIGNAL, O_HELP
+    O_ASIZE, O_QUIET, O_PROGRESS, O_SUMJSON, O_LOGCSV, O_SIGNAL, O_CLUSTERS, O_IDLE_METRICS,
+    O_IDLE_CMD, O_IDLE_TIMEOUT, O_IDLE_ALL, O_IDLE_RECEIVED, O_IDLE_FINISHED, O_HELP
 };
 
 static const struct option upload_long[] = {
@@ -217,6 +263,13 @@ static const struct option upload_long[] = {
     {"snapshot-dir", required_argument, 0, O_SNAPDIR},
     {"snapshot-timeout", required_argument, 0, O_SNAPTIMEOUT},
     {"pool", required_argument, 0, O_POOL},
+    {"clusters", required_argument, 0, O_CLUSTERS},
+    {"idle-metrics", required_argument, 0, O_IDLE_METRICS},
+    {"idle-cmd", required_argument, 0, O_IDLE_CMD},
+    {"idle-timeout", required_argument, 0, O_IDLE_TIMEOUT},
+    {"idle-expect-all", no_argument, 0, O_IDLE_ALL},
+    {"idle-received", required_argument, 0, O_IDLE_RECEIVED},
+    {"idle-finished", required_argument, 0, O_IDLE_FINISHED},
     {"archive-size", required_argument, 0, O_ASIZE},
     {"quiet", no_argument, 0, O_QUIET},
     {"progress-interval", required_argument, 0, O_PROGRESS},
@@ -240,6 +293,7 @@ static int size_opt(const char *arg, uint64_t *out, char *err, size_t errlen)
 int drv_parse_upload(int argc, char **argv, struct drv_opts *o, char *err, size_t errlen)
 {
     int c, have_delay = 0, have_duration = 0, have_burst_opt = 0, have_org = 0, have_signal = 0;
+    int have_idle_opt = 0;
     uint64_t v;
     optind = 0; /* full reset: the parser may run more than once (tests) */
     opterr = 0;
@@ -346,6 +400,40 @@ int drv_parse_upload(int argc, char **argv, struct drv_opts *o, char *err, size_
                 return fail(err, errlen, "--pool '%s': a whole number from 1 to 100000", a);
             o->pool = (unsigned)v;
             break;
+        case O_CLUSTERS:
+            o->keep_ids = strcmp(a, "keep") == 0;
+            o->clusters = 0;
+            if (!o->keep_ids && strcmp(a, "new") != 0) {
+                if (parse_uint(a, 1, 10000000, &v))
+                    return fail(err, errlen, "--clusters '%s': new, keep or a whole number from 1 to 10000000", a);
+                o->clusters = (unsigned)v;
+            }
+            break;
+        case O_IDLE_METRICS:
+            if (strncmp(a, "http://", 7) != 0 && strncmp(a, "https://", 8) != 0)
+                return fail(err, errlen, "--idle-metrics '%s': not an http:// or https:// URL", a);
+            if (o->idle.nurls == DRV_IDLE_MAX_URLS)
+                return fail(err, errlen, "--idle-metrics: at most %d URLs", DRV_IDLE_MAX_URLS);
+            o->idle.urls[o->idle.nurls++] = a;
+            break;
+        case O_IDLE_CMD: o->idle.cmd = a; break;
+        case O_IDLE_TIMEOUT:
+            rc = duration("--idle-timeout", a, &o->idle.timeout_ns, err, errlen);
+            have_idle_opt = 1;
+            break;
+        case O_IDLE_ALL: o->idle.expect_all = 1; have_idle_opt = 1; break;
+        case O_IDLE_RECEIVED:
+            if (!metric_name_ok(a))
+                return fail(err, errlen, "--idle-received '%s': not a metric name", a);
+            o->idle.received = a;
+            have_idle_opt = 1;
+            break;
+        case O_IDLE_FINISHED:
+            if (parse_finished(a, o))
+                return fail(err, errlen, "--idle-finished '%s': metric names separated by commas (at most %d)",
+                            a, DRV_IDLE_MAX_FINISHED);
+            have_idle_opt = 1;
+            break;
         case O_ASIZE: rc = size_opt(a, &o->archive_size, err, errlen); break;
         case 'q':
         case O_QUIET: o->quiet = 1; break;
@@ -381,6 +469,11 @@ int drv_parse_upload(int argc, char **argv, struct drv_opts *o, char *err, size_
         return fail(err, errlen, "--bursts/--burst-length/--break-length need --mode bursts");
     if (have_signal && !o->npids)
         return fail(err, errlen, "--signal is for --trigger-signal; without it no signal is sent");
+    if (have_idle_opt && !drv_idle_enabled(&o->idle))
+        return fail(err, errlen, "--idle-timeout/--idle-expect-all/--idle-received/--idle-finished "
+                                 "need --idle-metrics or --idle-cmd");
+    if (o->idle.expect_all && !o->idle.nurls)
+        return fail(err, errlen, "--idle-expect-all needs --idle-metrics (the received count)");
     if (o->identity_json && have_org)
         return fail(err, errlen, "--identity-json and --org-id exclude each other");
     return 0;

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "idle.h"
+
 #define DRV_DEFAULT_URL "http://localhost:3000/api/ingress/v1/upload"
 #define DRV_DEFAULT_CONTENT_TYPE "application/vnd.redhat.openshift.periodic+tar"
 
@@ -43,11 +45,15 @@ struct drv_opts {
     const char *snapshot_dir;
     uint64_t snapshot_timeout_ns;
     unsigned pool;
+    int keep_ids;               /* --clusters keep: each archive's own cluster id */
+    unsigned clusters;          /* --clusters N: N ids in turn; 0: a new one per upload */
     uint64_t archive_size;
     int quiet;
     uint64_t progress_ns;       /* plain progress lines when not a terminal */
     const char *summary_json, *log_csv;
     const char *output;         /* make-archive -o */
+    struct drv_idle_cfg idle;   /* --idle-* (settle_ns set by the run) */
+    char *idle_finished_buf;    /* the --idle-finished names, split */
 };
 
 /* Fills o with the defaults. */

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "idle.h"
 #include "sender.h"
 #include "stats.h"
 #include "trigger.h"
@@ -34,6 +35,8 @@ struct run {
     struct drv_stats st;
     struct drv_sender *sender;
     struct drv_trigger trig;
+    struct drv_idle *idle;          /* NULL without --idle-metrics / --idle-cmd */
+    struct drv_consumers pending;   /* the idle wait's report, for the next snapshot */
     unsigned snap_seq;
     char phase[48];
     int tty;
@@ -106,6 +109,9 @@ static void snapshot(struct run *r, const char *phase)
     drv_trigger_fire(&r->trig, seq, phase, &stop_flag, &files, &nfiles, note, sizeof note);
     uint64_t now = drv_mono_ns();
     struct drv_snap *s = drv_stats_snap(&r->st, seq, phase, now);
+    if (s && r->pending.present)
+        s->consumers = r->pending;
+    memset(&r->pending, 0, sizeof r->pending);
     if (s) {
         s->files = files;
         s->nfiles = nfiles;
@@ -126,6 +132,28 @@ static void snapshot(struct run *r, const char *phase)
     }
     if (note[0])
         fprintf(stderr, "ccx-driver: warning: snapshot %u: %s\n", seq, note);
+}
+
+/* Once the uploads in flight are answered (at `drained`): --settle, or
+ * with idle detection the wait until the consumers are idle, reported on
+ * the phase that just ended and kept for the next snapshot. */
+static void settle_or_idle(struct run *r, uint64_t drained, const char *after)
+{
+    if (!r->idle) {
+        wait_until(r, drained + r->o->settle_ns);
+        return;
+    }
+    struct drv_consumers c;
+    drv_idle_wait(r->idle, r->st.accepted, &stop_flag, progress, r, &c);
+    if (r->st.nphases)
+        r->st.phases[r->st.nphases - 1].consumers = c;
+    r->pending = c;
+    clear_line(r);
+    if (!r->o->quiet || !c.idle) {
+        fprintf(stderr, "ccx-driver: %safter %s: ", c.idle ? "" : "warning: ", after);
+        drv_consumers_text(&c, stderr);
+        fputc('\n', stderr);
+    }
 }
 
 static void run_continuous(struct run *r)
@@ -154,9 +182,9 @@ static void run_continuous(struct run *r)
         }
     }
     drv_stats_phase_end(&r->st, drv_mono_ns());
-    if (drv_trigger_enabled(&r->trig) && !stop_flag && !drv_sender_unreachable(r->sender)) {
+    if ((drv_trigger_enabled(&r->trig) || r->idle) && !stop_flag && !drv_sender_unreachable(r->sender)) {
         snprintf(r->phase, sizeof r->phase, "settle");
-        wait_until(r, drv_mono_ns() + o->settle_ns);
+        settle_or_idle(r, drv_mono_ns(), "the run");
         snapshot(r, "end");
     }
 }
@@ -181,7 +209,8 @@ static void run_bursts(struct run *r)
          * --max-uploads, when the last upload was answered). */
         uint64_t break_start = drained < burst_end ? drained : burst_end;
         snprintf(r->phase, sizeof r->phase, "break %u/%u", b, o->bursts);
-        wait_until(r, drained + o->settle_ns);
+        snprintf(name, sizeof name, "burst %u", b);
+        settle_or_idle(r, drained, name);
         snprintf(name, sizeof name, "break %u", b);
         snapshot(r, name);
         uint64_t break_end = break_start + o->break_ns;
@@ -206,7 +235,7 @@ static double cpu_seconds(const struct rusage *ru)
 }
 
 int drv_run(const struct drv_opts *o, const char *identity, const struct drv_archive *archives,
-            size_t narchives)
+            size_t narchives, const struct drv_clusters *clusters)
 {
     struct run r;
     memset(&r, 0, sizeof r);
@@ -224,20 +253,30 @@ int drv_run(const struct drv_opts *o, const char *identity, const struct drv_arc
         fprintf(stderr, "ccx-driver: %s\n", err);
         return DRV_EXIT_USAGE;
     }
+    if (drv_idle_enabled(&o->idle)) {
+        struct drv_idle_cfg ic = o->idle;
+        ic.settle_ns = o->settle_ns;
+        if (!(r.idle = drv_idle_new(&ic, err, sizeof err))) {
+            fprintf(stderr, "ccx-driver: %s\n", err);
+            return DRV_EXIT_USAGE;
+        }
+    }
     FILE *csv = NULL;
     if (o->log_csv) {
         csv = fopen(o->log_csv, "w");
         if (!csv) {
             fprintf(stderr, "ccx-driver: --log-csv %s: %s\n", o->log_csv, strerror(errno));
+            drv_idle_free(r.idle);
             return DRV_EXIT_USAGE;
         }
-        fputs("time_utc,phase,upload,attempt,status,error,latency_ms,bytes,request_id\n", csv);
+        fputs("time_utc,phase,upload,attempt,status,error,latency_ms,bytes,request_id,cluster_id\n", csv);
     }
     struct drv_sender_cfg cfg = {
         .url = o->url, .content_type = o->content_type, .identity = identity,
         .concurrency = o->concurrency, .delay_ns = o->rate > 0 ? 0 : o->delay_ns,
         .rate = o->rate, .timeout_ns = o->timeout_ns, .retries = o->retries,
         .max_uploads = o->max_uploads, .archives = archives, .narchives = narchives, .csv = csv,
+        .clusters = *clusters,
     };
     struct rusage ru;
     double cpu0 = getrusage(RUSAGE_SELF, &ru) == 0 ? cpu_seconds(&ru) : 0;
@@ -249,6 +288,7 @@ int drv_run(const struct drv_opts *o, const char *identity, const struct drv_arc
         fprintf(stderr, "ccx-driver: %s\n", err);
         if (csv)
             fclose(csv);
+        drv_idle_free(r.idle);
         return DRV_EXIT_USAGE;
     }
     struct sigaction sa;
@@ -295,6 +335,7 @@ int drv_run(const struct drv_opts *o, const char *identity, const struct drv_arc
             status = DRV_EXIT_USAGE;
     }
     drv_sender_free(r.sender);
+    drv_idle_free(r.idle);
     drv_stats_free(&r.st);
     return status;
 }

@@ -7,6 +7,10 @@
 #include "archives.h"
 #include "opts.h"
 
+#include "sender.h"
+
+/* identity: the fixed x-rh-identity value (uploads without a cluster id);
+ * clusters: which id each upload carries. */
 int drv_run(const struct drv_opts *o, const char *identity, const struct drv_archive *archives,
-            size_t narchives);
+            size_t narchives, const struct drv_clusters *clusters);
 #endif

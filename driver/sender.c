@@ -2,7 +2,10 @@
  *
  * One easy handle per slot (concurrency), reused for every request so its
  * connection is kept alive.  The multipart body is read straight from the
- * archive in memory (curl_mime_data_cb): nothing is copied per request. */
+ * archive in memory (curl_mime_data_cb) in two pieces: the archive's shared
+ * head and, when each upload gets its own cluster id, the slot's copy of
+ * the rest with that id written in (template.h); the file name and the
+ * identity header carry the same id.  A retry resends the same upload. */
 #include "sender.h"
 
 #include <stdlib.h>
@@ -13,13 +16,16 @@
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
 
+#include "identity.h"
+
 #define RESP_CAP 2048
 #define TICK_NS 100000000ull
 
 enum slot_state { SLOT_IDLE, SLOT_BUSY, SLOT_RETRY_WAIT };
 
 struct src {
-    const unsigned char *data;
+    const unsigned char *data[2];   /* the head, then the rest (or nothing) */
+    size_t part[2];
     size_t len, pos;
 };
 
@@ -30,24 +36,31 @@ struct slot {
     enum slot_state state;
     uint64_t upload;         /* number of the upload (1, 2, ...) */
     unsigned attempt;        /* 1 for the first request */
+    unsigned maybe_stored;   /* requests of this upload the server may have stored */
     size_t archive;
     uint64_t t_start, retry_at, next_start;
     char resp[RESP_CAP];
     size_t resp_len;
     char last_key[24];
     char errbuf[CURL_ERROR_SIZE];
+    char id[DRV_ID_LEN + 1];     /* this upload's cluster id, "" when unknown */
+    char name[256];              /* its file name */
+    unsigned char *rest;         /* the archive's rest with this upload's id */
+    struct curl_slist *headers;  /* x-rh-identity with this upload's id */
+    char *doc;                   /* scratch: the identity document */
 };
 
 struct drv_sender {
     struct drv_sender_cfg cfg;
     struct drv_stats *st;
     CURLM *multi;
-    struct curl_slist *headers;
     struct slot *slots;
     uint64_t started, next_archive, next_due;
     const char *label;
     uint32_t rng;
+    uint64_t idseed;         /* new_uuid's stream */
     int unreachable;         /* the first upload found nobody: see drv_sender_unreachable */
+    int answered;            /* a server has answered something (HTTP or not) */
     char why[CURL_ERROR_SIZE + 32];
 };
 
@@ -96,21 +109,53 @@ const char *drv_error_kind(int code)
     case CURLE_RECV_ERROR:
     case CURLE_PARTIAL_FILE: return "recv";
     case CURLE_GOT_NOTHING: return "empty-reply";
+    case CURLE_WEIRD_SERVER_REPLY: return "not-http";
     case CURLE_URL_MALFORMAT:
     case CURLE_UNSUPPORTED_PROTOCOL: return "url";
     default: return "other";
     }
 }
 
+const char *drv_outcome_kind(int code, int connected)
+{
+    /* The URL's scheme was checked before the run: a connected transfer
+     * that ends "unsupported protocol" got an answer that is not HTTP
+     * (curl: "Received HTTP/0.9 when not allowed"). */
+    if ((CURLcode)code == CURLE_UNSUPPORTED_PROTOCOL && connected)
+        return "not-http";
+    return drv_error_kind(code);
+}
+
+int drv_maybe_stored(int code, long status, int body_sent)
+{
+    if (status >= 200 && status <= 299)
+        return 1; /* accepted, or a 2xx whose answer was cut */
+    if (status || !body_sent)
+        return 0;
+    switch ((CURLcode)code) {
+    case CURLE_GOT_NOTHING:
+    case CURLE_RECV_ERROR:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_OPERATION_TIMEDOUT:
+        return 1; /* the whole body went out, no answer came back */
+    default:
+        return 0;
+    }
+}
+
 static size_t src_read(char *buf, size_t size, size_t n, void *arg)
 {
     struct src *s = arg;
-    size_t want = size * n, left = s->len - s->pos;
-    if (want > left)
-        want = left;
-    memcpy(buf, s->data + s->pos, want);
-    s->pos += want;
-    return want;
+    size_t want = size * n, done = 0;
+    while (done < want && s->pos < s->len) {
+        int k = s->pos >= s->part[0];
+        size_t at = k ? s->pos - s->part[0] : s->pos, left = s->part[k] - at;
+        size_t take = want - done < left ? want - done : left;
+        memcpy(buf + done, s->data[k] + at, take);
+        done += take;
+        s->pos += take;
+    }
+    return done;
 }
 
 static int src_seek(void *arg, curl_off_t off, int origin)
@@ -129,6 +174,32 @@ static size_t resp_write(char *data, size_t size, size_t n, void *arg)
     memcpy(sl->resp + sl->resp_len, data, len < room ? len : room);
     sl->resp_len += len < room ? len : room;
     return len;
+}
+
+/* A version-4 UUID from a splitmix64 stream seeded by getrandom() (a
+ * system call per upload is not needed for ids that only must differ). */
+static void new_uuid(struct drv_sender *s, char out[DRV_ID_LEN + 1])
+{
+    unsigned char b[16];
+    for (int half = 0; half < 2; half++) {
+        uint64_t z = (s->idseed += 0x9e3779b97f4a7c15ull);
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+        z ^= z >> 31;
+        for (int i = 0; i < 8; i++)
+            b[half * 8 + i] = (unsigned char)(z >> (8 * i));
+    }
+    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+    static const char hex[] = "0123456789abcdef";
+    char *o = out;
+    for (int i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10)
+            *o++ = '-';
+        *o++ = hex[b[i] >> 4];
+        *o++ = hex[b[i] & 15];
+    }
+    *o = '\0';
 }
 
 static uint32_t next_rand(struct drv_sender *s)
@@ -153,23 +224,20 @@ struct drv_sender *drv_sender_new(const struct drv_sender_cfg *cfg, struct drv_s
     s->label = "";
     if (getrandom(&s->rng, sizeof s->rng, 0) != (ssize_t)sizeof s->rng || !s->rng)
         s->rng = 0x12345678u;
-    char *hdr = malloc(strlen(cfg->identity) + 32);
-    if (hdr) {
-        sprintf(hdr, "x-rh-identity: %s", cfg->identity);
-        s->headers = curl_slist_append(NULL, hdr);
-        free(hdr);
-    }
-    /* No "Expect: 100-continue" round trip before each body. */
-    if (s->headers)
-        s->headers = curl_slist_append(s->headers, "Expect:");
+    if (getrandom(&s->idseed, sizeof s->idseed, 0) != (ssize_t)sizeof s->idseed)
+        s->idseed = drv_mono_ns() ^ 0x5851f42d4c957f2dull;
     s->multi = curl_multi_init();
     s->slots = calloc(cfg->concurrency, sizeof *s->slots);
-    if (!s->headers || !s->multi || !s->slots) {
+    if (!s->multi || !s->slots) {
         snprintf(err, errlen, "out of memory setting up libcurl");
         drv_sender_free(s);
         return NULL;
     }
     long timeout_ms = (long)(cfg->timeout_ns / 1000000);
+    size_t rest_max = 0;
+    for (size_t i = 0; cfg->clusters.rewrite && i < cfg->narchives; i++)
+        if (cfg->archives[i].t.nslots && cfg->archives[i].t.rest_len > rest_max)
+            rest_max = cfg->archives[i].t.rest_len;
     for (unsigned i = 0; i < cfg->concurrency; i++) {
         struct slot *sl = &s->slots[i];
         CURL *e = sl->easy = curl_easy_init();
@@ -184,7 +252,6 @@ struct drv_sender *drv_sender_new(const struct drv_sender_cfg *cfg, struct drv_s
             drv_sender_free(s);
             return NULL;
         }
-        curl_easy_setopt(e, CURLOPT_HTTPHEADER, s->headers);
         curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, resp_write);
         curl_easy_setopt(e, CURLOPT_WRITEDATA, sl);
         curl_easy_setopt(e, CURLOPT_PRIVATE, sl);
@@ -193,6 +260,11 @@ struct drv_sender *drv_sender_new(const struct drv_sender_cfg *cfg, struct drv_s
         curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
         curl_easy_setopt(e, CURLOPT_USERAGENT, "ccx-driver/1");
         curl_easy_setopt(e, CURLOPT_ERRORBUFFER, sl->errbuf);
+        if (rest_max && !(sl->rest = malloc(rest_max))) {
+            snprintf(err, errlen, "out of memory for the upload buffers");
+            drv_sender_free(s);
+            return NULL;
+        }
     }
     return s;
 }
@@ -210,12 +282,14 @@ void drv_sender_free(struct drv_sender *s)
                 curl_multi_remove_handle(s->multi, sl->easy);
             curl_easy_cleanup(sl->easy);
             curl_mime_free(sl->mime);
+            curl_slist_free_all(sl->headers);
+            free(sl->rest);
+            free(sl->doc);
         }
         free(s->slots);
     }
     if (s->multi)
         curl_multi_cleanup(s->multi);
-    curl_slist_free_all(s->headers);
     free(s);
 }
 
@@ -237,18 +311,96 @@ uint64_t drv_sender_started(const struct drv_sender *s)
     return s->started;
 }
 
-static int start_request(struct drv_sender *s, struct slot *sl, uint64_t now)
+#define IDENTITY_HDR "x-rh-identity: "
+
+/* The slot's header list: x-rh-identity with the value given, and an
+ * empty Expect (no 100-continue round trip before each body). */
+static int set_headers(struct slot *sl, const char *value)
+{
+    char *hdr = malloc(strlen(value) + sizeof IDENTITY_HDR);
+    curl_slist_free_all(sl->headers);
+    sl->headers = NULL;
+    if (hdr) {
+        sprintf(hdr, IDENTITY_HDR "%s", value);
+        sl->headers = curl_slist_append(NULL, hdr);
+        if (sl->headers)
+            sl->headers = curl_slist_append(sl->headers, "Expect:");
+    }
+    free(hdr);
+    if (!sl->headers)
+        return -1;
+    curl_easy_setopt(sl->easy, CURLOPT_HTTPHEADER, sl->headers);
+    return 0;
+}
+
+/* The identity header of this upload: with its cluster id when the
+ * identity document has a place for it, else the fixed one.  The value
+ * with an id always has the same length: it is rewritten in place. */
+static int upload_headers(struct drv_sender *s, struct slot *sl)
+{
+    const struct drv_clusters *cl = &s->cfg.clusters;
+    if (!sl->id[0] || !cl->identity_doc || cl->id_off == DRV_NO_ID_SLOT) {
+        if (sl->doc || !sl->headers) { /* the fixed value, unless already set */
+            free(sl->doc);
+            sl->doc = NULL;
+            return set_headers(sl, s->cfg.identity);
+        }
+        return 0;
+    }
+    size_t n = strlen(cl->identity_doc);
+    if (!sl->doc) {
+        if (!(sl->doc = malloc(n + 1)))
+            return -1;
+        memcpy(sl->doc, cl->identity_doc, n + 1);
+        char *b64 = drv_base64(sl->doc, n);
+        int rc = b64 ? set_headers(sl, b64) : -1;
+        free(b64);
+        if (rc)
+            return -1;
+    }
+    memcpy(sl->doc + cl->id_off, sl->id, DRV_ID_LEN);
+    drv_base64_to(sl->doc, n, sl->headers->data + sizeof IDENTITY_HDR - 1);
+    return 0;
+}
+
+/* A new upload in slot sl: its cluster id (new, the next of --clusters N,
+ * or the archive's own), the body's pieces, the file name, the identity. */
+static int prepare_upload(struct drv_sender *s, struct slot *sl)
 {
     const struct drv_archive *a = &s->cfg.archives[sl->archive];
+    const struct drv_clusters *cl = &s->cfg.clusters;
+    int rewrite = cl->rewrite && a->t.nslots;
+    sl->src.data[0] = a->data;
+    sl->src.part[0] = a->len;
+    sl->src.part[1] = 0;
+    sl->src.len = a->len;
+    snprintf(sl->id, sizeof sl->id, "%s", a->t.id);
+    if (rewrite) {
+        if (cl->nids)
+            memcpy(sl->id, cl->ids[(sl->upload - 1) % cl->nids], DRV_ID_LEN + 1);
+        else
+            new_uuid(s, sl->id);
+        memcpy(sl->rest, a->data + a->t.head_len, a->t.rest_len);
+        drv_template_render(&a->t, sl->id, sl->rest);
+        sl->src.part[0] = a->t.head_len;
+        sl->src.data[1] = sl->rest;
+        sl->src.part[1] = a->t.rest_len;
+    }
+    snprintf(sl->name, sizeof sl->name, "%s", a->name);
+    if (rewrite && a->name_id >= 0 && (size_t)a->name_id + DRV_ID_LEN <= strlen(sl->name))
+        memcpy(sl->name + a->name_id, sl->id, DRV_ID_LEN);
+    return upload_headers(s, sl);
+}
+
+static int start_request(struct drv_sender *s, struct slot *sl, uint64_t now)
+{
     curl_mime *mime = curl_mime_init(sl->easy);
     curl_mimepart *part = mime ? curl_mime_addpart(mime) : NULL;
-    sl->src.data = a->data;
-    sl->src.len = a->len;
     sl->src.pos = 0;
     if (!part || curl_mime_name(part, "file") != CURLE_OK ||
-        curl_mime_filename(part, a->name) != CURLE_OK ||
+        curl_mime_filename(part, sl->name) != CURLE_OK ||
         curl_mime_type(part, s->cfg.content_type) != CURLE_OK ||
-        curl_mime_data_cb(part, (curl_off_t)a->len, src_read, src_seek, NULL, &sl->src) != CURLE_OK) {
+        curl_mime_data_cb(part, (curl_off_t)sl->src.len, src_read, src_seek, NULL, &sl->src) != CURLE_OK) {
         curl_mime_free(mime);
         return -1;
     }
@@ -275,21 +427,47 @@ static void log_csv(struct drv_sender *s, const struct slot *sl, long status, co
     clock_gettime(CLOCK_REALTIME, &ts);
     gmtime_r(&ts.tv_sec, &tm);
     strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
-    fprintf(s->cfg.csv, "%s.%03ldZ,%s,%llu,%u,%ld,%s,%.3f,%llu,%s\n", when, ts.tv_nsec / 1000000,
+    fprintf(s->cfg.csv, "%s.%03ldZ,%s,%llu,%u,%ld,%s,%.3f,%llu,%s,%s\n", when, ts.tv_nsec / 1000000,
             s->label, (unsigned long long)sl->upload, sl->attempt, status, err, latency_ms,
-            (unsigned long long)bytes, request_id);
+            (unsigned long long)bytes, request_id, sl->id);
+}
+
+/* An upload's last request is done (or abandoned): its final outcome. */
+static void close_upload(struct drv_sender *s, struct slot *sl, int accepted, uint64_t now)
+{
+    drv_stats_upload(s->st, sl->last_key, accepted);
+    if (sl->maybe_stored >= 2)
+        drv_stats_possible_duplicate(s->st);
+    sl->state = SLOT_IDLE;
+    sl->next_start = now + s->cfg.delay_ns;
+}
+
+/* What curl says about a finished transfer: the HTTP status even when the
+ * answer was cut (2xx and a transfer error: the server accepted it), and
+ * whether a connection was made at all. */
+static long answer_status(CURL *easy, int *connected)
+{
+    long status = 0;
+    char *ip = NULL;
+    curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_getinfo(easy, CURLINFO_PRIMARY_IP, &ip);
+    *connected = status != 0 || (ip && *ip);
+    return status;
 }
 
 /* A request finished: count it, then retry, or close the upload. */
 static void finish(struct drv_sender *s, struct slot *sl, CURLcode code, uint64_t now, int stopping)
 {
-    long status = 0;
     curl_off_t up = 0;
+    int connected;
     curl_multi_remove_handle(s->multi, sl->easy);
-    curl_easy_getinfo(sl->easy, CURLINFO_RESPONSE_CODE, &status);
+    long heard = answer_status(sl->easy, &connected);
     curl_easy_getinfo(sl->easy, CURLINFO_SIZE_UPLOAD_T, &up);
-    if (code != CURLE_OK)
-        status = 0;
+    long status = code == CURLE_OK ? heard : 0;
+    sl->maybe_stored += (unsigned)drv_maybe_stored(code, heard, sl->src.pos == sl->src.len);
+    const char *kind = status ? NULL : drv_outcome_kind(code, connected);
+    if (status || heard || strcmp(kind, "not-http") == 0)
+        s->answered = 1;
     int64_t lat = status ? (int64_t)(now - sl->t_start) : -1;
     drv_stats_request(s->st, lat, (uint64_t)up);
     sl->resp[sl->resp_len] = '\0';
@@ -305,11 +483,13 @@ static void finish(struct drv_sender *s, struct slot *sl, CURLcode code, uint64_
     if (status)
         snprintf(sl->last_key, sizeof sl->last_key, "%ld", status);
     else
-        snprintf(sl->last_key, sizeof sl->last_key, "%s", drv_error_kind(code));
-    log_csv(s, sl, status, status ? "" : drv_error_kind(code), lat < 0 ? -1.0 : (double)lat / 1e6,
+        snprintf(sl->last_key, sizeof sl->last_key, "%s", kind);
+    log_csv(s, sl, status, status ? "" : kind, lat < 0 ? -1.0 : (double)lat / 1e6,
             (uint64_t)up, request_id);
     if (!accepted && status)
         drv_stats_body(s->st, (int)status, sl->resp, sl->resp_len);
+    else if (!status && strcmp(kind, "not-http") == 0)
+        drv_stats_error(s->st, kind, sl->errbuf[0] ? sl->errbuf : curl_easy_strerror(code));
     if (!accepted && !stopping && sl->attempt <= s->cfg.retries && drv_retryable(code, status)) {
         s->st->retries++;
         sl->attempt++;
@@ -317,14 +497,13 @@ static void finish(struct drv_sender *s, struct slot *sl, CURLcode code, uint64_
         sl->state = SLOT_RETRY_WAIT;
         return;
     }
-    drv_stats_upload(s->st, sl->last_key, accepted);
-    sl->state = SLOT_IDLE;
-    sl->next_start = now + s->cfg.delay_ns;
+    close_upload(s, sl, accepted, now);
     /* Nothing ever answered and this upload could not even connect after
-     * its retries: a wrong or dead URL, not a load problem.  Stop. */
-    if (!status && s->st->nlat == 0 && s->st->accepted == 0 &&
+     * its retries: a wrong or dead URL, not a load problem.  Stop.  Any
+     * answer, HTTP or not, means somebody is there: counted, never fatal. */
+    if (!status && !s->answered && s->st->accepted == 0 &&
         (code == CURLE_COULDNT_CONNECT || code == CURLE_COULDNT_RESOLVE_HOST ||
-         code == CURLE_COULDNT_RESOLVE_PROXY || code == CURLE_UNSUPPORTED_PROTOCOL)) {
+         code == CURLE_COULDNT_RESOLVE_PROXY)) {
         s->unreachable = 1;
         snprintf(s->why, sizeof s->why, "%s", sl->errbuf[0] ? sl->errbuf : curl_easy_strerror(code));
     }
@@ -343,7 +522,7 @@ static void abandon(struct drv_sender *s)
             curl_multi_remove_handle(s->multi, sl->easy);
             s->st->interrupted++;
         } else if (sl->state == SLOT_RETRY_WAIT) {
-            drv_stats_upload(s->st, sl->last_key, 0); /* gave up before its retry */
+            close_upload(s, sl, 0, 0); /* gave up before its retry */
         }
         sl->state = SLOT_IDLE;
     }
@@ -384,13 +563,14 @@ int drv_sender_run(struct drv_sender *s, uint64_t deadline_ns, const volatile si
                 if (due <= now && !(s->cfg.max_uploads && s->started >= s->cfg.max_uploads)) {
                     sl->upload = ++s->started;
                     sl->attempt = 1;
+                    sl->maybe_stored = 0;
                     sl->archive = (size_t)(s->next_archive++ % s->cfg.narchives);
                     if (interval) {
                         s->next_due += interval;
                         if (s->next_due + interval < now) /* no catch-up storm */
                             s->next_due = now;
                     }
-                    if (start_request(s, sl, now)) {
+                    if (prepare_upload(s, sl) || start_request(s, sl, now)) {
                         drv_stats_upload(s->st, "other", 0);
                         sl->state = SLOT_IDLE;
                     }

@@ -13,6 +13,15 @@
 #include "archives.h"
 #include "stats.h"
 
+/* Which cluster id each upload carries. */
+struct drv_clusters {
+    int rewrite;                /* each upload its own id (archives that have one) */
+    char (*ids)[DRV_ID_LEN + 1]; /* --clusters N: these in turn; NULL: a new one each time */
+    size_t nids;
+    const char *identity_doc;   /* identity JSON with a slot at id_off (identity.h), or NULL */
+    size_t id_off;
+};
+
 struct drv_sender_cfg {
     const char *url;
     const char *content_type;
@@ -26,6 +35,7 @@ struct drv_sender_cfg {
     const struct drv_archive *archives;
     size_t narchives;
     FILE *csv;                  /* per-request log, or NULL */
+    struct drv_clusters clusters;
 };
 
 struct drv_sender;
@@ -59,8 +69,17 @@ int drv_retryable(int curl_code, long status);
  * to 5 s, plus up to 25% jitter drawn from r (any 32-bit value). */
 uint64_t drv_backoff_ns(unsigned attempt, uint32_t r);
 /* The small error vocabulary of the summary: "connect", "resolve",
- * "timeout", "send", "recv", "empty-reply", "url", "other". */
+ * "timeout", "send", "recv", "empty-reply", "not-http", "url", "other". */
 const char *drv_error_kind(int curl_code);
+/* The same for a finished transfer: connected says a connection was made,
+ * so CURLE_UNSUPPORTED_PROTOCOL (curl's "Received HTTP/0.9 when not
+ * allowed") is an answer that is not HTTP: "not-http". */
+const char *drv_outcome_kind(int curl_code, int connected);
+/* 1 when the server may have stored a request: it answered 2xx (whole or
+ * cut off), or the whole body was sent (body_sent) and the connection
+ * closed, broke or timed out before any answer.  status is the HTTP status
+ * curl saw, even when the transfer then failed. */
+int drv_maybe_stored(int curl_code, long status, int body_sent);
 
 uint64_t drv_mono_ns(void);
 #endif

@@ -2,6 +2,7 @@
 #include "stats.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -93,7 +94,7 @@ void drv_stats_upload(struct drv_stats *st, const char *key, int accepted)
     st->outcome[i].n++;
 }
 
-void drv_stats_body(struct drv_stats *st, int status, const char *body, size_t len)
+static void add_body(struct drv_stats *st, const char *prefix, const char *body, size_t len)
 {
     if (st->nbodies >= DRV_MAX_BODIES)
         return;
@@ -102,7 +103,7 @@ void drv_stats_body(struct drv_stats *st, int status, const char *body, size_t l
     char *s = malloc(len + 32);
     if (!s)
         return;
-    int n = snprintf(s, 32, "HTTP %d: ", status);
+    int n = snprintf(s, 32, "%s", prefix);
     for (size_t i = 0; i < len; i++) /* one line, printable */
         s[n + (int)i] = (body[i] == '\n' || body[i] == '\r' || (unsigned char)body[i] < 32) ? ' ' : body[i];
     s[n + (int)len] = '\0';
@@ -112,6 +113,25 @@ void drv_stats_body(struct drv_stats *st, int status, const char *body, size_t l
             return;
         }
     st->bodies[st->nbodies++] = s;
+}
+
+void drv_stats_body(struct drv_stats *st, int status, const char *body, size_t len)
+{
+    char prefix[32];
+    snprintf(prefix, sizeof prefix, "HTTP %d: ", status);
+    add_body(st, prefix, body, len);
+}
+
+void drv_stats_error(struct drv_stats *st, const char *kind, const char *message)
+{
+    char prefix[32];
+    snprintf(prefix, sizeof prefix, "%.20s: ", kind);
+    add_body(st, prefix, message, strlen(message));
+}
+
+void drv_stats_possible_duplicate(struct drv_stats *st)
+{
+    st->possible_dups++;
 }
 
 struct drv_phase *drv_stats_phase_begin(struct drv_stats *st, const char *name, uint64_t now_ns)
@@ -193,6 +213,58 @@ void drv_latency(const struct drv_stats *st, size_t from, size_t to, uint32_t ou
 
 static double secs(uint64_t ns) { return (double)ns / 1e9; }
 
+static const char *const broker_words[3] = {"instances", "exceptions", "tracebacks"};
+
+/* "idle after 3.2 s: received 300, finished 300 (2 failed); broker ..." */
+void drv_consumers_text(const struct drv_consumers *c, FILE *f)
+{
+    if (c->idle)
+        fprintf(f, "consumers idle after %.1f s", c->wait_s);
+    else
+        fprintf(f, "consumers NOT idle after %.1f s", c->wait_s);
+    if (c->metrics) {
+        fprintf(f, ": received %.0f, finished %.0f (%.0f failed)", c->received, c->finished, c->failed);
+        if (!c->idle && isfinite(c->behind))
+            fprintf(f, ", %.0f received but not finished", c->behind);
+        if (c->expect_all && c->not_received > 0)
+            fprintf(f, ", %.0f accepted uploads not received", c->not_received);
+        int any = 0;
+        for (int k = 0; k < 3; k++)
+            if (!isnan(c->broker[k])) {
+                fprintf(f, "%s %s %.0f", any ? "," : "; broker", broker_words[k], c->broker[k]);
+                any = 1;
+            }
+    }
+    if (!c->idle && c->note[0])
+        fprintf(f, " [%s]", c->note);
+}
+
+static cJSON *consumers_json(const struct drv_consumers *c)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddBoolToObject(o, "idle", c->idle);
+    cJSON_AddNumberToObject(o, "wait_s", c->wait_s);
+    if (c->metrics) {
+        cJSON_AddNumberToObject(o, "received", c->received);
+        cJSON_AddNumberToObject(o, "finished", c->finished);
+        cJSON_AddNumberToObject(o, "failed", c->failed);
+        if (isfinite(c->behind))
+            cJSON_AddNumberToObject(o, "behind", c->behind);
+        if (c->expect_all)
+            cJSON_AddNumberToObject(o, "not_received", c->not_received);
+        cJSON *b = cJSON_AddObjectToObject(o, "broker");
+        for (int k = 0; k < 3; k++) {
+            if (isfinite(c->broker[k]))
+                cJSON_AddNumberToObject(b, broker_words[k], c->broker[k]);
+            else if (!isnan(c->broker[k]))
+                cJSON_AddNullToObject(b, broker_words[k]);
+        }
+    }
+    if (!c->idle && c->note[0])
+        cJSON_AddStringToObject(o, "note", c->note);
+    return o;
+}
+
 /* Time spent sending (the phases), else the whole run: the rate's base. */
 static double sending_s(const struct drv_stats *st, uint64_t now_ns)
 {
@@ -218,6 +290,10 @@ void drv_summary_text(const struct drv_stats *st, uint64_t now_ns, FILE *f)
         fprintf(f, ", driver CPU %.2f s (%.3f ms per request)", st->cpu_s,
                 st->requests ? st->cpu_s * 1e3 / (double)st->requests : 0.0);
     fputc('\n', f);
+    if (st->possible_dups)
+        fprintf(f, "  possible duplicates: %llu (uploads sent again after the server may already "
+                   "have stored them)\n",
+                (unsigned long long)st->possible_dups);
     if (st->noutcome) {
         fputs("  by status:", f);
         for (size_t i = 0; i < st->noutcome; i++)
@@ -239,6 +315,13 @@ void drv_summary_text(const struct drv_stats *st, uint64_t now_ns, FILE *f)
                 (unsigned long long)ph->accepted, (unsigned long long)ph->failed, lat[0] / 1e3,
                 lat[2] / 1e3);
     }
+    for (size_t i = 0; i < st->nphases; i++)
+        if (st->phases[i].consumers.present) {
+            fprintf(f, "  after %s: ", strcmp(st->phases[i].name, "continuous") == 0 ? "the run"
+                                                                               : st->phases[i].name);
+            drv_consumers_text(&st->phases[i].consumers, f);
+            fputc('\n', f);
+        }
     for (size_t i = 0; i < st->nsnaps; i++) {
         const struct drv_snap *s = &st->snaps[i];
         fprintf(f, "  snapshot %u (%s) at %.1f s", s->seq, s->phase, s->time_s);
@@ -280,6 +363,7 @@ int drv_summary_json(const struct drv_stats *st, uint64_t now_ns, const char *pa
     cJSON_AddNumberToObject(r, "requests", (double)st->requests);
     cJSON_AddNumberToObject(r, "retries", (double)st->retries);
     cJSON_AddNumberToObject(r, "interrupted", (double)st->interrupted);
+    cJSON_AddNumberToObject(r, "possible_duplicates", (double)st->possible_dups);
     cJSON_AddNumberToObject(r, "bytes_sent", (double)st->bytes_sent);
     cJSON_AddNumberToObject(r, "cpu_s", st->cpu_s);
     cJSON_AddNumberToObject(r, "uploads_per_s", send > 0 ? (double)st->uploads / send : 0.0);
@@ -298,6 +382,8 @@ int drv_summary_json(const struct drv_stats *st, uint64_t now_ns, const char *pa
         cJSON_AddNumberToObject(p, "accepted", (double)ph->accepted);
         cJSON_AddNumberToObject(p, "failed", (double)ph->failed);
         cJSON_AddItemToObject(p, "latency_ms", latency_json(st, ph->lat_from, ph->lat_to));
+        if (ph->consumers.present)
+            cJSON_AddItemToObject(p, "consumers", consumers_json(&ph->consumers));
         cJSON_AddItemToArray(phases, p);
     }
     cJSON *snaps = cJSON_AddArrayToObject(r, "snapshots");
@@ -312,6 +398,8 @@ int drv_summary_json(const struct drv_stats *st, uint64_t now_ns, const char *pa
             cJSON_AddItemToArray(files, cJSON_CreateString(s->files[j]));
         if (s->note[0])
             cJSON_AddStringToObject(o, "note", s->note);
+        if (s->consumers.present)
+            cJSON_AddItemToObject(o, "consumers", consumers_json(&s->consumers));
         cJSON_AddItemToArray(snaps, o);
     }
     cJSON *bodies = cJSON_AddArrayToObject(r, "first_errors");

@@ -14,6 +14,7 @@
 
 #include "ccx_format.h"
 #include "ccx_signal.h"
+#include "command.h"
 
 #define POLL_NS 50000000ull      /* directory and command polls: 50 ms */
 #define GRACE_NS 300000000ull    /* after the expected files: 300 ms more */
@@ -336,44 +337,11 @@ static int write_counter(struct drv_trigger *t, char *note, size_t notelen)
 static int run_command(const struct drv_trigger *t, unsigned seq, const char *phase,
                        const volatile sig_atomic_t *stop, char *note, size_t notelen)
 {
-    pid_t pid = fork();
-    if (pid < 0) {
-        snprintf(note, notelen, "--trigger-exec: fork: %s", strerror(errno));
-        return -1;
-    }
-    if (pid == 0) {
-        char s[32];
-        snprintf(s, sizeof s, "%u", seq);
-        setenv("CCX_SNAPSHOT_SEQ", s, 1);
-        setenv("CCX_SNAPSHOT_PHASE", phase, 1);
-        execl("/bin/sh", "sh", "-c", t->exec, (char *)NULL);
-        _exit(127);
-    }
-    uint64_t deadline = mono_ns() + t->timeout_ns;
-    int status;
-    for (;;) {
-        pid_t r = waitpid(pid, &status, WNOHANG);
-        if (r == pid)
-            break;
-        if (r < 0 && errno != EINTR) {
-            snprintf(note, notelen, "--trigger-exec: waitpid: %s", strerror(errno));
-            return -1;
-        }
-        if (mono_ns() >= deadline || *stop) {
-            kill(pid, SIGKILL);
-            waitpid(pid, &status, 0);
-            snprintf(note, notelen, "--trigger-exec: command %s, killed", *stop ? "interrupted" : "timed out");
-            return -1;
-        }
-        sleep_ns(POLL_NS / 2);
-    }
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        snprintf(note, notelen, "--trigger-exec: command failed (%s %d)",
-                 WIFEXITED(status) ? "exit status" : "signal",
-                 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
-        return -1;
-    }
-    return 0;
+    char s_seq[48], s_phase[96];
+    snprintf(s_seq, sizeof s_seq, "CCX_SNAPSHOT_SEQ=%u", seq);
+    snprintf(s_phase, sizeof s_phase, "CCX_SNAPSHOT_PHASE=%s", phase);
+    char *env[] = {s_seq, s_phase, NULL};
+    return drv_shell("--trigger-exec", t->exec, env, t->timeout_ns, stop, note, notelen) == 0 ? 0 : -1;
 }
 
 int drv_trigger_fire(struct drv_trigger *t, unsigned seq, const char *phase,

@@ -112,23 +112,30 @@ done
 [ -s "$tmp/ready" ] || { say "demo: the service did not start; its log:"; cat "$out/service.log"; exit 1; }
 url=$(cat "$tmp/ready")
 status_url=${url%%/api/*}/status
+metrics_url=${url%%/api/*}/metrics
+# ccx-driver waits, before each snapshot, until the service's consumer
+# counters (its /metrics, named as ccx-messaging's) say every accepted
+# upload was received and finished and nothing moved for --settle
+idle_args=(--idle-metrics "$metrics_url" --idle-expect-all --idle-timeout 60s)
 say "   pid $svc_pid, $url"
 
 # ---- warm-up: a few uploads before the baseline --------------------------------
 if [ "$warmup" -gt 0 ] 2>/dev/null; then
     say "== warm-up: $warmup uploads before the baseline snapshot"
-    "$driver" upload --url "$url" --max-uploads "$warmup" --delay 0 --quiet >"$out/warmup.log" 2>&1 \
+    "$driver" upload --url "$url" --max-uploads "$warmup" --delay 0 --quiet --settle 300ms \
+        "${idle_args[@]}" >"$out/warmup.log" 2>&1 \
         || { say "demo: the warm-up uploads failed:"; tail -n 5 "$out/warmup.log"; exit 1; }
-    "$py" scripts/demo/trigger_when_idle.py "$status_url" --wait-only --timeout 60 || exit 1
+    grep -q 'consumers NOT idle' "$out/warmup.log" \
+        && { say "demo: the service did not finish the warm-up uploads:"; tail -n 5 "$out/warmup.log"; exit 1; }
 fi
 get_status "$status_url" >"$out/service-status-start.json"
 
-# ---- the load: bursts, a snapshot once the queue has drained -----------------
-say "== ccx-driver: $bursts bursts of $burst at $rate uploads/s, $brk breaks; a snapshot before the first burst and in each break"
-trig_cmd="$py $(printf '%q' "$root/scripts/demo/trigger_when_idle.py") $(printf '%q' "$status_url") $(printf '%q' "$trigger")"
+# ---- the load: bursts, a snapshot once the consumers are idle -----------------
+say "== ccx-driver: $bursts bursts of $burst at $rate uploads/s, $brk breaks; a snapshot before the first burst and in each"
+say "   break once the service's /metrics say it received and finished every accepted upload (--idle-metrics)"
 drv_args=(upload --url "$url" --mode bursts --bursts "$bursts" --burst-length "$burst"
           --break-length "$brk" --rate "$rate" --concurrency 2 --settle 1s
-          --trigger-exec "$trig_cmd" --summary-json "$out/driver-summary.json"
+          --trigger-file "$trigger" "${idle_args[@]}" --summary-json "$out/driver-summary.json"
           --progress-interval 5s)
 [ -f "$lib" ] && drv_args+=(--snapshot-dir "$snapdir")
 # its progress lines shown as they come (tail follows driver.log until it exits)
@@ -156,7 +163,10 @@ mapfile -t snaps < <(list_snaps)
 # what the last snapshot's gc.collect() freed (reclaim-*.txt|json below)
 after_collect=
 if [ "$mode" = cyclic ] && [ -f "$lib" ] && [ ${#snaps[@]} -ge 1 ]; then
-    "$py" scripts/demo/trigger_when_idle.py "$status_url" "$trigger" --timeout 30
+    # the service is idle (the driver's last break waited for it): the next
+    # counter value, written over the old one in place (no empty file between)
+    n=$(cat "$trigger" 2>/dev/null || echo 0)
+    printf '%d\n' $((n + 1)) 1<>"$trigger"
     for _ in $(seq 150); do
         mapfile -t now < <(list_snaps)
         [ ${#now[@]} -gt ${#snaps[@]} ] && { after_collect=${now[${#now[@]}-1]}; break; }

@@ -17,7 +17,7 @@ BENCH_PKGS="heaptrack"
 PRELOAD_PKGS="valgrind"
 PYTHON_PKGS=""
 ANALYZER_PKGS="golang-go"  # go tool pprof reads --format pprof in the tests
-DRIVER_PKGS="libcurl4-openssl-dev libarchive-dev libcjson-dev"
+DRIVER_PKGS="libcurl4-openssl-dev libarchive-dev libcjson-dev python3-prometheus-client"
 SCRIPTS_PKGS=""
 # Container tests (tests/integration/containers/): podman with runc (crun
 # refuses a cgroup v1 host), mmdebstrap for the offline stand-in images,

@@ -25,7 +25,14 @@ Modes (pipeline.py explains the cycle):
 The gc regime is the same in every mode; only the code differs.
 
 Besides the upload API: GET /health, GET /status (JSON: mode, received,
-processed, failed, rejected_full, queue depth, live Brokers, gc counts).
+processed, failed, rejected_full, queue depth, live Brokers, gc counts) and
+GET /metrics: the Prometheus text the ccx-messaging consumers expose, with
+their names: ccx_consumer_received_total when the worker takes an archive
+off its queue (the queue stands for Kafka: on_recv), then exactly one of
+ccx_published_total (processed) or ccx_failures_total (not processed), and
+the last Broker's dict sizes as ccx_broker_instances_size,
+ccx_broker_exceptions_size and ccx_broker_tracebacks_size; `make demo`
+waits on them with ccx-driver --idle-metrics.
 SIGTERM and SIGINT stop it cleanly (exit 0).
 
 Standard library only; every CPython 3.9-3.13.
@@ -61,6 +68,7 @@ class Worker:
         self.tmpdir = tmpdir
         self.lock = threading.Lock()
         self.received = 0
+        self.taken = 0           # off the queue: ccx_consumer_received_total
         self.processed = 0
         self.failed = 0          # archives that could not be processed at all
         self.component_errors = 0
@@ -117,6 +125,8 @@ class Worker:
             if item is None:
                 self.queue.task_done()
                 return
+            with self.lock:
+                self.taken += 1
             try:
                 self.process(item[1])
             finally:
@@ -143,6 +153,26 @@ class Worker:
                     pass
         self._thread.join(timeout)
 
+    def metrics(self):
+        """The consumers' counters in the Prometheus text format (0.0.4)."""
+        with self.lock:
+            counters = (("ccx_consumer_received_total", "Archives taken off the queue", self.taken),
+                        ("ccx_published_total", "Archives processed", self.processed),
+                        ("ccx_failures_total", "Archives that could not be processed", self.failed))
+            broker = self.last_broker
+            gauges = (("ccx_broker_instances_size", "Instances in the last Broker",
+                       len(broker.instances) if broker else 0),
+                      ("ccx_broker_exceptions_size", "Exceptions in the last Broker",
+                       len(broker.exceptions) if broker else 0),
+                      ("ccx_broker_tracebacks_size", "Tracebacks in the last Broker",
+                       len(broker.tracebacks) if broker else 0))
+        lines = []
+        for kind, rows in (("counter", counters), ("gauge", gauges)):
+            for name, text, value in rows:
+                lines += ["# HELP %s %s" % (name, text), "# TYPE %s %s" % (name, kind),
+                          "%s %d" % (name, value)]
+        return "\n".join(lines) + "\n"
+
     def status(self):
         with self.lock:
             doc = {"mode": self.mode, "received": self.received,
@@ -160,11 +190,29 @@ class Worker:
         return doc
 
 
+class DemoHandler(ingress.IngressHandler):
+    """The ingress handler, and GET /metrics as text."""
+
+    def do_GET(self):
+        if self.path.split("?", 1)[0] != "/metrics":
+            return super().do_GET()
+        data = self.server.worker.metrics().encode("utf-8")
+        try:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+
+
 class DemoServer(ingress.IngressServer):
     """The ingress API feeding a Worker: 202 when queued, 503 when full."""
 
     def __init__(self, address, worker, **kw):
         self.worker = worker
+        kw.setdefault("handler", DemoHandler)
         super().__init__(address, **kw)
 
     def process(self, method, path, headers, body):

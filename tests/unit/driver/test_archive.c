@@ -81,7 +81,7 @@ int main(void)
     struct drv_archive big, tiny;
     CHECK(drv_make_archive(1024 * 1024, u1, &big, err, sizeof err) == 0);
     CHECK_MSG(big.len > 1000 * 1024 && big.len < 1050 * 1024, "size %zu", big.len);
-    free(big.data);
+    drv_template_free(&big.t);
     CHECK(drv_make_archive(1024, u1, &tiny, err, sizeof err) == 0); /* below the fixed part */
     CHECK(drv_check_targz(tiny.data, tiny.len, err, sizeof err) == 0);
     /* a truncated archive and plain bytes are refused */
@@ -89,6 +89,38 @@ int main(void)
     CHECK(strstr(err, "not a gzip tar") != NULL);
     CHECK(drv_check_targz("hello", 5, err, sizeof err) == -1);
     CHECK(strstr(err, "not gzip") != NULL);
-    free(tiny.data);
+    drv_template_free(&tiny.t);
+
+    /* The template: a new id written into the rest gives a valid member
+     * (zlib checks the CRC-32 and the size) holding only the new id. */
+    struct drv_archive t;
+    CHECK(drv_make_archive(20 * 1024, u1, &t, err, sizeof err) == 0);
+    CHECK_EQ_U64(t.t.nslots, 2); /* config/id and config/version.json */
+    CHECK_STR(t.t.id, u1);
+    CHECK(t.t.rest_len < 2048);  /* the shared head holds nearly everything */
+    unsigned char *whole = malloc(t.len), *raw = NULL;
+    size_t rawlen = 0;
+    memcpy(whole, t.data, t.len);
+    drv_template_render(&t.t, u2, whole + t.t.head_len);
+    CHECK(drv_gunzip(whole, t.len, &raw, &rawlen, err, sizeof err) == 0);
+    CHECK(raw && memmem(raw, rawlen, u2, 36) != NULL && memmem(raw, rawlen, u1, 36) == NULL);
+    CHECK(drv_check_targz(whole, t.len, err, sizeof err) == 0);
+    free(raw);
+    raw = NULL;
+    /* the id written without its CRC: the member is refused */
+    memcpy(whole + t.t.head_len + t.t.slot_off[0], u1, 36);
+    CHECK(drv_gunzip(whole, t.len, &raw, &rawlen, err, sizeof err) == -1);
+    CHECK(strstr(err, "corrupt") != NULL);
+    free(whole);
+    drv_template_free(&t.t);
+
+    /* tar walk: a header with a wrong checksum is malformed */
+    static unsigned char bad[1024];
+    memset(bad, 0, sizeof bad);
+    memcpy(bad, "x", 1);
+    memcpy(bad + 124, "00000000000", 11);
+    memcpy(bad + 148, "0000001", 7);
+    CHECK(drv_template_build(bad, sizeof bad, u1, &t.t, err, sizeof err) == -1);
+    CHECK(strstr(err, "malformed") != NULL);
     return check_done();
 }

@@ -79,5 +79,21 @@ int main(void)
     }
     CHECK(drv_identity_header(NULL, NULL, "{not json", err, sizeof err) == NULL);
     CHECK(strstr(err, "--identity-json") != NULL);
+
+    /* the document with a slot for each upload's cluster id */
+    size_t off;
+    char *d = drv_identity_doc("7", "8", NULL, &off, err, sizeof err);
+    CHECK(d && off != DRV_NO_ID_SLOT && off >= 24 && strlen(d) > off + 36);
+    CHECK(d && strncmp(d + off - 24, "\"system\":{\"cluster_id\":\"", 24) == 0);
+    CHECK(d && strstr(d, "\"org_id\":\"7\"") != NULL);
+    free(d);
+    d = drv_identity_doc(NULL, NULL, "{\"identity\":{\"system\":{\"cluster_id\":\"x\",\"cn\":\"c\"}}}",
+                         &off, err, sizeof err);
+    CHECK(d && off != DRV_NO_ID_SLOT && strstr(d, "\"cn\":\"c\"") && !strstr(d, "\"x\""));
+    free(d);
+    d = drv_identity_doc(NULL, NULL, "[1,2]", &off, err, sizeof err); /* nowhere to put it */
+    CHECK(d && off == DRV_NO_ID_SLOT && strcmp(d, "[1,2]") == 0);
+    free(d);
+    CHECK(drv_identity_doc(NULL, NULL, "{", &off, err, sizeof err) == NULL);
     return check_done();
 }

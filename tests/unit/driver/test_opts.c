@@ -127,6 +127,31 @@ int main(void)
     bad(ARGS("extra"), "unexpected argument 'extra'");
     bad(ARGS("--identity-json", "{}", "--org-id", "5"), "exclude");
 
+    /* cluster ids and idle detection */
+    CHECK_EQ_INT(parse(&o, err, sizeof err, ARGS("--quiet")), 0);
+    CHECK(!o.keep_ids && o.clusters == 0 && o.idle.nurls == 0 && !drv_idle_enabled(&o.idle));
+    CHECK_STR(o.idle.received, "ccx_consumer_received_total");
+    CHECK(o.idle.nfinished == 2 && strcmp(o.idle.finished[1], "ccx_failures_total") == 0);
+    CHECK_EQ_U64(o.idle.timeout_ns, 300000000000ull);
+    CHECK_EQ_INT(parse(&o, err, sizeof err, ARGS("--clusters", "250", "--idle-metrics", "http://a:1/metrics",
+                                                 "--idle-metrics", "http://b:2/metrics", "--idle-finished",
+                                                 "x_total,y_total,z", "--idle-timeout", "90s",
+                                                 "--idle-expect-all", "--idle-received", "r_total")),
+                 0);
+    CHECK(o.clusters == 250 && !o.keep_ids && o.idle.nurls == 2 && o.idle.expect_all);
+    CHECK(o.idle.nfinished == 3 && strcmp(o.idle.finished[2], "z") == 0);
+    CHECK_STR(o.idle.received, "r_total");
+    CHECK_EQ_U64(o.idle.timeout_ns, 90000000000ull);
+    drv_opts_free(&o);
+    CHECK_EQ_INT(parse(&o, err, sizeof err, ARGS("--clusters", "keep", "--idle-cmd", "true")), 0);
+    CHECK(o.keep_ids && drv_idle_enabled(&o.idle));
+    bad(ARGS("--clusters", "many"), "--clusters 'many'");
+    bad(ARGS("--idle-metrics", "localhost:8000/metrics"), "not an http");
+    bad(ARGS("--idle-timeout", "10s"), "need --idle-metrics or --idle-cmd");
+    bad(ARGS("--idle-cmd", "true", "--idle-expect-all"), "--idle-expect-all needs --idle-metrics");
+    bad(ARGS("--idle-cmd", "true", "--idle-finished", "a,,b c"), "--idle-finished 'a,,b c'");
+    bad(ARGS("--idle-cmd", "true", "--idle-received", "9lives"), "not a metric name");
+
     char *argv[] = {(char *)"make-archive", (char *)"-o", (char *)"x.tar.gz", (char *)"--archive-size",
                     (char *)"2MiB", NULL};
     drv_opts_defaults(&o);

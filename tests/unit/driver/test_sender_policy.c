@@ -35,5 +35,26 @@ int main(void)
     CHECK_STR(drv_error_kind(CURLE_COULDNT_RESOLVE_HOST), "resolve");
     CHECK_STR(drv_error_kind(CURLE_GOT_NOTHING), "empty-reply");
     CHECK_STR(drv_error_kind(CURLE_SSL_CONNECT_ERROR), "other");
+    CHECK_STR(drv_error_kind(CURLE_WEIRD_SERVER_REPLY), "not-http");
+    /* "Received HTTP/0.9 when not allowed": an answer once connected */
+    CHECK_STR(drv_outcome_kind(CURLE_UNSUPPORTED_PROTOCOL, 1), "not-http");
+    CHECK_STR(drv_outcome_kind(CURLE_UNSUPPORTED_PROTOCOL, 0), "url");
+    CHECK_STR(drv_outcome_kind(CURLE_COULDNT_CONNECT, 0), "connect");
+    CHECK(!drv_retryable(CURLE_UNSUPPORTED_PROTOCOL, 0));
+    CHECK(!drv_retryable(CURLE_WEIRD_SERVER_REPLY, 0));
+
+    /* What the server may have stored: any 2xx, even cut off; no answer
+     * after the whole body; never a refusal or a body not sent in full. */
+    CHECK(drv_maybe_stored(CURLE_OK, 202, 1));
+    CHECK(drv_maybe_stored(CURLE_PARTIAL_FILE, 202, 1));
+    CHECK(drv_maybe_stored(CURLE_RECV_ERROR, 201, 1));
+    CHECK(drv_maybe_stored(CURLE_GOT_NOTHING, 0, 1));
+    CHECK(drv_maybe_stored(CURLE_OPERATION_TIMEDOUT, 0, 1));
+    CHECK(!drv_maybe_stored(CURLE_GOT_NOTHING, 0, 0));
+    CHECK(!drv_maybe_stored(CURLE_SEND_ERROR, 0, 1));
+    CHECK(!drv_maybe_stored(CURLE_COULDNT_CONNECT, 0, 0));
+    CHECK(!drv_maybe_stored(CURLE_OK, 500, 1));
+    CHECK(!drv_maybe_stored(CURLE_PARTIAL_FILE, 503, 1));
+    CHECK(!drv_maybe_stored(CURLE_OK, 400, 1));
     return check_done();
 }

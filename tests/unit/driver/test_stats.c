@@ -77,5 +77,16 @@ int main(void)
     CHECK_EQ_U64(st.nbodies, DRV_MAX_BODIES);
     CHECK_STR(st.bodies[0], "HTTP 500: {\"message\":\"no\"} second line");
     drv_stats_free(&st);
+
+    /* an answer that is not HTTP joins the same list; duplicates counted */
+    drv_stats_init(&st, 0);
+    drv_stats_error(&st, "not-http", "Received HTTP/0.9 when not allowed");
+    drv_stats_error(&st, "not-http", "Received HTTP/0.9 when not allowed");
+    CHECK_EQ_U64(st.nbodies, 1);
+    CHECK_STR(st.bodies[0], "not-http: Received HTTP/0.9 when not allowed");
+    CHECK_EQ_U64(st.possible_dups, 0);
+    drv_stats_possible_duplicate(&st);
+    CHECK_EQ_U64(st.possible_dups, 1);
+    drv_stats_free(&st);
     return check_done();
 }
