@@ -30,6 +30,8 @@ cJSON *ccx_json_meta(const struct ccx_meta *m, double t)
     add_str(o, CCX_F_HOST, m->host);
     cJSON_AddNumberToObject(o, CCX_F_PID, m->pid);
     cJSON_AddNumberToObject(o, CCX_F_START_TIME, m->start_time);
+    if (m->instance) /* newer tracers only */
+        cJSON_AddStringToObject(o, CCX_F_INSTANCE, m->instance);
     add_str(o, CCX_F_EXE, m->exe);
     add_str(o, CCX_F_CMDLINE, m->cmdline);
     cJSON_AddNumberToObject(o, CCX_F_SEQ, m->seq);
