@@ -171,3 +171,18 @@ int ccx_refuse_by_type(const char *cmd, struct ccx_set *set)
     ccx_err("%s --by type: the type changes are always shown; use --by stack|function|line|file|module", cmd);
     return 2;
 }
+
+int ccx_load_procs_of(const struct ccx_opts *op, char **inputs, int ninputs, size_t min_snaps,
+                      struct ccx_procs *ps)
+{
+    char **paths = NULL;
+    memset(ps, 0, sizeof *ps);
+    long n = ccx_expand_inputs(inputs, ninputs, &paths);
+    if (n < 0)
+        return 2;
+    int rc = ccx_procs_build(paths, (size_t)n, op->cmd, op->group_by, min_snaps, ps) < 0 ? 2 : 0;
+    for (long i = 0; i < n; i++)
+        free(paths[i]);
+    free(paths);
+    return rc;
+}

@@ -18,6 +18,9 @@ static const char usage[] =
     "  top    SNAP        [-n N] [--by stack|function|line|file|module|type]\n"
     "  diff   OLD NEW     [-n N] [--by ...] [--min-bytes B] [--fail-above SIZE]\n"
     "  trend  SNAP...     [-n N] [--by ...] [--min-bytes B] [--fail-above RATE]  (3 or more)\n"
+    "                     [--group-by process|host|cmd] [--cmd TEXT]  (several processes: the fleet)\n"
+    "  compare BEFORE... -- AFTER...  [-n N] [--by ...] [--min-bytes B] [--fail-above RATE]\n"
+    "                     [--cmd TEXT]  per-site rates of two runs and their difference\n"
     "  report SNAP...     [-n N] [-o FILE] [--format markdown|html]\n"
     "  plot   CSV|DIR|SNAP...  [-o FILE.svg] [--format svg|text|json]\n"
     "\n"
@@ -52,12 +55,14 @@ int main(int argc, char **argv)
         fn = ccx_cmd_diff;
     else if (!strcmp(cmd, "trend"))
         fn = ccx_cmd_trend;
+    else if (!strcmp(cmd, "compare"))
+        fn = ccx_cmd_compare;
     else if (!strcmp(cmd, "report"))
         fn = ccx_cmd_report, deffmt = CCX_FMT_MARKDOWN;
     else if (!strcmp(cmd, "plot"))
         fn = ccx_cmd_plot, deffmt = CCX_FMT_SVG;
     if (!fn) {
-        ccx_err("unknown command \"%s\" (top, diff, trend, report, plot; --help)", cmd);
+        ccx_err("unknown command \"%s\" (top, diff, trend, compare, report, plot; --help)", cmd);
         return 2;
     }
 
@@ -69,10 +74,27 @@ int main(int argc, char **argv)
     static const struct option longopts[] = {
         {"format", required_argument, 0, 'f'}, {"by", required_argument, 0, 'b'},
         {"min-bytes", required_argument, 0, 'm'}, {"fail-above", required_argument, 0, 'F'},
-        {"output", required_argument, 0, 'o'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+        {"output", required_argument, 0, 'o'}, {"help", no_argument, 0, 'h'},
+        {"group-by", required_argument, 0, 'G'}, {"cmd", required_argument, 0, 'C'}, {0, 0, 0, 0}};
+    /* Inputs in order ("-" mode returns each as code 1); compare's "--"
+     * splits them into BEFORE and AFTER and is taken out of argv first. */
+    int split_at = argc;
+    for (int i = 2; i < argc; i++)
+        if (!strcmp(argv[i], "--")) {
+            split_at = i;
+            break;
+        }
+    if (split_at < argc) {
+        memmove(argv + split_at, argv + split_at + 1, (size_t)(argc - split_at - 1) * sizeof *argv);
+        argc--;
+        op.split = 1;
+    }
+    char *in[argc], *in2[argc];
+    op.inputs = in;
+    op.inputs2 = in2;
     int c;
     optind = 2;
-    while ((c = getopt_long(argc, argv, "n:o:f:h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "-n:o:f:h", longopts, NULL)) != -1) {
         int rc;
         uint64_t v;
         char *end;
@@ -106,7 +128,7 @@ int main(int argc, char **argv)
             op.min_set = 1;
             break;
         case 'F':
-            if (!strcmp(cmd, "trend")) {
+            if (!strcmp(cmd, "trend") || !strcmp(cmd, "compare")) {
                 if ((rc = ccx_parse_rate(optarg, &op.fail_rate)) != CCX_PARSE_OK) {
                     ccx_err("--fail-above \"%s\": %s (a rate such as 2MB/h)", optarg, ccx_parse_strerror(rc));
                     return 2;
@@ -118,13 +140,40 @@ int main(int argc, char **argv)
                 }
                 op.fail_size = (double)v;
             } else {
-                ccx_err("--fail-above is for diff and trend");
+                ccx_err("--fail-above is for diff, trend and compare");
                 return 2;
             }
             op.fail_set = 1;
             break;
         case 'o':
             op.outfile = optarg;
+            break;
+        case 1: /* an input, in order */
+            if (optind - 1 < split_at)
+                op.inputs[op.ninputs++] = optarg;
+            else
+                op.inputs2[op.ninputs2++] = optarg;
+            break;
+        case 'G':
+            if (ccx_group_by_parse(optarg, &op.group_by) < 0) {
+                ccx_err("--group-by \"%s\": one of process, host, cmd", optarg);
+                return 2;
+            }
+            if (strcmp(cmd, "trend") && strcmp(cmd, "diff")) {
+                ccx_err("--group-by is for trend and diff");
+                return 2;
+            }
+            break;
+        case 'C':
+            if (!*optarg) {
+                ccx_err("--cmd: give the text a command line must contain");
+                return 2;
+            }
+            if (strcmp(cmd, "trend") && strcmp(cmd, "diff") && strcmp(cmd, "compare")) {
+                ccx_err("--cmd is for trend, diff and compare");
+                return 2;
+            }
+            op.cmd = optarg;
             break;
         case 'h':
             fputs(usage, stdout);
@@ -134,8 +183,12 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    op.inputs = argv + optind;
-    op.ninputs = argc - optind;
+    for (int i = optind; i < argc; i++) /* what a later "--" (none here) would leave */
+        op.inputs[op.ninputs++] = argv[i];
+    if (op.split && strcmp(cmd, "compare") && strcmp(cmd, "diff")) {
+        ccx_err("%s: \"--\" separates BEFORE and AFTER for compare and diff only", cmd);
+        return 2;
+    }
     if (op.ninputs == 0) {
         ccx_err("%s: no input given (--help)", cmd);
         return 2;

@@ -1,0 +1,302 @@
+/* group.c - processes, groups and lineages of a fleet (see group.h). */
+#include "group.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+
+int ccx_group_by_parse(const char *s, enum ccx_group_by *out)
+{
+    static const char *names[] = {"cmd", "host", "process"};
+    for (int i = 0; i < 3; i++)
+        if (!strcmp(s, names[i])) {
+            *out = (enum ccx_group_by)i;
+            return 0;
+        }
+    return -1;
+}
+
+const char *ccx_group_by_name(enum ccx_group_by g)
+{
+    return g == CCX_GROUP_HOST ? "host" : g == CCX_GROUP_PROCESS ? "process" : "cmd";
+}
+
+/* A snapshot's time on the fleet's axis: start + uptime (sub-second) when
+ * the start is known, else the wall-clock stamp. */
+static double when(const struct ccx_ident *id)
+{
+    return id->start_time > 0 ? id->start_time + id->uptime_s : id->time;
+}
+
+static const char *s_or(const char *s, const char *d)
+{
+    return s ? s : d;
+}
+
+char *ccx_command_of(const char *exe, const char *cmdline)
+{
+    const char *e = s_or(exe, "?"), *cl = s_or(cmdline, "");
+    /* skip argv[0], then options; -m MODULE and -c are the script */
+    const char *p = strchr(cl, ' '), *script = "";
+    size_t slen = 0;
+    while (p && *p) {
+        while (*p == ' ')
+            p++;
+        const char *w = p;
+        while (*p && *p != ' ')
+            p++;
+        if (p == w)
+            break;
+        if (*w != '-' || (p - w == 2 && (w[1] == 'm' || w[1] == 'c'))) {
+            script = w;
+            slen = (size_t)(p - w);
+            if (w[0] == '-' && w[1] == 'm') { /* take the module name too */
+                while (*p == ' ')
+                    p++;
+                while (*p && *p != ' ')
+                    p++;
+                slen = (size_t)(p - w);
+            }
+            break;
+        }
+    }
+    size_t n = strlen(e) + slen + 2;
+    char *out = malloc(n);
+    if (out)
+        snprintf(out, n, slen ? "%s %.*s" : "%s", e, (int)slen, script);
+    return out;
+}
+
+/* The process key: instance_id, else host/pid/start. */
+static char *proc_key(const struct ccx_ident *id)
+{
+    size_t n = strlen(s_or(id->instance, "")) + strlen(s_or(id->host, "")) + 64;
+    char *k = malloc(n);
+    if (!k)
+        return NULL;
+    if (id->instance)
+        snprintf(k, n, "i:%s", id->instance);
+    else
+        snprintf(k, n, "h:%s/%.0f/%.0f", s_or(id->host, ""), id->pid, id->start_time);
+    return k;
+}
+
+struct item {
+    struct ccx_ident id;
+    char *key;
+};
+
+static int cmp_item(const void *x, const void *y)
+{
+    const struct item *a = x, *b = y;
+    int c = strcmp(a->key, b->key);
+    if (c)
+        return c;
+    if (when(&a->id) != when(&b->id))
+        return when(&a->id) < when(&b->id) ? -1 : 1;
+    if (a->id.seq != b->id.seq)
+        return a->id.seq < b->id.seq ? -1 : 1;
+    return strcmp(a->id.path, b->id.path);
+}
+
+static const char *group_key(const struct ccx_proc *p, enum ccx_group_by by)
+{
+    return by == CCX_GROUP_HOST ? s_or(p->id.host, "?") : by == CCX_GROUP_PROCESS ? p->name : p->command;
+}
+
+static enum ccx_group_by sort_by;
+
+static int cmp_proc(const void *x, const void *y)
+{
+    const struct ccx_proc *a = x, *b = y;
+    int c = strcmp(group_key(a, sort_by), group_key(b, sort_by));
+    if (!c)
+        c = strcmp(s_or(a->id.host, ""), s_or(b->id.host, ""));
+    if (c)
+        return c;
+    if (a->t_first != b->t_first)
+        return a->t_first < b->t_first ? -1 : 1;
+    return strcmp(a->id.path, b->id.path);
+}
+
+/* Fills one process from its sorted run of items [i, j). */
+static int make_proc(struct ccx_proc *p, struct item *it, size_t i, size_t j, size_t min_snaps)
+{
+    p->paths = calloc(j - i, sizeof *p->paths);
+    if (!p->paths)
+        return -1;
+    for (size_t q = i; q < j; q++) {
+        p->paths[p->npaths++] = it[q].id.path;
+        it[q].id.path = NULL;
+    }
+    p->id = it[i].id; /* takes over its strings */
+    p->id.path = strdup(p->paths[0]);
+    memset(&it[i].id, 0, sizeof it[i].id);
+    p->t_first = when(&p->id);
+    p->t_last = when(&it[j - 1].id);
+    p->command = ccx_command_of(p->id.exe, p->id.cmdline);
+    size_t n = strlen(s_or(p->id.host, "?")) + 48;
+    p->name = malloc(n);
+    if (!p->command || !p->name || !p->id.path)
+        return -1;
+    /* two containers of one pod share host and pid: the id tells them apart */
+    snprintf(p->name, n, p->id.instance ? "%s pid %.0f #%.6s" : "%s pid %.0f", s_or(p->id.host, "?"), p->id.pid,
+             p->id.instance);
+    if (p->npaths < min_snaps)
+        p->left_out = "too few snapshots to fit a rate";
+    else if (!(p->t_last > p->t_first))
+        p->left_out = "all its snapshots have the same time";
+    return 0;
+}
+
+/* Lineages within each group: a process continues the lineage of its host
+ * that ended last before it started, else starts a new one. */
+static void make_lineages(struct ccx_procs *ps)
+{
+    size_t *ends = calloc(ps->n ? ps->n : 1, sizeof *ends); /* lineage -> its last process */
+    double *total = calloc(ps->n ? ps->n : 1, sizeof *total);
+    if (!ends || !total) {
+        free(ends);
+        free(total);
+        return;
+    }
+    size_t lin = 0, group_first_lin = 0;
+    for (size_t i = 0; i < ps->n; i++) {
+        struct ccx_proc *p = &ps->p[i];
+        if (i > 0 && p->group != ps->p[i - 1].group)
+            group_first_lin = lin;
+        p->lineage = SIZE_MAX;
+        if (p->left_out)
+            continue;
+        double start = p->id.start_time > 0 && p->id.start_time <= p->t_first ? p->id.start_time : p->t_first;
+        size_t best = SIZE_MAX;
+        for (size_t l = group_first_lin; l < lin; l++) {
+            const struct ccx_proc *e = &ps->p[ends[l]];
+            if (strcmp(s_or(e->id.host, ""), s_or(p->id.host, "")) == 0 && e->t_last <= start &&
+                (best == SIZE_MAX || e->t_last > ps->p[ends[best]].t_last))
+                best = l;
+        }
+        if (best == SIZE_MAX) {
+            best = lin++;
+            ps->g[p->group].nlineage++;
+            p->first_of_lineage = 1;
+        } else {
+            ps->p[ends[best]].last_of_lineage = 0;
+        }
+        ends[best] = i;
+        p->last_of_lineage = 1;
+        p->lineage = best;
+        total[best] += p->t_last - p->t_first;
+    }
+    for (size_t i = 0; i < ps->n; i++)
+        if (ps->p[i].lineage != SIZE_MAX)
+            ps->p[i].weight = (ps->p[i].t_last - ps->p[i].t_first) / total[ps->p[i].lineage];
+    ps->nlineage = lin;
+    free(ends);
+    free(total);
+}
+
+static int make_groups(struct ccx_procs *ps, enum ccx_group_by by)
+{
+    sort_by = by;
+    qsort(ps->p, ps->n, sizeof *ps->p, cmp_proc);
+    ps->g = calloc(ps->n ? ps->n : 1, sizeof *ps->g);
+    if (!ps->g)
+        return -1;
+    for (size_t i = 0; i < ps->n; i++) {
+        struct ccx_proc *p = &ps->p[i];
+        if (i == 0 || strcmp(group_key(p, by), group_key(&ps->p[i - 1], by)) != 0) {
+            ps->g[ps->ng].name = strdup(group_key(p, by));
+            if (!ps->g[ps->ng].name)
+                return -1;
+            ps->ng++;
+        }
+        struct ccx_group *g = &ps->g[ps->ng - 1];
+        p->group = ps->ng - 1;
+        g->nproc++;
+        if (p->left_out)
+            continue;
+        if (!g->nfit++ || p->t_first < g->t_first)
+            g->t_first = p->t_first;
+        if (g->nfit == 1 || p->t_last > g->t_last)
+            g->t_last = p->t_last;
+    }
+    make_lineages(ps);
+    return 0;
+}
+
+static void free_items(struct item *it, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        ccx_ident_free(&it[i].id);
+        free(it[i].key);
+    }
+    free(it);
+}
+
+int ccx_procs_build(char **paths, size_t npaths, const char *cmd, enum ccx_group_by by,
+                    size_t min_snaps, struct ccx_procs *out)
+{
+    memset(out, 0, sizeof *out);
+    struct item *it = calloc(npaths ? npaths : 1, sizeof *it);
+    if (!it)
+        goto oom;
+    for (size_t i = 0; i < npaths; i++) {
+        if (ccx_ident_scan(paths[i], &it[i].id) < 0) {
+            free_items(it, npaths);
+            return -1;
+        }
+        if (!(it[i].key = proc_key(&it[i].id)))
+            goto oom;
+    }
+    qsort(it, npaths, sizeof *it, cmp_item);
+    out->p = calloc(npaths ? npaths : 1, sizeof *out->p);
+    if (!out->p)
+        goto oom;
+    for (size_t i = 0, j; i < npaths; i = j) {
+        for (j = i + 1; j < npaths && strcmp(it[j].key, it[i].key) == 0; j++)
+            ;
+        const char *cl = it[i].id.cmdline ? it[i].id.cmdline : s_or(it[i].id.exe, "");
+        if (cmd && !strstr(cl, cmd))
+            continue;
+        if (make_proc(&out->p[out->n++], it, i, j, min_snaps) < 0)
+            goto oom;
+    }
+    free_items(it, npaths);
+    it = NULL;
+    if (cmd && out->n == 0) {
+        ccx_err("--cmd \"%s\": no process's command line contains it", cmd);
+        ccx_procs_free(out);
+        return -1;
+    }
+    if (make_groups(out, by) < 0)
+        goto oom;
+    return 0;
+oom:
+    ccx_err("out of memory");
+    if (it)
+        free_items(it, npaths);
+    ccx_procs_free(out);
+    return -1;
+}
+
+void ccx_procs_free(struct ccx_procs *ps)
+{
+    for (size_t i = 0; i < ps->n; i++) {
+        struct ccx_proc *p = &ps->p[i];
+        ccx_ident_free(&p->id);
+        free(p->command);
+        free(p->name);
+        for (size_t q = 0; q < p->npaths; q++)
+            free(p->paths[q]);
+        free(p->paths);
+    }
+    for (size_t i = 0; i < ps->ng; i++)
+        free(ps->g[i].name);
+    free(ps->p);
+    free(ps->g);
+    memset(ps, 0, sizeof *ps);
+}
