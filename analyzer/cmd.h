@@ -47,6 +47,10 @@ void ccx_trend_headline(FILE *f, const struct ccx_trend *tr, int md);
 cJSON *ccx_trend_json_headline(const struct ccx_trend *tr, const struct ccx_table *t);
 cJSON *ccx_trend_json_rows(const struct ccx_set *set, const struct ccx_trend *tr, size_t n);
 cJSON *ccx_trend_json_types(const struct ccx_set *set);
+/* diff of two snapshots (cmd_diff.c); of two sets, OLD inputs and NEW
+ * inputs2, process by process (cmd_diffsets.c). */
+int ccx_diff_pair(const struct ccx_opts *op, struct ccx_out *o);
+int ccx_diff_sets(const struct ccx_opts *op, struct ccx_out *o);
 /* trend over several processes (cmd_fleet.c). */
 int ccx_trend_fleet(const struct ccx_opts *op, struct ccx_out *o, struct ccx_procs *ps);
 /* Expands and scans INPUTS into processes (--cmd, --group-by; fewer than

@@ -161,18 +161,26 @@ out:
     return rc;
 }
 
-int ccx_fleet_trend(struct ccx_fleet *fl, struct ccx_procs *ps, enum ccx_by by, double min_bytes,
-                    ccx_fleet_each each, void *ctx)
+int ccx_fleet_init(struct ccx_fleet *fl, struct ccx_procs *ps, double min_bytes, int is_diff)
 {
     memset(fl, 0, sizeof *fl);
     fl->ps = ps;
     fl->min_bytes = min_bytes;
+    fl->is_diff = is_diff;
     fl->res = calloc(ps->n ? ps->n : 1, sizeof *fl->res);
     fl->gs = calloc(ps->ng ? ps->ng : 1, sizeof *fl->gs);
     if (!fl->res || !fl->gs) {
         ccx_err("out of memory");
         return -1;
     }
+    return 0;
+}
+
+int ccx_fleet_trend(struct ccx_fleet *fl, struct ccx_procs *ps, enum ccx_by by, double min_bytes,
+                    ccx_fleet_each each, void *ctx)
+{
+    if (ccx_fleet_init(fl, ps, min_bytes, 0) < 0)
+        return -1;
     for (size_t i = 0; i < ps->n; i++) {
         if (!ps->p[i].left_out && fit_one(fl, i, by, each, ctx) < 0)
             return -1;
@@ -278,7 +286,8 @@ void ccx_fleet_finish(struct ccx_fleet *fl)
     for (size_t g = 0; g < ps->ng; g++) {
         fl->gs[g].z = ccx_z_familywise(fl->gs[g].m, CCX_FAMILY_ALPHA);
         fl->gs[g].span = ps->g[g].nfit ? ps->g[g].t_last - ps->g[g].t_first : 0;
-        mark_outliers(fl, g);
+        if (!fl->is_diff)
+            mark_outliers(fl, g);
     }
     for (j = 0; j < fl->nrows; j++) {
         struct ccx_frow *x = fl->rows[j];

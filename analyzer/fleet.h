@@ -81,6 +81,8 @@ struct ccx_fleet {
 typedef int (*ccx_fleet_each)(void *ctx, struct ccx_fleet *fl, size_t i, const struct ccx_set *set,
                               const struct ccx_trend *tr);
 
+/* An empty fleet over PS (trend, or diff when IS_DIFF); 0 or -1 after printing. */
+int ccx_fleet_init(struct ccx_fleet *fl, struct ccx_procs *ps, double min_bytes, int is_diff);
 /* Fits every fitted process of PS on its own (by BY) and sums them into the
  * fleet.  Returns 0, or -1 after printing the error. */
 int ccx_fleet_trend(struct ccx_fleet *fl, struct ccx_procs *ps, enum ccx_by by, double min_bytes,

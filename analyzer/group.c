@@ -84,6 +84,15 @@ static char *proc_key(const struct ccx_ident *id)
     return k;
 }
 
+int ccx_same_process(const struct ccx_ident *a, const struct ccx_ident *b)
+{
+    char *ka = proc_key(a), *kb = proc_key(b);
+    int same = ka && kb && !strcmp(ka, kb);
+    free(ka);
+    free(kb);
+    return same;
+}
+
 struct item {
     struct ccx_ident id;
     char *key;

@@ -58,6 +58,9 @@ struct ccx_procs {
  * nothing). */
 int ccx_procs_build(char **paths, size_t npaths, const char *cmd, enum ccx_group_by by,
                     size_t min_snaps, struct ccx_procs *out);
+/* Whether two identities name the same process (instance_id when both
+ * have one, else host, pid and start_time). */
+int ccx_same_process(const struct ccx_ident *a, const struct ccx_ident *b);
 /* The command of an identity (caller frees). */
 char *ccx_command_of(const char *exe, const char *cmdline);
 void ccx_procs_free(struct ccx_procs *ps);

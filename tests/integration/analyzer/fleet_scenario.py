@@ -53,21 +53,21 @@ def process(directory, rng, host, pid, start, instance, rate_mib_h, times_h, bas
     return paths
 
 
-def fleet(directory, restart=False, seed=7):
-    """The service above; returns {name: [paths]}."""
+def fleet(directory, restart=False, seed=7, rates=(18, 18, 54)):
+    """The service above (A, B, C leaking at RATES MiB/h); returns {name: [paths]}."""
     rng = random.Random(seed)
     hourly = [0, 1, 2, 3, 4, 5]
     out = {
-        "A": process(directory, rng, "svc-a", 1, T0, "a" * 32, 18, hourly, 200, 1000),
-        "B": process(directory, rng, "svc-a", 1, T0, "b" * 32, 18, [h + 1 / 3 for h in hourly], 20, 50),
+        "A": process(directory, rng, "svc-a", 1, T0, "a" * 32, rates[0], hourly, 200, 1000),
+        "B": process(directory, rng, "svc-a", 1, T0, "b" * 32, rates[1], [h + 1 / 3 for h in hourly], 20, 50),
     }
     if restart:
-        out["C"] = process(directory, rng, "svc-c", 1, T0 + 1800, "c" * 32, 54,
+        out["C"] = process(directory, rng, "svc-c", 1, T0 + 1800, "c" * 32, rates[2],
                            [2 / 3 + 0.4 * i for i in range(6)], 100, 400)
-        out["C2"] = process(directory, rng, "svc-c", 1, T0 + 3 * 3600 - 60, "d" * 32, 54,
+        out["C2"] = process(directory, rng, "svc-c", 1, T0 + 3 * 3600 - 60, "d" * 32, rates[2],
                             [3 + 0.5 * i for i in range(6)], 100, 400)
     else:
-        out["C"] = process(directory, rng, "svc-c", 1, T0 + 1800, "c" * 32, 54,
+        out["C"] = process(directory, rng, "svc-c", 1, T0 + 1800, "c" * 32, rates[2],
                            [h + 2 / 3 for h in hourly], 100, 400)
     return out
 

@@ -161,6 +161,39 @@ near(hr.get("svc-a", {}).get("rate_bytes_per_h"), 36 * MiB, hr.get("svc-a", {}).
 doc = js("trend", d, "--group-by", "process")
 check(len(doc.get("groups", [])) == 5, "--group-by process: one group per process: %d" % len(doc.get("groups", [])))
 
+# ---- diff of two sets: per process, like with like ----
+old, new = os.path.join(tmp, "old"), os.path.join(tmp, "new")
+os.makedirs(old)
+os.makedirs(new)
+for name, paths in procs.items():  # seq 1-3 in OLD, 4-6 in NEW; A's NEW half only
+    for p in paths:
+        seq = json.load(open(p))["seq"]
+        if name == "A" and seq <= 3:
+            continue
+        os.link(p, os.path.join(old if seq <= 3 else new, os.path.basename(p)))
+doc = js("diff", old, new)
+matched = {m["instance_id"][:1] for m in doc.get("matched", [])}
+check(matched == {"b", "c"}, "diff of two sets: B and C are in both: %s" % matched)
+check([p.get("instance_id", "")[:1] for p in doc.get("only_new", [])] == ["a"], "A is only in NEW: %s" % doc.get("only_new"))
+truth = {}
+for name in ("B", "C"):  # each process's true leak growth from its snapshot 3 to its snapshot 6
+    a, b = (json.load(open(procs[name][i])) for i in (2, 5))
+    truth[name] = (b["uptime_s"] - a["uptime_s"]) / 3600 * {"B": 18, "C": 54}[name] * MiB
+lr = [r for r in doc.get("rows", []) if r["label"] == LEAK]
+check(lr and lr[0].get("processes") == 2 and lr[0].get("significant"), "diff of two sets: the leak, in 2 processes, significant")
+if lr:
+    g, se = lr[0]["growth_bytes"], lr[0]["growth_se"]
+    check(abs(g - sum(truth.values())) <= 3 * se,
+          "diff of two sets: growth %.1f MiB, want %.1f MiB within 3 SE (%.1f MiB)" % (g / MiB, sum(truth.values()) / MiB, se / MiB))
+txt = run("diff", old, "--", new).stdout
+check("2 processes in both" in txt and "only in NEW, not compared: svc-a pid 1 #aaaaaa" in txt,
+      "diff of two sets says what it did:\n" + txt[:600])
+others = os.path.join(tmp, "others")
+os.makedirs(others)
+fs.extras(others)
+bad(["diff", old, others], "no process is in both OLD and NEW")
+bad(["diff", old, "--"], "both sides need")
+
 # ---- bad input: one line, exit 2 ----
 bad(["trend", d, "--group-by", "pod"], '--group-by "pod": one of process, host, cmd')
 bad(["trend", d, "--cmd", "no-such-service"], '--cmd "no-such-service": no process')
