@@ -51,8 +51,15 @@ cJSON *ccx_trend_json_types(const struct ccx_set *set);
  * inputs2, process by process (cmd_diffsets.c). */
 int ccx_diff_pair(const struct ccx_opts *op, struct ccx_out *o);
 int ccx_diff_sets(const struct ccx_opts *op, struct ccx_out *o);
-/* trend over several processes (cmd_fleet.c). */
+/* trend over several processes (cmd_fleet.c): ccx_fleet_run() computes
+ * it (with each process's JSON into jp[ps->n] when jp is given),
+ * ccx_fleet_print() prints it as text or Markdown. */
+struct ccx_fleet;
 int ccx_trend_fleet(const struct ccx_opts *op, struct ccx_out *o, struct ccx_procs *ps);
+int ccx_fleet_run(const struct ccx_opts *op, struct ccx_procs *ps, struct ccx_fleet *fl, cJSON **jp);
+void ccx_fleet_print(const struct ccx_opts *op, struct ccx_out *o, const struct ccx_fleet *fl);
+/* report over several processes (report_fleet.c). */
+int ccx_report_fleet(const struct ccx_opts *op, struct ccx_out *o, struct ccx_procs *ps);
 /* Expands and scans INPUTS into processes (--cmd, --group-by; fewer than
  * MIN_SNAPS snapshots: left out); 0 or 2. */
 int ccx_load_procs_of(const struct ccx_opts *op, char **inputs, int ninputs, size_t min_snaps,

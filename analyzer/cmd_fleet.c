@@ -13,8 +13,7 @@
 
 struct fctx {
     const struct ccx_opts *op;
-    struct ccx_out *o;
-    cJSON **jp; /* [ps->n] each process's JSON (JSON output) */
+    cJSON **jp; /* [ps->n] each process's JSON (JSON output), or NULL */
 };
 
 static size_t rows_shown(const struct ccx_opts *op, size_t n)
@@ -106,7 +105,7 @@ static int each_proc(void *vctx, struct ccx_fleet *fl, size_t i, const struct cc
     r->census = census_line(set);
     if (!r->headline || !r->headline_md)
         return -1;
-    if (c->o->fmt != CCX_FMT_JSON)
+    if (!c->jp)
         return 0;
     const struct ccx_proc *p = &fl->ps->p[i];
     cJSON *x = json_ident(fl->ps, p);
@@ -303,7 +302,7 @@ static void text_own(struct ccx_out *o, const struct ccx_fleet *fl, int md)
     }
 }
 
-static void print_text(const struct ccx_opts *op, struct ccx_out *o, const struct ccx_fleet *fl)
+void ccx_fleet_print(const struct ccx_opts *op, struct ccx_out *o, const struct ccx_fleet *fl)
 {
     const struct ccx_procs *ps = fl->ps;
     int md = o->fmt == CCX_FMT_MARKDOWN;
@@ -436,12 +435,9 @@ static int gate(const struct ccx_opts *op, const struct ccx_fleet *fl)
     return 0;
 }
 
-int ccx_trend_fleet(const struct ccx_opts *op, struct ccx_out *o, struct ccx_procs *ps)
+int ccx_fleet_run(const struct ccx_opts *op, struct ccx_procs *ps, struct ccx_fleet *fl, cJSON **jp)
 {
-    if (o->fmt != CCX_FMT_TEXT && o->fmt != CCX_FMT_MARKDOWN && o->fmt != CCX_FMT_JSON) {
-        ccx_err("trend over several processes: format %s is not available (text, json, markdown)", ccx_fmt_name(o->fmt));
-        return 2;
-    }
+    memset(fl, 0, sizeof *fl);
     if (ccx_fleet_validate_left_out(ps) < 0)
         return 2;
     size_t nfit = 0;
@@ -451,24 +447,35 @@ int ccx_trend_fleet(const struct ccx_opts *op, struct ccx_out *o, struct ccx_pro
         ccx_err("%s: no process has 3 or more snapshots at different times: no trend can be fitted", ps->p[0].paths[0]);
         return 2;
     }
-    struct fctx c = {op, o, calloc(ps->n, sizeof(cJSON *))};
+    struct fctx c = {op, jp};
+    return ccx_fleet_trend(fl, ps, op->by, op->min_bytes, each_proc, &c) == 0 ? 0 : 2;
+}
+
+int ccx_trend_fleet(const struct ccx_opts *op, struct ccx_out *o, struct ccx_procs *ps)
+{
+    if (o->fmt != CCX_FMT_TEXT && o->fmt != CCX_FMT_MARKDOWN && o->fmt != CCX_FMT_JSON) {
+        ccx_err("trend over several processes: format %s is not available (text, json, markdown)", ccx_fmt_name(o->fmt));
+        return 2;
+    }
+    cJSON **jp = o->fmt == CCX_FMT_JSON ? calloc(ps->n, sizeof(cJSON *)) : NULL;
     struct ccx_fleet fl;
     int rc = 2;
-    if (!c.jp)
+    if (o->fmt == CCX_FMT_JSON && !jp) {
         ccx_err("out of memory");
-    else if (ccx_fleet_trend(&fl, ps, op->by, op->min_bytes, each_proc, &c) == 0) {
+        return 2;
+    }
+    rc = ccx_fleet_run(op, ps, &fl, jp);
+    if (rc == 0) {
         if (o->fmt == CCX_FMT_JSON)
-            rc = print_json(op, o, &fl, c.jp);
-        else {
-            print_text(op, o, &fl);
-            rc = 0;
-        }
+            rc = print_json(op, o, &fl, jp);
+        else
+            ccx_fleet_print(op, o, &fl);
         if (rc == 0 && op->fail_set)
             rc = gate(op, &fl);
     }
     ccx_fleet_free(&fl);
-    for (size_t i = 0; c.jp && i < ps->n; i++)
-        cJSON_Delete(c.jp[i]);
-    free(c.jp);
+    for (size_t i = 0; jp && i < ps->n; i++)
+        cJSON_Delete(jp[i]);
+    free(jp);
     return rc;
 }

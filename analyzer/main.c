@@ -21,7 +21,7 @@ static const char usage[] =
     "                     [--group-by process|host|cmd] [--cmd TEXT]  (several processes: the fleet)\n"
     "  compare BEFORE... -- AFTER...  [-n N] [--by ...] [--min-bytes B] [--fail-above RATE]\n"
     "                     [--cmd TEXT]  per-site rates of two runs and their difference\n"
-    "  report SNAP...     [-n N] [-o FILE] [--format markdown|html]\n"
+    "  report SNAP...     [-n N] [-o FILE] [--format markdown|html] [--group-by ...] [--cmd TEXT]\n"
     "  plot   CSV|DIR|SNAP...  [-o FILE.svg] [--format svg|text|json]\n"
     "\n"
     "  --format text|json|markdown|folded|html|svg   output format (default text;\n"
@@ -159,8 +159,8 @@ int main(int argc, char **argv)
                 ccx_err("--group-by \"%s\": one of process, host, cmd", optarg);
                 return 2;
             }
-            if (strcmp(cmd, "trend") && strcmp(cmd, "diff")) {
-                ccx_err("--group-by is for trend and diff");
+            if (strcmp(cmd, "trend") && strcmp(cmd, "diff") && strcmp(cmd, "report")) {
+                ccx_err("--group-by is for trend, diff and report");
                 return 2;
             }
             break;
@@ -169,8 +169,8 @@ int main(int argc, char **argv)
                 ccx_err("--cmd: give the text a command line must contain");
                 return 2;
             }
-            if (strcmp(cmd, "trend") && strcmp(cmd, "diff") && strcmp(cmd, "compare")) {
-                ccx_err("--cmd is for trend, diff and compare");
+            if (strcmp(cmd, "trend") && strcmp(cmd, "diff") && strcmp(cmd, "compare") && strcmp(cmd, "report")) {
+                ccx_err("--cmd is for trend, diff, compare and report");
                 return 2;
             }
             op.cmd = optarg;

@@ -110,6 +110,16 @@ check(txt.count("census: Broker +500") == 3, "text: each process's census change
 md = run("trend", d, "--format", "markdown").stdout
 check("### Fleet: `/usr/bin/python3.11 app.py`" in md and "### Each process on its own" in md and "**far**" in md,
       "markdown: fleet table, each process's headline, the mark")
+rep = run("report", d).stdout
+check(rep.startswith("# ccxtrace memory report, several processes") and "### Processes" in rep and
+      "### Each process on its own" in rep and "## Growing sites, whole stacks" in rep and "/app/dr.py:123 DataReader.add\n" in rep,
+      "markdown report: fleet table, each process's headline, the stacks:\n" + rep[:500])
+html = run("report", d, "--format", "html").stdout
+check(html.startswith("<!doctype html>") and "<h2>Processes</h2>" in html and "<h2>Each process on its own</h2>" in html
+      and "<b>far</b>" in html and "<h2>Fleet: <code>/usr/bin/python3.11 app.py</code></h2>" in html,
+      "html report: fleet table and each process's headline")
+one_proc = run("report", *procs["A"]).stdout
+check("## Environment" in one_proc and "several processes" not in one_proc, "one process: the usual report")
 run("trend", d, "--fail-above", "80MB/h", rc=1)  # the fleet's 90 MiB/h crosses it
 run("trend", d, "--fail-above", "120MB/h", rc=0)
 
@@ -198,7 +208,7 @@ bad(["diff", old, "--"], "both sides need")
 bad(["trend", d, "--group-by", "pod"], '--group-by "pod": one of process, host, cmd')
 bad(["trend", d, "--cmd", "no-such-service"], '--cmd "no-such-service": no process')
 bad(["trend", d, "--cmd", ""], "--cmd")
-bad(["top", d, "--group-by", "host"], "--group-by is for trend and diff")
+bad(["top", d, "--group-by", "host"], "--group-by is for trend, diff and report")
 bad(["trend", d, "--", d], '"--" separates BEFORE and AFTER')
 broken = os.path.join(d, "ccxtrace.svc-z.9.1795740000.9.json")
 with open(broken, "w") as fh:
