@@ -50,6 +50,13 @@ char *ccx_command_of(const char *exe, const char *cmdline)
             p++;
         if (p == w)
             break;
+        if (p - w == 2 && w[0] == '-' && (w[1] == 'X' || w[1] == 'W')) { /* an option with an argument */
+            while (*p == ' ')
+                p++;
+            while (*p && *p != ' ')
+                p++;
+            continue;
+        }
         if (*w != '-' || (p - w == 2 && (w[1] == 'm' || w[1] == 'c'))) {
             script = w;
             slen = (size_t)(p - w);

@@ -4,7 +4,8 @@
  * A process is the snapshots with one instance_id (snapshots of older
  * tracers, without it: one host, pid and start_time).  Its command is the
  * executable and the script (the first argument after argv[0] that is not
- * an option; `-m MODULE` and `-c` count as the script).  Processes are
+ * an option or the argument of -X or -W; `-m MODULE` and `-c` count as the
+ * script).  Processes are
  * grouped by command (the default), host or process (--group-by); within a
  * group, the processes of one host that follow each other in time (an OOM
  * kill and restart) form one lineage, and processes that overlap in time
