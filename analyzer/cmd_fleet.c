@@ -323,7 +323,7 @@ void ccx_fleet_print(const struct ccx_opts *op, struct ccx_out *o, const struct 
             nfit, nsnap, ccx_duration(t1 - t0, b1, sizeof b1), ccx_group_by_name(op->group_by), ccx_c_off(o),
             md ? "  \n" : "\n");
     fprintf(o->f, "each process is fitted on its own; a fleet rate is the sum over a group's lineages (processes that ran at the same time; restarts on one host are one lineage, its rate the span-weighted mean) with the combined standard error; growth needs at least %s%s",
-            ccx_sz(op->min_bytes, b1, sizeof b1), md ? "\n" : "\n");
+            ccx_sz(op->min_bytes, b1, sizeof b1), "\n");
     text_processes(o, fl, md);
     text_left_out(o, fl, md);
     for (size_t g = 0; g < ps->ng; g++)

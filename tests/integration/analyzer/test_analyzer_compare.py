@@ -79,6 +79,9 @@ txt = run("compare", before, "--", after).stdout
 check("the change removed +" in txt and "at " + LEAK in txt, "text headline names what the fix removed:\n" + txt[:500])
 md = run("compare", before, "--", after, "--format", "markdown").stdout
 check(md.startswith("## compare") and "| removed | `" + LEAK + "` |" in md, "markdown table:\n" + md[:800])
+html = run("compare", before, "--", after, "--format", "html").stdout
+check(html.startswith("<!doctype html>") and "<td class=\"l\">removed</td><td class=\"l\"><code>" + LEAK in html
+      and html.rstrip().endswith("</html>"), "html page:\n" + html[:600])
 # the gate is on AFTER: 18 MiB/h crosses 10 MiB/h, not 30 MiB/h
 run("compare", before, "--", after, "--fail-above", "10MB/h", rc=1)
 run("compare", before, "--", after, "--fail-above", "30MB/h", rc=0)
