@@ -154,12 +154,6 @@ static void group_trend(const struct ccx_fleet *fl, size_t g, struct ccx_trend *
     }
 }
 
-static const char *class_of(const struct ccx_fleet *fl, const struct ccx_frow *x)
-{
-    (void)fl;
-    return ccx_class_name(x->cls);
-}
-
 static void text_processes(struct ccx_out *o, const struct ccx_fleet *fl, int md)
 {
     const struct ccx_procs *ps = fl->ps;
@@ -264,13 +258,13 @@ static void text_group(struct ccx_out *o, const struct ccx_fleet *fl, size_t g, 
         ccx_pm_rate(x->fit.se, b2, sizeof b2);
         ccx_szs(x->fit.growth, b3, sizeof b3);
         if (md) {
-            fprintf(o->f, "| %zu | %s | %s | %s | %s | %zu | `", shown, b1, b2, b3, class_of(fl, x), x->nproc);
+            fprintf(o->f, "| %zu | %s | %s | %s | %s | %zu | `", shown, b1, b2, b3, ccx_class_name(x->cls), x->nproc);
             ccx_put_md(o->f, ccx_fleet_str(fl, x->label));
             fputs("` |\n", o->f);
         } else {
             const char *col = x->cls == CCX_STEADY ? ccx_c_red(o) : "";
             fprintf(o->f, "%4zu  %s%13s%s  %12s  %10s  %-9s  %5zu  ", shown, col, b1, ccx_c_off(o), b2, b3,
-                    class_of(fl, x), x->nproc);
+                    ccx_class_name(x->cls), x->nproc);
             ccx_put_cut(o->f, ccx_fleet_str(fl, x->label), o->width - 70);
             fputc('\n', o->f);
         }

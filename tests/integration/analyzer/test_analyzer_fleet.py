@@ -132,6 +132,17 @@ top = (doc.get("rows") or [{}])[0]
 near(top.get("rate_bytes_per_h"), 90 * MiB, top.get("rate_se_bytes_per_h", 0), "fleet rate with C restarted (lineage once)")
 g = (doc.get("groups") or [{}])[0]
 check(g.get("fitted") == 4 and g.get("lineages") == 3, "4 processes, 3 lineages: %s" % g)
+# exactly the weighted sum of the processes' own fits: weight = span / lineage's span
+own = [(p["weight"], r) for p in doc.get("processes", []) for r in p.get("rows", []) if r["label"] == LEAK]
+w = {p["instance_id"][:1]: p["weight"] for p in doc.get("processes", [])}
+spans = {p["instance_id"][:1]: p["span_s"] for p in doc.get("processes", [])}
+check(abs(w.get("c", 0) - spans["c"] / (spans["c"] + spans["d"])) < 1e-9 and w.get("a") == 1,
+      "span weights of a restart lineage: %s" % w)
+rate = sum(wt * r["rate_bytes_per_h"] for wt, r in own)
+var = sum((wt * r["rate_se_bytes_per_h"]) ** 2 for wt, r in own)
+check(len(own) == 4 and abs(top.get("rate_bytes_per_h", 0) - rate) < 1e-6 * rate
+      and abs(top.get("rate_se_bytes_per_h", 0) ** 2 - var) < 1e-6 * var,
+      "fleet rate and SE are the weighted sums of the processes' own: %s vs %.1f" % (top.get("rate_bytes_per_h"), rate))
 lin = {p["instance_id"][:1]: p.get("lineage") for p in doc.get("processes", [])}
 check(lin.get("c") == lin.get("d") and len(set(lin.values())) == 3, "C and its restart share a lineage: %s" % lin)
 
@@ -203,6 +214,29 @@ os.makedirs(others)
 fs.extras(others)
 bad(["diff", old, others], "no process is in both OLD and NEW")
 bad(["diff", old, "--"], "both sides need")
+
+# ---- snapshots of older tracers (no instance_id): one process per host, pid and start ----
+od = os.path.join(tmp, "older")
+os.makedirs(od)
+rng = fs.random.Random(5)
+for i, host in enumerate(("old-1", "old-2")):
+    fs.process(od, rng, host, 1, fs.T0, None, 10 * (i + 1), [0, 1, 2, 3, 4], 30, 10)
+doc = js("trend", od)
+check(sorted((p["host"], p.get("instance_id")) for p in doc.get("processes", [])) == [("old-1", None), ("old-2", None)],
+      "older snapshots grouped by host, pid and start: %s" % [(p.get("host"), p.get("snapshots")) for p in doc.get("processes", [])])
+top = (doc.get("rows") or [{}])[0]
+near(top.get("rate_bytes_per_h"), 30 * MiB, top.get("rate_se_bytes_per_h", 0), "fleet of older snapshots (10 + 20 MiB/h)")
+
+# ---- the same script under two executables: two groups, never summed ----
+xd = os.path.join(tmp, "exes")
+os.makedirs(xd)
+fs.process(xd, rng, "svc-a", 1, fs.T0, "1" * 32, 10, [0, 1, 2, 3, 4], 30, 10, exe="/usr/bin/python3.11")
+fs.process(xd, rng, "svc-b", 1, fs.T0, "2" * 32, 20, [0, 1, 2, 3, 4], 30, 10, exe="/opt/app/bin/python3.12")
+doc = js("trend", xd)
+xr = {r["group"]: r for r in doc.get("rows", []) if r["label"] == LEAK}
+check(sorted(xr) == ["/opt/app/bin/python3.12 app.py", "/usr/bin/python3.11 app.py"], "two executables, two groups: %s" % sorted(xr))
+for g, want in (("/usr/bin/python3.11 app.py", 10), ("/opt/app/bin/python3.12 app.py", 20)):
+    near(xr.get(g, {}).get("rate_bytes_per_h"), want * MiB, xr.get(g, {}).get("rate_se_bytes_per_h", 0), "group %s alone" % g)
 
 # ---- bad input: one line, exit 2 ----
 bad(["trend", d, "--group-by", "pod"], '--group-by "pod": one of process, host, cmd')
