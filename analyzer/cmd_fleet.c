@@ -240,9 +240,14 @@ static void text_group(struct ccx_out *o, const struct ccx_fleet *fl, size_t g, 
     struct ccx_grow top;
     group_trend(fl, g, &tr, &top);
     fputs(tr.n_steady ? ccx_c_red(o) : ccx_c_green(o), o->f);
-    ccx_trend_headline(o->f, &tr, md);
+    char *h = headline_str(&tr, md), *rss = h ? strstr(h, "process RSS") : NULL;
+    if (rss) /* the group's RSS rate is summed like the sites */
+        fprintf(o->f, "%.*sfleet RSS%s", (int)(rss - h), h, rss + strlen("process RSS"));
+    else
+        fputs(h ? h : "", o->f);
+    free(h);
     fputs(ccx_c_off(o), o->f);
-    fputc('\n', o->f);
+    fputs("\n\n", o->f);
     if (md)
         fputs("| # | fleet rate | ± | growth | class | processes | where |\n|---:|---:|---:|---:|---|---:|---|\n", o->f);
     else
