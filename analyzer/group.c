@@ -168,51 +168,135 @@ static int make_proc(struct ccx_proc *p, struct item *it, size_t i, size_t j, si
     return 0;
 }
 
-/* Lineages within each group: a process continues the lineage of its host
- * that ended last before it started, else starts a new one. */
-static void make_lineages(struct ccx_procs *ps)
+static double start_of(const struct ccx_proc *p)
 {
-    size_t *ends = calloc(ps->n ? ps->n : 1, sizeof *ends); /* lineage -> its last process */
-    double *total = calloc(ps->n ? ps->n : 1, sizeof *total);
-    if (!ends || !total) {
-        free(ends);
-        free(total);
-        return;
-    }
-    size_t lin = 0, group_first_lin = 0;
+    return p->id.start_time > 0 && p->id.start_time <= p->t_first ? p->id.start_time : p->t_first;
+}
+
+/* Step 1: each fitted process continues the chain of its host that ended
+ * last before it started (a restart), else starts a chain.  chain[i] for
+ * each process; cstart/cend: a chain's start and its last snapshot.
+ * Processes are sorted by group, host and time, so a group's chains are
+ * consecutive.  Returns the number of chains. */
+static size_t host_chains(const struct ccx_procs *ps, size_t *chain, size_t *last, double *cstart, double *cend)
+{
+    size_t nc = 0, group_first = 0;
     for (size_t i = 0; i < ps->n; i++) {
-        struct ccx_proc *p = &ps->p[i];
+        const struct ccx_proc *p = &ps->p[i];
         if (i > 0 && p->group != ps->p[i - 1].group)
-            group_first_lin = lin;
-        p->lineage = SIZE_MAX;
+            group_first = nc;
+        chain[i] = SIZE_MAX;
         if (p->left_out)
             continue;
-        double start = p->id.start_time > 0 && p->id.start_time <= p->t_first ? p->id.start_time : p->t_first;
         size_t best = SIZE_MAX;
-        for (size_t l = group_first_lin; l < lin; l++) {
-            const struct ccx_proc *e = &ps->p[ends[l]];
-            if (strcmp(s_or(e->id.host, ""), s_or(p->id.host, "")) == 0 && e->t_last <= start &&
-                (best == SIZE_MAX || e->t_last > ps->p[ends[best]].t_last))
-                best = l;
+        for (size_t c = group_first; c < nc; c++) {
+            const struct ccx_proc *e = &ps->p[last[c]];
+            if (!strcmp(s_or(e->id.host, ""), s_or(p->id.host, "")) && e->t_last <= start_of(p) &&
+                (best == SIZE_MAX || e->t_last > cend[best]))
+                best = c;
         }
         if (best == SIZE_MAX) {
-            best = lin++;
-            ps->g[p->group].nlineage++;
-            p->first_of_lineage = 1;
-        } else {
-            ps->p[ends[best]].last_of_lineage = 0;
+            best = nc++;
+            cstart[best] = start_of(p);
         }
-        ends[best] = i;
-        p->last_of_lineage = 1;
-        p->lineage = best;
-        total[best] += p->t_last - p->t_first;
+        last[best] = i;
+        cend[best] = p->t_last;
+        chain[i] = best;
+    }
+    return nc;
+}
+
+/* Step 2: within a group, chains that do not overlap in time (a pod
+ * replaced by one under another name) join one lineage: by start, each
+ * chain continues the lineage that ended last before it began, else
+ * starts one.  slot[c] for each chain; returns the number of lineages. */
+static size_t chain_lineages(const struct ccx_procs *ps, const size_t *chain, size_t nc, const double *cstart,
+                             const double *cend, size_t *slot, double *send)
+{
+    size_t *grp = calloc(nc ? nc : 1, sizeof *grp);
+    char *done = calloc(nc ? nc : 1, 1);
+    size_t ns = 0;
+    if (!grp || !done) {
+        free(grp);
+        free(done);
+        return 0;
     }
     for (size_t i = 0; i < ps->n; i++)
-        if (ps->p[i].lineage != SIZE_MAX)
-            ps->p[i].weight = (ps->p[i].t_last - ps->p[i].t_first) / total[ps->p[i].lineage];
-    ps->nlineage = lin;
-    free(ends);
+        if (chain[i] != SIZE_MAX)
+            grp[chain[i]] = ps->p[i].group;
+    for (size_t k = 0; k < nc; k++) {
+        size_t c = SIZE_MAX; /* the earliest chain not yet placed */
+        for (size_t q = 0; q < nc; q++)
+            if (!done[q] && (c == SIZE_MAX || cstart[q] < cstart[c]))
+                c = q;
+        done[c] = 1;
+        size_t best = SIZE_MAX;
+        for (size_t q = 0; q < nc; q++) /* placed chains of its group that ended before it */
+            if (done[q] && q != c && grp[q] == grp[c] && slot[q] != SIZE_MAX && send[slot[q]] <= cstart[c] &&
+                (best == SIZE_MAX || send[slot[q]] > send[best]))
+                best = slot[q];
+        if (best == SIZE_MAX) {
+            best = ns++;
+            send[best] = cend[c];
+        }
+        slot[c] = best;
+        if (cend[c] > send[best])
+            send[best] = cend[c];
+    }
+    free(grp);
+    free(done);
+    return ns;
+}
+
+/* Lineages within each group (group.h), each process's weight (its span
+ * over its lineage's) and whether it opens or closes its lineage. */
+static void make_lineages(struct ccx_procs *ps)
+{
+    size_t n = ps->n ? ps->n : 1;
+    size_t *chain = calloc(n, sizeof *chain), *last = calloc(n, sizeof *last), *slot = calloc(n, sizeof *slot);
+    double *cstart = calloc(n, sizeof *cstart), *cend = calloc(n, sizeof *cend), *send = calloc(n, sizeof *send);
+    double *total = calloc(n, sizeof *total), *lo = calloc(n, sizeof *lo), *hi = calloc(n, sizeof *hi);
+    if (chain && last && slot && cstart && cend && send && total && lo && hi) {
+        for (size_t c = 0; c < n; c++)
+            slot[c] = SIZE_MAX;
+        size_t nc = host_chains(ps, chain, last, cstart, cend);
+        ps->nlineage = chain_lineages(ps, chain, nc, cstart, cend, slot, send);
+        for (size_t i = 0; i < ps->n; i++) {
+            struct ccx_proc *p = &ps->p[i];
+            p->lineage = chain[i] == SIZE_MAX ? SIZE_MAX : slot[chain[i]];
+            if (p->lineage == SIZE_MAX)
+                continue;
+            size_t l = p->lineage;
+            if (total[l] == 0 || p->t_first < lo[l])
+                lo[l] = p->t_first;
+            if (total[l] == 0 || p->t_last > hi[l])
+                hi[l] = p->t_last;
+            total[l] += p->t_last - p->t_first;
+        }
+        for (size_t i = 0; i < ps->n; i++) {
+            struct ccx_proc *p = &ps->p[i];
+            if (p->lineage == SIZE_MAX)
+                continue;
+            p->weight = (p->t_last - p->t_first) / total[p->lineage];
+            p->first_of_lineage = p->t_first == lo[p->lineage];
+            p->last_of_lineage = p->t_last == hi[p->lineage];
+        }
+        for (size_t l = 0; l < ps->nlineage; l++) /* count each group's lineages */
+            for (size_t i = 0; i < ps->n; i++)
+                if (ps->p[i].lineage == l) {
+                    ps->g[ps->p[i].group].nlineage++;
+                    break;
+                }
+    }
+    free(chain);
+    free(last);
+    free(slot);
+    free(cstart);
+    free(cend);
+    free(send);
     free(total);
+    free(lo);
+    free(hi);
 }
 
 static int make_groups(struct ccx_procs *ps, enum ccx_group_by by)

@@ -5,12 +5,15 @@
  * tracers, without it: one host, pid and start_time).  Its command is the
  * executable and the script (the first argument after argv[0] that is not
  * an option or the argument of -X or -W; `-m MODULE` and `-c` count as the
- * script).  Processes are
- * grouped by command (the default), host or process (--group-by); within a
- * group, the processes of one host that follow each other in time (an OOM
- * kill and restart) form one lineage, and processes that overlap in time
- * are separate lineages.  A fleet figure is the sum over a group's
- * lineages of each lineage's span-weighted mean (fleet.c).
+ * script).  Processes are grouped by command (the default), host or
+ * process (--group-by).  Within a group, a lineage is a chain of processes
+ * that did not run at the same time: first the processes of one host that
+ * follow each other (an OOM kill and restart), then such chains that do
+ * not overlap in time (a pod replaced by a new one under another name).
+ * Processes that overlap in time (pods, or two containers of one pod) are
+ * in separate lineages.  A fleet figure is the sum over a group's lineages
+ * of each lineage's span-weighted mean (fleet.c), i.e. the sum over the
+ * processes that ran at the same time.
  */
 #ifndef CCX_GROUP_H
 #define CCX_GROUP_H

@@ -227,6 +227,17 @@ check(sorted((p["host"], p.get("instance_id")) for p in doc.get("processes", [])
 top = (doc.get("rows") or [{}])[0]
 near(top.get("rate_bytes_per_h"), 30 * MiB, top.get("rate_se_bytes_per_h", 0), "fleet of older snapshots (10 + 20 MiB/h)")
 
+# ---- a rollout: two pods replaced by two new pods under other names: 2 lineages, not 4 ----
+rd = os.path.join(tmp, "rollout")
+os.makedirs(rd)
+for i, (host, t0) in enumerate((("web-x1", 0), ("web-x2", 0.1), ("web-y1", 2.5), ("web-y2", 2.6))):
+    fs.process(rd, rng, host, 1, fs.T0 + int(t0 * 3600) - 60, "%032x" % (i + 9), 10, [t0 + 0.4 * k for k in range(6)], 30, 10)
+doc = js("trend", rd)
+g = (doc.get("groups") or [{}])[0]
+top = (doc.get("rows") or [{}])[0]
+check(g.get("fitted") == 4 and g.get("lineages") == 2, "rollout: 4 processes, 2 lineages: %s" % g)
+near(top.get("rate_bytes_per_h"), 20 * MiB, top.get("rate_se_bytes_per_h", 0), "rollout: fleet rate of 2 pods at a time")
+
 # ---- the same script under two executables: two groups, never summed ----
 xd = os.path.join(tmp, "exes")
 os.makedirs(xd)

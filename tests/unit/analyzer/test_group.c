@@ -11,6 +11,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -103,21 +104,28 @@ static void lineages(void)
         snap("h2", 5, 1000, "W", "python3 worker.py", 10 + 30.0 * i, i + 1);
     }
     snap("h1", 9, 1050, "X", "python3 -c pass", 3, 1);
+    /* N on h3 starts after O ended (a replacement pod): it continues O's
+     * lineage, not A's, whose restart R is still running */
+    for (int i = 0; i < 3; i++)
+        snap("h3", 1, 1120, "N", "python3 app.py", 10 + 20.0 * i, i + 1);
     struct ccx_procs ps;
     CHECK_EQ_INT(ccx_procs_build(paths, npaths, NULL, CCX_GROUP_CMD, 3, &ps), 0);
-    CHECK_EQ_INT(ps.n, 5);
+    CHECK_EQ_INT(ps.n, 6);
     CHECK_EQ_INT(ps.ng, 3);
     const struct ccx_proc *a = find(&ps, "A"), *r = find(&ps, "R"), *o = find(&ps, "O"), *w = find(&ps, "W"),
-                          *x = find(&ps, "X");
-    if (a && r && o && w && x) {
+                          *x = find(&ps, "X"), *nw = find(&ps, "N");
+    if (a && r && o && w && x && nw) {
         CHECK(a->npaths == 3 && a->t_first == 1010 && a->t_last == 1110);
         CHECK(a->group == r->group && a->group == o->group && w->group != a->group && x->group != a->group);
         CHECK_MSG(a->lineage == r->lineage && o->lineage != a->lineage, "lineages A %zu R %zu O %zu", a->lineage,
                   r->lineage, o->lineage);
         CHECK_EQ_INT(ps.g[a->group].nlineage, 2);
-        /* spans 100 and 300: weights 1/4 and 3/4; O alone: 1 */
-        CHECK_MSG(a->weight == 0.25 && r->weight == 0.75 && o->weight == 1, "weights %g %g %g", a->weight,
-                  r->weight, o->weight);
+        CHECK_MSG(nw->lineage == o->lineage, "N %zu continues O %zu", nw->lineage, o->lineage);
+        /* spans 100 and 300: weights 1/4 and 3/4; O (80) and N (40): 2/3 and 1/3 */
+        CHECK_MSG(a->weight == 0.25 && r->weight == 0.75 && fabs(o->weight - 2.0 / 3) < 1e-12 &&
+                      fabs(nw->weight - 1.0 / 3) < 1e-12,
+                  "weights %g %g %g %g", a->weight, r->weight, o->weight, nw->weight);
+        CHECK(o->first_of_lineage && !o->last_of_lineage && !nw->first_of_lineage && nw->last_of_lineage);
         CHECK(a->first_of_lineage && !a->last_of_lineage && !r->first_of_lineage && r->last_of_lineage);
         CHECK(x->left_out && !strcmp(x->left_out, "too few snapshots to fit a rate") && !a->left_out);
         CHECK(!strcmp(ps.g[w->group].name, "/usr/bin/python3 worker.py"));
@@ -132,8 +140,8 @@ static void lineages(void)
     CHECK_EQ_INT(ccx_procs_build(paths, npaths, "nothing", CCX_GROUP_CMD, 3, &ps), -1);
     /* --group-by host: h1's three app processes and X in one group */
     CHECK_EQ_INT(ccx_procs_build(paths, npaths, NULL, CCX_GROUP_HOST, 3, &ps), 0);
-    CHECK_EQ_INT(ps.ng, 2);
-    if (ps.ng == 2)
+    CHECK_EQ_INT(ps.ng, 3);
+    if (ps.ng == 3)
         CHECK(!strcmp(ps.g[0].name, "h1") && ps.g[0].nproc == 4 && ps.g[0].nfit == 3);
     ccx_procs_free(&ps);
     for (size_t i = 0; i < npaths; i++) {
