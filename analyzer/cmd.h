@@ -6,6 +6,7 @@
 #include <cjson/cJSON.h>
 
 #include "analysis.h"
+#include "group.h"
 #include "model.h"
 #include "out.h"
 #include "pprof.h"
@@ -26,6 +27,11 @@ struct ccx_opts {
     const char *outfile; /* -o */
     char **inputs;
     int ninputs;
+    char **inputs2;      /* compare (and diff of two sets): the inputs after "--" */
+    int ninputs2;
+    int split;           /* "--" was given */
+    enum ccx_group_by group_by; /* --group-by */
+    const char *cmd;     /* --cmd TEXT: only processes whose command line contains it */
 };
 
 /* Each returns the exit status (0, 1 or 2) and prints into o. */
@@ -34,6 +40,35 @@ int ccx_cmd_diff(const struct ccx_opts *op, struct ccx_out *o);
 int ccx_cmd_trend(const struct ccx_opts *op, struct ccx_out *o);
 int ccx_cmd_report(const struct ccx_opts *op, struct ccx_out *o);
 int ccx_cmd_plot(const struct ccx_opts *op, struct ccx_out *o);
+int ccx_cmd_compare(const struct ccx_opts *op, struct ccx_out *o);
+
+/* trend (cmd_trend.c): one process's trend; its JSON parts. */
+int ccx_trend_one(const struct ccx_opts *op, struct ccx_out *o);
+void ccx_trend_headline(FILE *f, const struct ccx_trend *tr, int md);
+cJSON *ccx_trend_json_headline(const struct ccx_trend *tr, const struct ccx_table *t);
+cJSON *ccx_trend_json_rows(const struct ccx_set *set, const struct ccx_trend *tr, size_t n);
+cJSON *ccx_trend_json_types(const struct ccx_set *set);
+/* diff of two snapshots (cmd_diff.c); of two sets, OLD inputs and NEW
+ * inputs2, process by process (cmd_diffsets.c). */
+int ccx_diff_pair(const struct ccx_opts *op, struct ccx_out *o);
+int ccx_diff_sets(const struct ccx_opts *op, struct ccx_out *o);
+/* trend over several processes (cmd_fleet.c): ccx_fleet_run() computes
+ * it (with each process's JSON into jp[ps->n] when jp is given),
+ * ccx_fleet_print() prints it as text or Markdown. */
+struct ccx_fleet;
+int ccx_trend_fleet(const struct ccx_opts *op, struct ccx_out *o, struct ccx_procs *ps);
+int ccx_fleet_run(const struct ccx_opts *op, struct ccx_procs *ps, struct ccx_fleet *fl, cJSON **jp);
+void ccx_fleet_print(const struct ccx_opts *op, struct ccx_out *o, const struct ccx_fleet *fl);
+/* report over several processes (report_fleet.c). */
+int ccx_report_fleet(const struct ccx_opts *op, struct ccx_out *o, struct ccx_procs *ps);
+/* Expands and scans INPUTS into processes (--cmd, --group-by; fewer than
+ * MIN_SNAPS snapshots: left out); 0 or 2. */
+int ccx_load_procs_of(const struct ccx_opts *op, char **inputs, int ninputs, size_t min_snaps,
+                      struct ccx_procs *ps);
+static inline int ccx_load_procs(const struct ccx_opts *op, struct ccx_procs *ps)
+{
+    return ccx_load_procs_of(op, op->inputs, op->ninputs, 3, ps);
+}
 
 /* shared printing (cmd_common.c) */
 cJSON *ccx_json_meta(const struct ccx_meta *m, double t);

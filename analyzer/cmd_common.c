@@ -30,6 +30,8 @@ cJSON *ccx_json_meta(const struct ccx_meta *m, double t)
     add_str(o, CCX_F_HOST, m->host);
     cJSON_AddNumberToObject(o, CCX_F_PID, m->pid);
     cJSON_AddNumberToObject(o, CCX_F_START_TIME, m->start_time);
+    if (m->instance) /* newer tracers only */
+        cJSON_AddStringToObject(o, CCX_F_INSTANCE, m->instance);
     add_str(o, CCX_F_EXE, m->exe);
     add_str(o, CCX_F_CMDLINE, m->cmdline);
     cJSON_AddNumberToObject(o, CCX_F_SEQ, m->seq);
@@ -201,4 +203,19 @@ int ccx_refuse_by_type(const char *cmd, struct ccx_set *set)
     ccx_set_free(set);
     ccx_err("%s --by type: the type changes are always shown; use --by stack|function|line|file|module", cmd);
     return 2;
+}
+
+int ccx_load_procs_of(const struct ccx_opts *op, char **inputs, int ninputs, size_t min_snaps,
+                      struct ccx_procs *ps)
+{
+    char **paths = NULL;
+    memset(ps, 0, sizeof *ps);
+    long n = ccx_expand_inputs(inputs, ninputs, &paths);
+    if (n < 0)
+        return 2;
+    int rc = ccx_procs_build(paths, (size_t)n, op->cmd, op->group_by, min_snaps, ps) < 0 ? 2 : 0;
+    for (long i = 0; i < n; i++)
+        free(paths[i]);
+    free(paths);
+    return rc;
 }

@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static const char *status_of(const struct ccx_grow *g)
 {
@@ -188,7 +189,8 @@ static int pprof_diff(struct ccx_out *o, const struct ccx_set *set, const struct
     return p ? ccx_pprof_finish(o, p) : 2;
 }
 
-int ccx_cmd_diff(const struct ccx_opts *op, struct ccx_out *o)
+/* Two snapshots: the classic diff. */
+int ccx_diff_pair(const struct ccx_opts *op, struct ccx_out *o)
 {
     struct ccx_set set;
     int rc = ccx_load_inputs(op, 2, 2, "diff needs two snapshots (usage: ccx-analyze diff OLD NEW)", &set);
@@ -353,4 +355,25 @@ int ccx_cmd_diff(const struct ccx_opts *op, struct ccx_out *o)
     free(d.g);
     ccx_set_free(&set);
     return rc;
+}
+
+static int is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+int ccx_cmd_diff(const struct ccx_opts *op, struct ccx_out *o)
+{
+    if (op->split)
+        return ccx_diff_sets(op, o);
+    if (op->ninputs == 2 && (is_dir(op->inputs[0]) || is_dir(op->inputs[1]))) {
+        struct ccx_opts two = *op;
+        two.inputs = op->inputs;
+        two.ninputs = 1;
+        two.inputs2 = op->inputs + 1;
+        two.ninputs2 = 1;
+        return ccx_diff_sets(&two, o);
+    }
+    return ccx_diff_pair(op, o);
 }

@@ -499,15 +499,35 @@ static int md_report(struct ccx_out *o, const struct rep *r, const char *outfile
     return rc;
 }
 
+/* Several processes, one of them with a trend: the fleet report
+ * (report_fleet.c).  Returns its exit status, or -1 for the one-process
+ * report below. */
+static int report_several(const struct ccx_opts *op, struct ccx_out *o)
+{
+    struct ccx_procs ps;
+    int rc = ccx_load_procs_of(op, op->inputs, op->ninputs, 3, &ps);
+    if (rc)
+        return rc;
+    size_t nfit = 0;
+    for (size_t i = 0; i < ps.n; i++)
+        nfit += !ps.p[i].left_out;
+    rc = ps.n > 1 && nfit ? ccx_report_fleet(op, o, &ps) : -1;
+    ccx_procs_free(&ps);
+    return rc;
+}
+
 int ccx_cmd_report(const struct ccx_opts *op, struct ccx_out *o)
 {
     if (o->fmt != CCX_FMT_MARKDOWN && o->fmt != CCX_FMT_HTML) {
         ccx_err("report: format %s is not available (markdown, html)", ccx_fmt_name(o->fmt));
         return 2;
     }
+    int rc = report_several(op, o);
+    if (rc >= 0)
+        return rc;
     struct rep r;
     memset(&r, 0, sizeof r);
-    int rc = ccx_load_inputs(op, 1, 0, "report needs one or more snapshots", &r.set);
+    rc = ccx_load_inputs(op, 1, 0, "report needs one or more snapshots", &r.set);
     if (rc)
         return rc;
     if (compute(&r, op) < 0) {

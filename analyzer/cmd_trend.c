@@ -84,7 +84,78 @@ static int pprof_trend(struct ccx_out *o, const struct ccx_set *set, const struc
     return p ? ccx_pprof_finish(o, p) : 2;
 }
 
-int ccx_cmd_trend(const struct ccx_opts *op, struct ccx_out *o)
+cJSON *ccx_trend_json_headline(const struct ccx_trend *tr, const struct ccx_table *t)
+{
+    cJSON *h = cJSON_CreateObject();
+    cJSON_AddNumberToObject(h, "steady_sites", (double)tr->n_steady);
+    cJSON_AddNumberToObject(h, "stopped_sites", (double)tr->n_stopped);
+    cJSON_AddNumberToObject(h, "shrinking_sites", (double)tr->n_shrinking);
+    cJSON_AddNumberToObject(h, "sites_for_most_growth", (double)tr->n_most);
+    cJSON_AddNumberToObject(h, "most_fraction", CCX_MOST);
+    cJSON_AddNumberToObject(h, "growth_rate_bytes_per_h", tr->pos_rate * 3600);
+    const struct ccx_grow *top = NULL;
+    for (size_t j = 0; j < tr->n && !top; j++)
+        if (tr->g[j].cls == CCX_STEADY)
+            top = &tr->g[j];
+    if (top) {
+        cJSON_AddNumberToObject(h, "top_steady_rate_bytes_per_h", top->fit.slope * 3600);
+        cJSON_AddStringToObject(h, "top_steady_label", ccx_table_str(t, top->row->label));
+    } else {
+        cJSON_AddNullToObject(h, "top_steady_rate_bytes_per_h");
+        cJSON_AddNullToObject(h, "top_steady_label");
+    }
+    if (tr->has_rss)
+        cJSON_AddNumberToObject(h, "rss_rate_bytes_per_h", tr->rss_rate * 3600);
+    else
+        cJSON_AddNullToObject(h, "rss_rate_bytes_per_h");
+    if (tr->has_live)
+        cJSON_AddNumberToObject(h, "live_rate_bytes_per_h", tr->live_rate * 3600);
+    return h;
+}
+
+cJSON *ccx_trend_json_rows(const struct ccx_set *set, const struct ccx_trend *tr, size_t n)
+{
+    const struct ccx_table *t = set->sites;
+    cJSON *rows = cJSON_CreateArray();
+    for (size_t j = 0; j < n && j < tr->n; j++) {
+        const struct ccx_grow *g = &tr->g[j];
+        cJSON *x = json_fit(g);
+        cJSON_AddNumberToObject(x, "rank", (double)(j + 1));
+        cJSON_AddStringToObject(x, "label", ccx_table_str(t, g->row->label));
+        cJSON_AddStringToObject(x, "layer", ccx_layer_name(g->row->layer));
+        cJSON *ser = cJSON_AddArrayToObject(x, "live_bytes");
+        for (size_t i = 0; i < set->k; i++)
+            cJSON_AddItemToArray(ser, cJSON_CreateNumber(g->row->bytes[set->order[i]]));
+        cJSON_AddItemToObject(x, "stack", ccx_json_stack(t, g->row));
+        cJSON_AddItemToArray(rows, x);
+    }
+    return rows;
+}
+
+/* Python census over time: per-type fits */
+cJSON *ccx_trend_json_types(const struct ccx_set *set)
+{
+    size_t first = set->order[0], last = set->order[set->k - 1];
+    cJSON *ty = cJSON_CreateArray();
+    for (size_t j = 0; j < set->ntypes; j++) {
+        struct ccx_fit fc, fb;
+        const struct ccx_trow *r = set->types[j];
+        if (ccx_fit_line(set->t, r->count, NULL, set->k, &fc) < 0 ||
+            ccx_fit_line(set->t, r->bytes, NULL, set->k, &fb) < 0)
+            continue;
+        cJSON *x = cJSON_CreateObject();
+        cJSON_AddStringToObject(x, "type", r->name);
+        cJSON_AddNumberToObject(x, "first_count", r->count[first]);
+        cJSON_AddNumberToObject(x, "last_count", r->count[last]);
+        cJSON_AddNumberToObject(x, "count_per_h", fc.slope * 3600);
+        cJSON_AddNumberToObject(x, "bytes_per_h", fb.slope * 3600);
+        cJSON_AddItemToArray(ty, x);
+    }
+    return ty;
+}
+
+/* One process (or snapshots the user asked to fit together): the classic trend. */
+int ccx_trend_one(const struct ccx_opts *op, struct ccx_out *o)
 {
     struct ccx_set set;
     int rc = ccx_load_inputs(op, 3, 0, "trend needs 3 or more snapshots (usage: ccx-analyze trend SNAP SNAP SNAP...)", &set);
@@ -129,61 +200,10 @@ int ccx_cmd_trend(const struct ccx_opts *op, struct ccx_out *o)
         cJSON_AddNumberToObject(s, "z", tr.z);
         cJSON_AddNumberToObject(s, "min_bytes", op->min_bytes);
         cJSON_AddNumberToObject(s, "stopped_fraction", CCX_STOPPED_FRACTION);
-        cJSON *h = cJSON_AddObjectToObject(doc, "headline");
-        cJSON_AddNumberToObject(h, "steady_sites", (double)tr.n_steady);
-        cJSON_AddNumberToObject(h, "stopped_sites", (double)tr.n_stopped);
-        cJSON_AddNumberToObject(h, "shrinking_sites", (double)tr.n_shrinking);
-        cJSON_AddNumberToObject(h, "sites_for_most_growth", (double)tr.n_most);
-        cJSON_AddNumberToObject(h, "most_fraction", CCX_MOST);
-        cJSON_AddNumberToObject(h, "growth_rate_bytes_per_h", tr.pos_rate * 3600);
-        const struct ccx_grow *top = NULL;
-        for (size_t j = 0; j < tr.n && !top; j++)
-            if (tr.g[j].cls == CCX_STEADY)
-                top = &tr.g[j];
-        if (top) {
-            cJSON_AddNumberToObject(h, "top_steady_rate_bytes_per_h", top->fit.slope * 3600);
-            cJSON_AddStringToObject(h, "top_steady_label", ccx_table_str(t, top->row->label));
-        } else {
-            cJSON_AddNullToObject(h, "top_steady_rate_bytes_per_h");
-            cJSON_AddNullToObject(h, "top_steady_label");
-        }
-        if (tr.has_rss)
-            cJSON_AddNumberToObject(h, "rss_rate_bytes_per_h", tr.rss_rate * 3600);
-        else
-            cJSON_AddNullToObject(h, "rss_rate_bytes_per_h");
-        if (tr.has_live)
-            cJSON_AddNumberToObject(h, "live_rate_bytes_per_h", tr.live_rate * 3600);
-        cJSON *rows = cJSON_AddArrayToObject(doc, "rows");
-        for (size_t j = 0; j < n; j++) {
-            const struct ccx_grow *g = &tr.g[j];
-            cJSON *x = json_fit(g);
-            cJSON_AddNumberToObject(x, "rank", (double)(j + 1));
-            cJSON_AddStringToObject(x, "label", ccx_table_str(t, g->row->label));
-            cJSON_AddStringToObject(x, "layer", ccx_layer_name(g->row->layer));
-            cJSON *ser = cJSON_AddArrayToObject(x, "live_bytes");
-            for (size_t i = 0; i < set.k; i++)
-                cJSON_AddItemToArray(ser, cJSON_CreateNumber(g->row->bytes[set.order[i]]));
-            cJSON_AddItemToObject(x, "stack", ccx_json_stack(t, g->row));
-            cJSON_AddItemToArray(rows, x);
-        }
-        /* Python census over time: per-type fits */
-        if (set.ntypes) {
-            cJSON *ty = cJSON_AddArrayToObject(doc, "python_types");
-            for (size_t j = 0; j < set.ntypes; j++) {
-                struct ccx_fit fc, fb;
-                const struct ccx_trow *r = set.types[j];
-                if (ccx_fit_line(set.t, r->count, NULL, set.k, &fc) < 0 ||
-                    ccx_fit_line(set.t, r->bytes, NULL, set.k, &fb) < 0)
-                    continue;
-                cJSON *x = cJSON_CreateObject();
-                cJSON_AddStringToObject(x, "type", r->name);
-                cJSON_AddNumberToObject(x, "first_count", r->count[first]);
-                cJSON_AddNumberToObject(x, "last_count", r->count[last]);
-                cJSON_AddNumberToObject(x, "count_per_h", fc.slope * 3600);
-                cJSON_AddNumberToObject(x, "bytes_per_h", fb.slope * 3600);
-                cJSON_AddItemToArray(ty, x);
-            }
-        }
+        cJSON_AddItemToObject(doc, "headline", ccx_trend_json_headline(&tr, t));
+        cJSON_AddItemToObject(doc, "rows", ccx_trend_json_rows(&set, &tr, n));
+        if (set.ntypes)
+            cJSON_AddItemToObject(doc, "python_types", ccx_trend_json_types(&set));
         cJSON *rec = ccx_json_reclaim(&set, first, last);
         if (rec)
             cJSON_AddItemToObject(doc, "python_after_collect", rec);
@@ -247,5 +267,27 @@ int ccx_cmd_trend(const struct ccx_opts *op, struct ccx_out *o)
             }
     free(tr.g);
     ccx_set_free(&set);
+    return rc;
+}
+
+int ccx_cmd_trend(const struct ccx_opts *op, struct ccx_out *o)
+{
+    if (op->by == CCX_BY_TYPE) {
+        ccx_err("trend --by type: the type changes are always shown; use --by stack|function|line|file|module");
+        return 2;
+    }
+    struct ccx_procs ps;
+    int rc = ccx_load_procs(op, &ps);
+    if (rc)
+        return rc;
+    if (ps.n == 1) { /* one process: the classic trend over its snapshots */
+        struct ccx_opts one = *op;
+        one.inputs = ps.p[0].paths;
+        one.ninputs = (int)ps.p[0].npaths;
+        rc = ccx_trend_one(&one, o);
+    } else {
+        rc = ccx_trend_fleet(op, o, &ps);
+    }
+    ccx_procs_free(&ps);
     return rc;
 }

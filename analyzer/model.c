@@ -189,6 +189,7 @@ static void fill_meta(struct ccx_meta *m, const struct ccx_snap *s)
 {
     m->path = strdup(s->path);
     m->host = dup_or_null(s, s->host);
+    m->instance = dup_or_null(s, s->instance);
     m->exe = dup_or_null(s, s->exe);
     m->cmdline = dup_or_null(s, s->cmdline);
     m->reason = dup_or_null(s, s->reason);
@@ -293,7 +294,8 @@ int ccx_set_load(struct ccx_set *set, char **paths, size_t k, enum ccx_by by)
     set->same_process = 1;
     for (size_t i = 1; i < k; i++)
         if (!str_eq(set->meta[i].host, set->meta[0].host) || set->meta[i].pid != set->meta[0].pid ||
-            set->meta[i].start_time != set->meta[0].start_time)
+            set->meta[i].start_time != set->meta[0].start_time ||
+            !str_eq(set->meta[i].instance, set->meta[0].instance))
             set->same_process = 0;
     double t0 = 0;
     for (size_t i = 0; i < k; i++) {
@@ -318,6 +320,7 @@ void ccx_set_free(struct ccx_set *set)
             struct ccx_meta *m = &set->meta[i];
             free(m->path);
             free(m->host);
+            free(m->instance);
             free(m->exe);
             free(m->cmdline);
             free(m->reason);

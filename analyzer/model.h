@@ -17,6 +17,7 @@
 
 struct ccx_meta {
     char *path, *host, *exe, *cmdline, *reason, *label, *time_str, *py_version;
+    char *instance;        /* instance_id, NULL from older tracers */
     double pid, start_time, seq, uptime_s, time;
     int sample_mode;
     double interval;

@@ -619,6 +619,7 @@ static void read_root(struct rd *r, const cJSON *root)
         return;
     }
     if (str(r, root, CCX_F_HOST, "", &s->host) < 0 || str(r, root, CCX_F_EXE, "", &s->exe) < 0 ||
+        str(r, root, CCX_F_INSTANCE, "", &s->instance) < 0 ||
         str(r, root, CCX_F_CMDLINE, "", &s->cmdline) < 0 ||
         str(r, root, CCX_F_REASON, "", &s->reason) < 0 ||
         str(r, root, CCX_F_LABEL, "", &s->label) < 0 ||

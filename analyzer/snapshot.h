@@ -80,6 +80,7 @@ struct ccx_snap {
     char *path;            /* as given on the command line */
     /* identity */
     uint32_t host, exe, cmdline, reason, label, time_str; /* pool offsets */
+    uint32_t instance;     /* "instance_id": random per process (0 = older tracer) */
     double pid, start_time, seq, uptime_s;
     double time;           /* epoch seconds (from "time", else start_time + uptime_s) */
     int sample_mode;       /* 1 = sampling, 0 = all */

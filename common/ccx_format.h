@@ -27,6 +27,7 @@
 #define CCX_F_HOST       "host"
 #define CCX_F_PID        "pid"
 #define CCX_F_START_TIME "start_time"
+#define CCX_F_INSTANCE   "instance_id" /* added: random per process, new in a fork child */
 #define CCX_F_EXE        "exe"
 #define CCX_F_CMDLINE    "cmdline"
 #define CCX_F_SEQ        "seq"

@@ -92,10 +92,13 @@ struct ccx_ident {
     long long start;        /* process start, epoch seconds */
     double start_exact;     /* with the fraction */
     double start_boot;      /* seconds after boot (CLOCK_BOOTTIME) */
+    char instance[33];      /* random per-process id, 32 hex digits (ccx_instance.c) */
     char dir[CCX_PATH_MAX]; /* absolute output directory */
 };
 extern struct ccx_ident ccx_id;
 void ccx_ident_init(void);
+/* Fills out with 32 random hex digits (getrandom; never blocks). */
+void ccx_instance_make(char out[33]);
 double ccx_uptime(void);
 /* ccx_live_estimate (ccx_snapshot.c): ccx_hooks.h. */
 extern int ccx_exit_done;   /* an exit snapshot was written */

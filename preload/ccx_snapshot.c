@@ -113,6 +113,7 @@ void ccx_ident_init(void)
     ccx_id.start_boot = ticks / (double)(hz > 0 ? hz : 100);
     ccx_id.start_exact = btime + ccx_id.start_boot;
     ccx_id.start = (long long)ccx_id.start_exact;
+    ccx_instance_make(ccx_id.instance);
     ident_ok = 1;
 }
 
@@ -350,6 +351,7 @@ static void write_body(struct ccx_json *j, long seq, const char *reason, const c
     ccx_json_kv_str(j, CCX_F_HOST, ccx_id.host);
     ccx_json_kv_i64(j, CCX_F_PID, ccx_id.pid);
     ccx_json_kv_i64(j, CCX_F_START_TIME, ccx_id.start);
+    ccx_json_kv_str(j, CCX_F_INSTANCE, ccx_id.instance);
     ssize_t k = readlink("/proc/self/exe", buf, sizeof buf - 1);
     buf[k > 0 ? k : 0] = 0;
     ccx_json_kv_str(j, CCX_F_EXE, buf);

@@ -31,8 +31,9 @@ def native(module, symbol, offset=0x100):
 class Snap:
     def __init__(self, pid=4242, host="3f2a9c1d7e10", start=1795739900, seq=0,
                  uptime=0.0, exe="/usr/bin/python3.11", cmdline="python3 app.py",
-                 mode="all", interval=0, base=0x7f0000000000, reason="signal"):
+                 mode="all", interval=0, base=0x7f0000000000, reason="signal", instance=None):
         self.pid, self.host, self.start, self.seq = pid, host, start, seq
+        self.instance = instance  # "instance_id" (newer tracers); None: left out
         self.uptime, self.exe, self.cmdline = uptime, exe, cmdline
         self.mode, self.interval, self.base, self.reason = mode, interval, base, reason
         self.sites = []          # (stack, layer, live_bytes, live_blocks, live_samples)
@@ -109,11 +110,15 @@ class Snap:
         }
         if self.python is not None:
             d["python"] = self.python
+        if self.instance is not None:
+            d["instance_id"] = self.instance
         return d
 
     def write(self, directory, name=None):
         if name is None:
             name = "ccxtrace.%s.%d.%d.%d.json" % (self.host, self.pid, self.start, self.seq)
+            if self.instance is not None:  # two containers of one pod: same host, pid, start
+                name = "ccxtrace.%s.%d.%d.%s.%d.json" % (self.host, self.pid, self.start, self.instance[:6], self.seq)
         path = os.path.join(directory, name)
         with open(path, "w") as f:
             json.dump(self.doc(), f)
