@@ -1,8 +1,10 @@
 /* test_textsafe.c - the escaping of snapshot strings (analyzer/textsafe.c):
  * printable ASCII and valid UTF-8 kept as they are; C0 controls, DEL and
  * bytes outside valid UTF-8 (overlong forms, surrogates, beyond U+10FFFF,
- * cut sequences) shown as \xHH; C1 controls as \u00HH. */
+ * cut sequences) shown as \xHH; C1 controls as \u00HH; and labels cut to fit
+ * (a buffer, a table column) never cut inside a character. */
 #include "../check.h"
+#include "out.h"
 #include "textsafe.h"
 
 #include <stdlib.h>
@@ -79,5 +81,17 @@ int main(void)
     cut[0] = '\0';
     ccx_utf8_trim(cut);
     CHECK_STR(cut, "");
+    /* a table column keeps the end of a label: it starts on a character */
+    const char *label = "/app/\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac/caf\xc3\xa9.py:42 f";
+    for (int w = 4; w < 30; w++) {
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&buf, &len);
+        ccx_put_cut(f, label, w);
+        fclose(f);
+        CHECK_MSG(ccx_is_safe(buf), "cut to %d: \"%s\"", w, buf);
+        CHECK_MSG(len >= 1 && buf[len - 1] == 'f', "cut to %d: the end is lost: \"%s\"", w, buf);
+        free(buf);
+    }
     return check_done();
 }
