@@ -612,6 +612,40 @@ out:
     free(seen);
 }
 
+/* "sampling": required, with its mode; without it a sampled snapshot
+ * would pass for an exact one. */
+static void read_sampling(struct rd *r, const cJSON *root)
+{
+    struct ccx_snap *s = r->s;
+    const cJSON *sm = obj(r, root, CCX_F_SAMPLING);
+    if (r->failed)
+        return;
+    if (!sm) {
+        fail(r, "no \"%s\" object: whether the figures are sampled or exact is unknown", CCX_F_SAMPLING);
+        return;
+    }
+    const cJSON *m = get(sm, CCX_F_MODE);
+    if (!m || !cJSON_IsString(m)) {
+        fail(r, "sampling has no \"%s\" string (\"%s\" or \"%s\")", CCX_F_MODE, CCX_MODE_SAMPLE, CCX_MODE_ALL);
+        return;
+    }
+    if (strcmp(m->valuestring, CCX_MODE_SAMPLE) == 0) {
+        s->sample_mode = 1;
+    } else if (strcmp(m->valuestring, CCX_MODE_ALL) != 0) {
+        fail(r, "sampling mode \"%.40s\" is neither \"%s\" nor \"%s\"", m->valuestring,
+             CCX_MODE_SAMPLE, CCX_MODE_ALL);
+        return;
+    }
+    if (num(r, sm, CCX_F_INTERVAL_BYTES, "sampling", &s->interval) < 0)
+        return;
+    if (s->sample_mode && s->interval < 1) {
+        fail(r, "sampling mode \"%s\" with no positive \"%s\"", CCX_MODE_SAMPLE, CCX_F_INTERVAL_BYTES);
+        return;
+    }
+    if (!s->sample_mode)
+        s->interval = 0;
+}
+
 static void read_root(struct rd *r, const cJSON *root)
 {
     struct ccx_snap *s = r->s;
@@ -663,39 +697,9 @@ static void read_root(struct rd *r, const cJSON *root)
     if (s->time < 0)
         s->time = s->start_time + s->uptime_s;
 
-    /* Required: without it a sampled snapshot would pass for an exact one. */
-    const cJSON *sm = obj(r, root, CCX_F_SAMPLING);
+    read_sampling(r, root);
     if (r->failed)
         return;
-    if (!sm) {
-        fail(r, "no \"%s\" object: whether the figures are sampled or exact is unknown", CCX_F_SAMPLING);
-        return;
-    }
-    s->sample_mode = 0;
-    {
-        const cJSON *m = get(sm, CCX_F_MODE);
-        if (!m || !cJSON_IsString(m)) {
-            fail(r, "sampling has no \"%s\" string (\"%s\" or \"%s\")", CCX_F_MODE, CCX_MODE_SAMPLE,
-                 CCX_MODE_ALL);
-            return;
-        }
-        if (strcmp(m->valuestring, CCX_MODE_SAMPLE) == 0)
-            s->sample_mode = 1;
-        else if (strcmp(m->valuestring, CCX_MODE_ALL) != 0) {
-            fail(r, "sampling mode \"%.40s\" is neither \"%s\" nor \"%s\"", m->valuestring,
-                 CCX_MODE_SAMPLE, CCX_MODE_ALL);
-            return;
-        }
-        if (num(r, sm, CCX_F_INTERVAL_BYTES, "sampling", &s->interval) < 0)
-            return;
-        if (s->sample_mode && s->interval < 1) {
-            fail(r, "sampling mode \"%s\" with no positive \"%s\"", CCX_MODE_SAMPLE,
-                 CCX_F_INTERVAL_BYTES);
-            return;
-        }
-        if (!s->sample_mode)
-            s->interval = 0;
-    }
 
     const cJSON *t = obj(r, root, CCX_F_TOTALS);
     if (r->failed)
