@@ -15,10 +15,13 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "ccx_format.h"
 #include "grow.h"
+#include "infile.h"
 #include "svg.h"
+#include "textsafe.h"
 
 #define MAX_SERIES 256
 #define DOCKER_HEADER "timestamp,elapsed_min,cpu_perc,mem_usage_mb"
@@ -48,7 +51,7 @@ static struct ccx_series *new_series(struct plot *pl, const char *name, const ch
     }
     struct ccx_series *s = &pl->s[pl->ns];
     memset(s, 0, sizeof *s);
-    s->name = strdup(name);
+    s->name = ccx_safe_dup(name); /* file names may hold escapes (textsafe.h) */
     if (!s->name) {
         ccx_err("out of memory");
         return NULL;
@@ -102,9 +105,14 @@ static int num_field(const char *s, double *v)
 
 static int load_csv(struct plot *pl, const char *path)
 {
-    FILE *f = fopen(path, "r");
+    char why[200];
+    size_t size;
+    int fd = ccx_open_input(path, &size, why, sizeof why); /* never blocks on a FIFO */
+    FILE *f = fd < 0 ? NULL : fdopen(fd, "r");
     if (!f) {
-        ccx_err("%s: %s", path, strerror(errno));
+        ccx_err("%s: %s", path, fd < 0 ? why : strerror(errno));
+        if (fd >= 0)
+            close(fd);
         return -1;
     }
     char *line = NULL;

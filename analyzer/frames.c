@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "textsafe.h"
+
 uint64_t ccx_frame_hash(const struct ccx_snap *s, const struct ccx_frame *f)
 {
     if (f->kind == CCX_FRAME_PYTHON) {
@@ -67,6 +69,7 @@ char *ccx_frame_format_parts(const struct ccx_snap *s, const struct ccx_frame *f
         else
             snprintf(buf, len, "%s+0x%llx", *mod ? mod : "?", (unsigned long long)f->offset);
     }
+    ccx_utf8_trim(buf); /* a label cut to fit never ends inside a character */
     size_t n = len ? strlen(buf) : 0; /* a cut label cuts its parts */
     if (a)
         *a = pa < n ? pa : n;
@@ -98,8 +101,8 @@ static uint64_t hstr(const char *a, uint64_t seed)
     return ccx_hash_bytes(a, strlen(a), seed);
 }
 
-uint64_t ccx_site_group(const struct ccx_snap *s, const struct ccx_site *site, enum ccx_by by,
-                        char *label, size_t len)
+static uint64_t group_of(const struct ccx_snap *s, const struct ccx_site *site, enum ccx_by by,
+                         char *label, size_t len)
 {
     if (by == CCX_BY_STACK || by == CCX_BY_TYPE) {
         long k = ccx_stack_key_frame(s, site->stack);
@@ -147,6 +150,14 @@ uint64_t ccx_site_group(const struct ccx_snap *s, const struct ccx_site *site, e
         snprintf(label, len, "%s", *mod ? mod : "?");
         return hstr(mod, 23);
     }
+}
+
+uint64_t ccx_site_group(const struct ccx_snap *s, const struct ccx_site *site, enum ccx_by by,
+                        char *label, size_t len)
+{
+    uint64_t key = group_of(s, site, by, label, len);
+    ccx_utf8_trim(label); /* a label cut to fit never ends inside a character */
+    return key;
 }
 
 static const char *const by_names[] = {"stack", "function", "line", "file", "module", "type"};

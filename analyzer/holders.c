@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "ccx_format.h"
+#include "textsafe.h"
 
 /* 1234567 -> "1,234,567"; with sign, "+1,234".  (Here rather than out.c's
  * so the snapshot reader links without the output code, e.g. in the fuzzer.) */
@@ -59,7 +60,7 @@ static int take_str(const cJSON *o, const char *k, char **out)
         return 0;
     if (!cJSON_IsString(v) || !v->valuestring)
         return -1;
-    *out = strdup(v->valuestring);
+    *out = ccx_safe_dup(v->valuestring); /* printable: textsafe.h */
     return *out ? 1 : -1;
 }
 

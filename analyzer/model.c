@@ -12,12 +12,21 @@
 #include "ccx_format.h"
 #include "grow.h"
 #include "holders.h"
+#include "infile.h"
+#include "textsafe.h"
 
-/* One line on stderr: PREFIX, then the message. */
+/* One line on stderr: PREFIX, then the message, whose file names and
+ * quoted input are escaped (textsafe.h): no control character reaches the
+ * terminal, nor a newline that would make it two lines. */
 static void say(const char *prefix, const char *fmt, va_list ap)
 {
+    char *msg = NULL;
     fputs(prefix, stderr);
-    vfprintf(stderr, fmt, ap);
+    if (vasprintf(&msg, fmt, ap) < 0)
+        fputs("out of memory", stderr);
+    else
+        ccx_safe_fputs(msg, stderr);
+    free(msg);
     fputc('\n', stderr);
 }
 
@@ -76,6 +85,14 @@ long ccx_list_dir(const char *dir, int (*match)(const char *name), char ***v, si
     while ((e = readdir(d))) {
         if (!match(e->d_name))
             continue;
+        /* a FIFO named like a snapshot would block the reader: skip what
+         * is not a regular file (or a link to one), saying so */
+        struct stat st;
+        if (fstatat(dirfd(d), e->d_name, &st, 0) == 0 && !S_ISREG(st.st_mode)) {
+            ccx_warn("%s/%s: not a regular file (%s), skipped", dir, e->d_name,
+                     ccx_file_kind(st.st_mode));
+            continue;
+        }
         size_t len = strlen(dir) + strlen(e->d_name) + 2;
         char *path = malloc(len);
         if (path)

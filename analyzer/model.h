@@ -60,7 +60,8 @@ struct ccx_set {
 long ccx_expand_inputs(char **args, int nargs, char ***out);
 /* Appends "DIR/NAME" for each entry NAME of directory DIR that MATCH
  * accepts, sorted, to the path vector *V (*N used, *CAP allocated; free
- * each path and the vector).  Returns how many it added, or -1 with errno
+ * each path and the vector).  An entry that is not a regular file (a FIFO
+ * would block the reader) is skipped with a warning.  Returns how many it added, or -1 with errno
  * set (ENOMEM: out of memory) and what it added left in *V. */
 long ccx_list_dir(const char *dir, int (*match)(const char *name), char ***v, size_t *n,
                   size_t *cap);

@@ -235,7 +235,11 @@ void ccx_put_cut(FILE *f, const char *s, int w)
         fputs(s, f);
         return;
     }
-    /* keep the end: file names and line numbers are at the end of paths */
+    /* keep the end: file names and line numbers are at the end of paths;
+     * start on a whole UTF-8 character, never on a continuation byte */
+    const char *tail = s + n - (w - 3);
+    while ((*tail & 0xc0) == 0x80)
+        tail++;
     fputs("...", f);
-    fputs(s + n - (w - 3), f);
+    fputs(tail, f);
 }

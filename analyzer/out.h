@@ -53,7 +53,8 @@ void ccx_put_xml(FILE *f, const char *s);
 void ccx_put_md(FILE *f, const char *s);
 /* Text as a folded-stack frame (';' and newlines become ':' and ' '). */
 void ccx_put_folded(FILE *f, const char *s);
-/* Prints s cut to at most w columns (ASCII), "..." marking the cut. */
+/* Prints s cut to at most w bytes, "..." marking the cut (never inside a
+ * UTF-8 character). */
 void ccx_put_cut(FILE *f, const char *s, int w);
 
 #endif

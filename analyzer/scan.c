@@ -1,9 +1,11 @@
 /* scan.c - the quick identity scan of a snapshot (see scan.h). */
 #include "scan.h"
+#include "infile.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include "ccx_format.h"
@@ -183,21 +185,25 @@ out:
     return rc;
 }
 
+/* The whole file, or NULL; never blocks on a FIFO (ccx_open_input). */
 static char *slurp(const char *path, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
+    char err[128];
+    size_t size = 0;
+    int fd = ccx_open_input(path, &size, err, sizeof err);
+    if (fd < 0)
         return NULL;
-    struct stat st;
-    char *buf = NULL;
-    if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
-        buf = malloc((size_t)st.st_size + 1);
-        if (buf && fread(buf, 1, (size_t)st.st_size, f) != (size_t)st.st_size) {
-            free(buf);
-            buf = NULL;
-        }
-        *len = (size_t)st.st_size;
+    FILE *f = fdopen(fd, "rb");
+    if (!f) {
+        close(fd);
+        return NULL;
     }
+    char *buf = size > 0 ? malloc(size + 1) : NULL;
+    if (buf && fread(buf, 1, size, f) != size) {
+        free(buf);
+        buf = NULL;
+    }
+    *len = size;
     fclose(f);
     return buf;
 }

@@ -5,20 +5,27 @@
  * adding a field keeps the version).  Ids of modules, frames and stacks are
  * array positions: each must be in [0, count) and unique, the order of the
  * array is free.  The cJSON tree is freed before returning.
+ *
+ * What is refused besides (docs/analyzer.md lists it all): anything but a
+ * regular file (infile.c, never blocking on a FIFO), text after the
+ * document, a key given twice, running out of memory (jsonread.c, each with
+ * its own message); a missing "sampling" (mode) or "sites"; numbers beyond
+ * a double.  Every string kept is escaped for printing (textsafe.h).
  */
 #include "snapshot.h"
 #include "frames.h"
 #include "holders.h"
+#include "infile.h"
+#include "jsonread.h"
+#include "textsafe.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -59,14 +66,22 @@ static void *xcalloc(struct rd *r, size_t n, size_t size)
     return p;
 }
 
-/* Appends a string to the snapshot's pool; returns its offset (0, the
- * empty string at the start of the pool, for NULL/empty). */
+/* Appends a string to the snapshot's pool, control characters and invalid
+ * UTF-8 escaped (textsafe.h); returns its offset (0, the empty string at
+ * the start of the pool, for NULL/empty). */
 static uint32_t pool_add(struct rd *r, const char *str)
 {
     if (!str || !*str)
         return 0;
+    char *fresh;
+    const char *safe = ccx_safe_str(str, &fresh);
+    if (!safe) {
+        fail(r, "out of memory");
+        return 0;
+    }
     enum ccx_strpool_err err = CCX_STRPOOL_OK;
-    uint32_t off = ccx_strpool_add(&r->s->strs, str, &err);
+    uint32_t off = ccx_strpool_add(&r->s->strs, safe, &err);
+    free(fresh);
     if (err)
         fail(r, err == CCX_STRPOOL_FULL ? "strings too large" : "out of memory");
     return off;
@@ -88,7 +103,9 @@ static int num(struct rd *r, const cJSON *o, const char *k, const char *where, d
     if (!cJSON_IsNumber(it))
         return fail(r, "%s%s\"%s\" is not a number", where, *where ? " " : "", k);
     double v = it->valuedouble;
-    if (!isfinite(v) || v < 0)
+    if (!isfinite(v)) /* 1e400: cJSON gives inf */
+        return fail(r, "%s%s\"%s\" is out of range (beyond a double's 1.8e308)", where, *where ? " " : "", k);
+    if (v < 0)
         return fail(r, "%s%s\"%s\" is negative (%g)", where, *where ? " " : "", k, v);
     if (v > CCX_MAX_NUMBER)
         return fail(r, "%s%s\"%s\" is absurdly large (%g)", where, *where ? " " : "", k, v);
@@ -392,6 +409,13 @@ static void read_tables(struct rd *r, const cJSON *root)
     const cJSON *sis = arr(r, root, CCX_F_SITES, &nsi);
     if (r->failed)
         return;
+    /* The tracer always writes "sites", empty or not: without it this is a
+     * damaged snapshot, not one where nothing is live.  (The other tables
+     * are needed only when something refers to them: the ids say so.) */
+    if (!sis) {
+        fail(r, "no \"%s\" array", CCX_F_SITES);
+        return;
+    }
 
     /* modules: only the basename of the path matters to the analyzer */
     uint32_t *modname = xcalloc(r, nmod, sizeof *modname);
@@ -588,6 +612,40 @@ out:
     free(seen);
 }
 
+/* "sampling": required, with its mode; without it a sampled snapshot
+ * would pass for an exact one. */
+static void read_sampling(struct rd *r, const cJSON *root)
+{
+    struct ccx_snap *s = r->s;
+    const cJSON *sm = obj(r, root, CCX_F_SAMPLING);
+    if (r->failed)
+        return;
+    if (!sm) {
+        fail(r, "no \"%s\" object: whether the figures are sampled or exact is unknown", CCX_F_SAMPLING);
+        return;
+    }
+    const cJSON *m = get(sm, CCX_F_MODE);
+    if (!m || !cJSON_IsString(m)) {
+        fail(r, "sampling has no \"%s\" string (\"%s\" or \"%s\")", CCX_F_MODE, CCX_MODE_SAMPLE, CCX_MODE_ALL);
+        return;
+    }
+    if (strcmp(m->valuestring, CCX_MODE_SAMPLE) == 0) {
+        s->sample_mode = 1;
+    } else if (strcmp(m->valuestring, CCX_MODE_ALL) != 0) {
+        fail(r, "sampling mode \"%.40s\" is neither \"%s\" nor \"%s\"", m->valuestring,
+             CCX_MODE_SAMPLE, CCX_MODE_ALL);
+        return;
+    }
+    if (num(r, sm, CCX_F_INTERVAL_BYTES, "sampling", &s->interval) < 0)
+        return;
+    if (s->sample_mode && s->interval < 1) {
+        fail(r, "sampling mode \"%s\" with no positive \"%s\"", CCX_MODE_SAMPLE, CCX_F_INTERVAL_BYTES);
+        return;
+    }
+    if (!s->sample_mode)
+        s->interval = 0;
+}
+
 static void read_root(struct rd *r, const cJSON *root)
 {
     struct ccx_snap *s = r->s;
@@ -607,6 +665,10 @@ static void read_root(struct rd *r, const cJSON *root)
     const cJSON *v = get(root, CCX_F_VERSION);
     if (!v || !cJSON_IsNumber(v)) {
         fail(r, "no numeric \"%s\"", CCX_F_VERSION);
+        return;
+    }
+    if (!isfinite(v->valuedouble)) {
+        fail(r, "format version is out of range");
         return;
     }
     if (v->valuedouble > CCX_FORMAT_VERSION) {
@@ -636,33 +698,9 @@ static void read_root(struct rd *r, const cJSON *root)
     if (s->time < 0)
         s->time = s->start_time + s->uptime_s;
 
-    const cJSON *sm = obj(r, root, CCX_F_SAMPLING);
+    read_sampling(r, root);
     if (r->failed)
         return;
-    s->sample_mode = 0;
-    if (sm) {
-        const cJSON *m = get(sm, CCX_F_MODE);
-        if (m && !cJSON_IsString(m)) {
-            fail(r, "sampling \"%s\" is not a string", CCX_F_MODE);
-            return;
-        }
-        if (m && strcmp(m->valuestring, CCX_MODE_SAMPLE) == 0)
-            s->sample_mode = 1;
-        else if (m && strcmp(m->valuestring, CCX_MODE_ALL) != 0) {
-            fail(r, "sampling mode \"%.40s\" is neither \"%s\" nor \"%s\"", m->valuestring,
-                 CCX_MODE_SAMPLE, CCX_MODE_ALL);
-            return;
-        }
-        if (num(r, sm, CCX_F_INTERVAL_BYTES, "sampling", &s->interval) < 0)
-            return;
-        if (s->sample_mode && s->interval < 1) {
-            fail(r, "sampling mode \"%s\" with no positive \"%s\"", CCX_MODE_SAMPLE,
-                 CCX_F_INTERVAL_BYTES);
-            return;
-        }
-        if (!s->sample_mode)
-            s->interval = 0;
-    }
 
     const cJSON *t = obj(r, root, CCX_F_TOTALS);
     if (r->failed)
@@ -715,29 +753,6 @@ static void read_root(struct rd *r, const cJSON *root)
     read_tables(r, root);
 }
 
-/* Whether the text ends inside a string, object or array (a cut file). */
-static int unclosed(const char *b, size_t len)
-{
-    long depth = 0;
-    int in_str = 0;
-    for (size_t i = 0; i < len; i++) {
-        char c = b[i];
-        if (in_str) {
-            if (c == '\\')
-                i++;
-            else if (c == '"')
-                in_str = 0;
-        } else if (c == '"') {
-            in_str = 1;
-        } else if (c == '{' || c == '[') {
-            depth++;
-        } else if (c == '}' || c == ']') {
-            depth--;
-        }
-    }
-    return in_str || depth > 0;
-}
-
 void ccx_snap_free(struct ccx_snap *s)
 {
     if (!s)
@@ -761,7 +776,7 @@ int ccx_snap_parse(const char *buf, size_t len, const char *name, struct ccx_sna
 {
     struct rd r = {out, err, errlen, 0};
     memset(out, 0, sizeof *out);
-    out->path = strdup(name ? name : "-");
+    out->path = ccx_safe_dup(name ? name : "-");
     enum ccx_strpool_err perr = CCX_STRPOOL_OK;
     ccx_strpool_add(&out->strs, "", &perr); /* offset 0: the empty string */
     if (!out->path || perr) {
@@ -772,15 +787,10 @@ int ccx_snap_parse(const char *buf, size_t len, const char *name, struct ccx_sna
         fail(&r, "empty file");
         goto bad;
     }
-    const char *end = NULL;
-    cJSON *root = cJSON_ParseWithLengthOpts(buf, len, &end, 0);
+    char why[256];
+    cJSON *root = ccx_json_parse_strict(buf, len, why, sizeof why);
     if (!root) {
-        const char *at = cJSON_GetErrorPtr();
-        size_t off = at && at >= buf && at <= buf + len ? (size_t)(at - buf) : len;
-        if (off >= len || unclosed(buf, len))
-            fail(&r, "truncated JSON (ends after %zu bytes inside an unclosed value)", len);
-        else
-            fail(&r, "invalid JSON at byte %zu", off);
+        fail(&r, "%s", why);
         goto bad;
     }
     read_root(&r, root);
@@ -796,31 +806,18 @@ bad:
 int ccx_snap_load(const char *path, struct ccx_snap *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        snprintf(err, errlen, "%s", strerror(errno));
+    size_t len;
+    int fd = ccx_open_input(path, &len, err, errlen);
+    if (fd < 0)
         return -1;
-    }
-    struct stat st;
-    if (fstat(fd, &st) < 0) {
-        snprintf(err, errlen, "%s", strerror(errno));
+    if ((uint64_t)len > CCX_MAX_FILE_BYTES) {
+        snprintf(err, errlen, "file too large");
         close(fd);
         return -1;
     }
-    if (S_ISDIR(st.st_mode)) {
-        snprintf(err, errlen, "is a directory");
-        close(fd);
-        return -1;
-    }
-    if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > CCX_MAX_FILE_BYTES) {
-        snprintf(err, errlen, "%s", S_ISREG(st.st_mode) ? "file too large" : "not a regular file");
-        close(fd);
-        return -1;
-    }
-    size_t len = (size_t)st.st_size;
     char *buf = malloc(len + 1);
     if (!buf) {
-        snprintf(err, errlen, "out of memory");
+        snprintf(err, errlen, "out of memory (reading %zu bytes)", len);
         close(fd);
         return -1;
     }

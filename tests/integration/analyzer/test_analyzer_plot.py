@@ -105,6 +105,25 @@ live = ser.get("ccxtrace.h.1.1795700000 traced live", {}).get("rate_bytes_per_h"
 check(abs(rss - 6 * 2 ** 20) < 2 ** 20 * 0.01, "stats CSV RSS rate %s" % rss)
 check(abs(live - 2 * 2 ** 20) < 2 ** 20 * 0.01, "stats CSV live rate %s" % live)
 
+# 2b. a series named after a file whose name holds an escape sequence and
+# invalid UTF-8: shown escaped (\x1b, \xff) in text and JSON (issue 12)
+hp = os.path.join(tmp.encode(), b"ccxtrace.h\x1b[2J\xff.1.1795700000.stats.csv")
+with open(sp, "rb") as src, open(hp, "wb") as dst:
+    dst.write(src.read())
+for fmt in ("text", "json"):
+    p = subprocess.run([tool, "plot", hp, "--format", fmt], capture_output=True)
+    check(p.returncode == 0, "escaped name (%s): exit %d %r" % (fmt, p.returncode, p.stderr))
+    check(b"\x1b" not in p.stdout and b"\xff" not in p.stdout, "escaped name (%s): raw bytes in %r" % (fmt, p.stdout[:300]))
+    if fmt == "text":
+        check(b"h\\x1b[2J\\xff.1." in p.stdout, "escaped name (text): not shown escaped: %r" % p.stdout[:300])
+    else:
+        try:
+            names = [x["name"] for x in json.loads(p.stdout.decode("utf-8"))["series"]]
+            check(any("h\\x1b[2J\\xff.1." in n for n in names), "escaped name (json): not shown escaped: %r" % names)
+        except (ValueError, KeyError) as e:
+            check(False, "escaped name: JSON output does not parse: %s" % e)
+os.unlink(hp)
+
 # 3. a series of snapshots (scenario: RSS +4.5 MiB/h)
 sd = os.path.join(tmp, "snaps")
 os.makedirs(sd)

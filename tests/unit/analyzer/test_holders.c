@@ -10,7 +10,7 @@
 #include <stdlib.h>
 
 #define HEAD "{\"format\":\"ccxtrace-snapshot\",\"version\":1,\"host\":\"h\",\"pid\":1,\"start_time\":100," \
-             "\"seq\":2,\"uptime_s\":1,\"python\":{\"version\":\"3.11.2\",\"holders\":"
+             "\"seq\":2,\"uptime_s\":1,\"sampling\":{\"mode\":\"all\",\"interval_bytes\":0},\"python\":{\"version\":\"3.11.2\",\"holders\":"
 #define TAIL "},\"modules\":[],\"frames\":[],\"stacks\":[],\"sites\":[]}"
 
 #define ROOT "{\"type\":\"dict\",\"via\":\"root\",\"label\":\"sys.modules\",\"repr\":\"sys.modules (9 modules)\",\"refs\":1}"

@@ -4,6 +4,7 @@
 #include "../check.h"
 #include "frames.h"
 #include "snapshot.h"
+#include "textsafe.h"
 
 #include <stdlib.h>
 
@@ -123,6 +124,105 @@ static void raw_bad(const char *doc, size_t len, const char *want)
         ccx_snap_free(&s);
 }
 
+/* Parses DOC, which must be accepted; returns 0 with *s filled. */
+static int parse_good(const char *doc, struct ccx_snap *s)
+{
+    char err[256] = "";
+    int rc = ccx_snap_parse(doc, strlen(doc), "ok.json", s, err, sizeof err);
+    CHECK_MSG(rc == 0, "refused \"%.60s...\": %s", doc, err);
+    return rc;
+}
+
+/* A document followed by more than whitespace, or by a second document. */
+static void trailing(void)
+{
+    char *doc = good(1, "0x1", "0x2");
+    size_t n = strlen(doc);
+    char *two = malloc(2 * n + 16);
+    struct ccx_snap s;
+    snprintf(two, 2 * n + 16, "%s \n\t\r\n", doc);
+    if (parse_good(two, &s) == 0) /* whitespace is fine */
+        ccx_snap_free(&s);
+    snprintf(two, 2 * n + 16, "%s garbage", doc);
+    raw_bad(two, strlen(two), "trailing data after the JSON document");
+    snprintf(two, 2 * n + 16, "%s\n%s", doc, doc);
+    raw_bad(two, strlen(two), "a second document");
+    snprintf(two, 2 * n + 16, "%s]", doc);
+    raw_bad(two, strlen(two), "1 bytes of trailing data");
+    memcpy(two, doc, n); /* a NUL after the document is data too */
+    two[n] = '\0';
+    two[n + 1] = 'x';
+    raw_bad(two, n + 2, "trailing data");
+    free(two);
+    free(doc);
+}
+
+/* Strings from the traced process are kept escaped (textsafe.h): what the
+ * reader hands on is valid UTF-8 without control characters. */
+static void escapes(void)
+{
+    const char *from[] = {"\"python3 a.py\"", "\"/app/x.py\"", "\"function\":\"f\"", "\"name\":\"Broker\",\"count\":3"};
+    const char *to[] = {"\"python3 \\u001b[2J a.py \xff\xfe caf\xc3\xa9\"", "\"/app/\xc2\x9b" "31mx.py\"",
+                        "\"function\":\"f\\nthen\\u0007\"", "\"name\":\"Bro\xed\xa0\x80ker\",\"count\":3"};
+    char *doc = good(1, "0x1", "0x2");
+    for (int i = 0; i < 4; i++) {
+        char *p = strstr(doc, from[i]);
+        CHECK_MSG(p != NULL, "%s not in the document", from[i]);
+        if (!p)
+            break;
+        size_t n = strlen(doc) - strlen(from[i]) + strlen(to[i]) + 1;
+        char *m = malloc(n);
+        snprintf(m, n, "%.*s%s%s", (int)(p - doc), doc, to[i], p + strlen(from[i]));
+        free(doc);
+        doc = m;
+    }
+    struct ccx_snap s;
+    if (parse_good(doc, &s) == 0) {
+        CHECK_STR(ccx_str(&s, s.cmdline), "python3 \\x1b[2J a.py \\xff\\xfe caf\xc3\xa9");
+        CHECK_STR(ccx_str(&s, s.frames[2].file), "/app/\\u009b31mx.py");
+        CHECK_STR(ccx_str(&s, s.frames[2].name), "f\\x0athen\\x07");
+        CHECK_STR(ccx_str(&s, s.py.types.types[0].name), "Bro\\xed\\xa0\\x80ker");
+        ccx_snap_free(&s);
+    }
+    free(doc);
+    /* a label cut to fit its buffer never ends inside a character (JSON
+     * output must stay valid UTF-8): a function name of 300 x U+20AC */
+    char fn[1024] = "\"function\":\"";
+    for (int i = 0; i < 300; i++)
+        strcat(fn, "\xe2\x82\xac");
+    strcat(fn, "\"");
+    doc = good(1, "0x1", "0x2");
+    char *p = strstr(doc, "\"function\":\"f\"");
+    CHECK(p != NULL);
+    if (!p) {
+        free(doc);
+        return;
+    }
+    size_t n = strlen(doc) + strlen(fn) + 1;
+    char *m = malloc(n);
+    snprintf(m, n, "%.*s%s%s", (int)(p - doc), doc, fn, p + strlen("\"function\":\"f\""));
+    if (parse_good(m, &s) == 0) {
+        for (size_t len = 20; len < 40; len++) {
+            char lab[64];
+            ccx_frame_format(&s, &s.frames[2], lab, len);
+            CHECK_MSG(ccx_is_safe(lab), "frame label cut to %zu bytes: \"%s\"", len, lab);
+            ccx_site_group(&s, &s.sites[0], CCX_BY_FUNCTION, lab, len);
+            CHECK_MSG(ccx_is_safe(lab), "function label cut to %zu bytes: \"%s\"", len, lab);
+        }
+        ccx_snap_free(&s);
+    }
+    free(m);
+    free(doc);
+    /* the file name the snapshot was read from, too */
+    doc = good(1, "0x1", "0x2");
+    char err[256];
+    if (ccx_snap_parse(doc, strlen(doc), "dir/\x1b[31mccxtrace.json", &s, err, sizeof err) == 0) {
+        CHECK_STR(s.path, "dir/\\x1b[31mccxtrace.json");
+        ccx_snap_free(&s);
+    }
+    free(doc);
+}
+
 /* Time stamps: the snapshot's strict form and other tools' CSV stamps. */
 static void utc(void)
 {
@@ -178,5 +278,24 @@ int main(void)
     bad("\"types\":[{\"name\":\"Broker\"", "\"types\":[{\"nom\":\"Broker\"", "no \"name\"");
     bad("\"count\":[1,2,3]", "\"count\":[1,\"x\",3]", "bad value");
     bad("\"offset\":\"0x2\"", "\"offset\":\"zz\"", "not a hex number");
+    trailing();
+    escapes();
+    /* a key given twice: cJSON would keep both and lookups see the first */
+    bad("\"sites\":[", "\"sites\":[],\"sites\":[", "key \"sites\" appears twice in the top-level object");
+    bad("{\"stack\":1,", "{\"stack\":1,\"live_bytes\":0,", "key \"live_bytes\" appears twice in sites[1]");
+    bad("\"mode\":\"sample\"", "\"mode\":\"all\",\"mode\":\"sample\"", "key \"mode\" appears twice in sampling");
+    bad("\"arena\":5", "\"arena\":5,\"arena\":6", "appears twice in process.heap");
+    bad("\"future\":true", "\"future\":{\"a\":1,\"a\":2}", "key \"a\" appears twice in frames[0].future");
+    /* required: "sites", and "sampling" with its mode (else a sampled
+     * snapshot would pass for an exact one) */
+    bad("\"sites\":[", "\"old_sites\":[", "no \"sites\" array");
+    bad("\"sites\":[", "\"sites\":null,\"x\":[", "no \"sites\" array");
+    bad("\"sampling\":{", "\"sampling_x\":{", "no \"sampling\" object");
+    bad("\"mode\":\"sample\",", "", "sampling has no \"mode\" string");
+    /* numbers beyond a double: cJSON makes 1e400 inf */
+    bad("\"live_bytes\":2000000", "\"live_bytes\":1e400", "site 0: \"live_bytes\" is out of range");
+    bad("\"live_bytes\":2000000", "\"live_bytes\":-1e400", "site 0: \"live_bytes\" is out of range");
+    bad("\"rss_bytes\":1000000", "\"rss_bytes\":1e999", "process \"rss_bytes\" is out of range");
+    bad("\"version\":1", "\"version\":1e400", "format version is out of range");
     return check_done();
 }
