@@ -9,7 +9,6 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import xml.etree.ElementTree as ET
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -17,22 +16,8 @@ sys.path.insert(0, HERE)
 import scenario  # noqa: E402
 from scenario import MiB, HOUR  # noqa: E402
 
-root = os.environ.get("CCX_ROOT", os.path.abspath(os.path.join(HERE, "../../..")))
-build = os.environ.get("CCX_BUILD", os.path.join(root, "build"))
-tool = os.path.join(build, "bin", "ccx-analyze")
-tmp = os.environ.get("CCX_TMP") or tempfile.mkdtemp()
-if not os.access(tool, os.X_OK):
-    print("FAIL: %s not built" % tool)
-    sys.exit(1)
-
-failures = 0
-
-
-def check(cond, what):
-    global failures
-    if not cond:
-        failures += 1
-        print("FAIL:", what)
+from antest import build, check, finish, need_tool, root, tmp, tool  # noqa: E402,F401
+need_tool()
 
 
 def run(*args, rc=0, env=None):
@@ -269,5 +254,4 @@ check("Broker.add_exception" in doc and "run_components" in doc, "html: stacks")
 run("report", p1[0], "-o", os.path.join(tmp, "one.md"))  # one snapshot works
 run("report", p1[0], p1[last], "--format", "html", "-o", os.path.join(tmp, "two.html"))
 
-print("%d failures" % failures)
-sys.exit(1 if failures else 0)
+finish()

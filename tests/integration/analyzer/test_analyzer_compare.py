@@ -11,29 +11,14 @@ sys.dont_write_bytecode = True  # no __pycache__ in the checkout
 import json
 import os
 import subprocess
-import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import fleet_scenario as fs  # noqa: E402
 from fleet_scenario import MiB  # noqa: E402
 
-root = os.environ.get("CCX_ROOT", os.path.abspath(os.path.join(HERE, "../../..")))
-build = os.environ.get("CCX_BUILD", os.path.join(root, "build"))
-tool = os.path.join(build, "bin", "ccx-analyze")
-tmp = os.environ.get("CCX_TMP") or tempfile.mkdtemp()
-if not os.access(tool, os.X_OK):
-    print("FAIL: %s not built" % tool)
-    sys.exit(1)
-
-failures = 0
-
-
-def check(cond, what):
-    global failures
-    if not cond:
-        failures += 1
-        print("FAIL:", what)
+from antest import build, check, finish, need_tool, root, tmp, tool  # noqa: E402,F401
+need_tool()
 
 
 def run(*args, rc=0):
@@ -102,5 +87,4 @@ os.makedirs(one)
 fs.extras(one)
 bad(["compare", before, "--", next(os.path.join(one, f) for f in os.listdir(one) if ".57." in f)], "AFTER: no process has 3")
 
-print("%d failures" % failures)
-sys.exit(1 if failures else 0)
+finish()

@@ -8,23 +8,12 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import scenario  # noqa: E402
 
-root = os.environ.get("CCX_ROOT", os.path.abspath(os.path.join(HERE, "../../..")))
-tool = os.path.join(os.environ.get("CCX_BUILD", os.path.join(root, "build")), "bin", "ccx-analyze")
-tmp = os.environ.get("CCX_TMP") or tempfile.mkdtemp()
-failures = 0
-
-
-def check(cond, what):
-    global failures
-    if not cond:
-        failures += 1
-        print("FAIL:", what)
+from antest import build, check, finish, need_tool, root, tmp, tool  # noqa: E402,F401
 
 
 good_dir = os.path.join(tmp, "good")
@@ -211,5 +200,4 @@ for cmd, msg in usage:
     check(p.stdout == "", "%s: nothing on stdout" % cmd)
 p = subprocess.run([tool, "--help"], capture_output=True, text=True)
 check(p.returncode == 0 and "trend" in p.stdout, "--help")
-print("%d failures" % failures)
-sys.exit(1 if failures else 0)
+finish()

@@ -10,19 +10,9 @@ import json
 import os
 import resource
 import subprocess
-import tempfile
 
-root = os.environ.get("CCX_ROOT", os.path.abspath(os.path.join(os.path.dirname(__file__), "../../..")))
-tool = os.path.join(os.environ.get("CCX_BUILD", os.path.join(root, "build")), "bin", "ccx-analyze")
-tmp = os.environ.get("CCX_TMP") or tempfile.mkdtemp()
-failures = 0
-
-
-def check(cond, what):
-    global failures
-    if not cond:
-        failures += 1
-        print("FAIL:", what)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from antest import build, check, finish, need_tool, root, tmp, tool  # noqa: E402,F401
 
 
 with open(tool, "rb") as f:
@@ -61,5 +51,4 @@ for extra_mib in (48, 96):
           "%s: want one line naming the file and 'out of memory', got %r" % (what, err))
     check(not any("invalid JSON" in e or "truncated" in e for e in err), "%s: reported as bad JSON: %r" % (what, err))
     check(p.stdout == "", "%s: output on stdout" % what)
-print("%d failures" % failures)
-sys.exit(1 if failures else 0)
+finish()

@@ -22,20 +22,14 @@ import pty
 import re
 import shutil
 import subprocess
-import tempfile
 from collections import defaultdict
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from ccxsnap import Snap, native, py  # noqa: E402
 
-root = os.environ.get("CCX_ROOT", os.path.abspath(os.path.join(HERE, "../../..")))
-build = os.environ.get("CCX_BUILD", os.path.join(root, "build"))
-tool = os.path.join(build, "bin", "ccx-analyze")
-tmp = os.environ.get("CCX_TMP") or tempfile.mkdtemp()
-if not os.access(tool, os.X_OK):
-    print("FAIL: %s not built" % tool)
-    sys.exit(1)
+from antest import build, check, finish, need_tool, root, tmp, tool  # noqa: E402,F401
+need_tool()
 go = shutil.which("go")
 if not go:
     print("SKIP: go not installed (Debian: apt-get install golang-go; scripts/install-deps.sh does)")
@@ -43,15 +37,6 @@ if not go:
 # go tool pprof offline, its caches in the test's directory
 GOENV = dict(os.environ, GOCACHE=os.path.join(tmp, "gocache"), GOPATH=os.path.join(tmp, "gopath"),
              HOME=tmp, GOFLAGS="", GOPROXY="off", GOTOOLCHAIN="local", GOTELEMETRY="off")
-
-failures = 0
-
-
-def check(cond, what):
-    global failures
-    if not cond:
-        failures += 1
-        print("FAIL:", what)
 
 
 def run(*args, rc=0):
@@ -328,5 +313,4 @@ check(b"--by" in p.stderr and not os.path.exists(bad), "--by line with pprof ref
 p = run("report", last, "--format", "pprof", "-o", bad, rc=2)
 check(not os.path.exists(bad), "report --format pprof refused, no file")
 
-print("%d failures" % failures)
-sys.exit(1 if failures else 0)
+finish()

@@ -35,27 +35,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from ccxsnap import Snap, census, native, py  # noqa: E402
 
-root = os.environ.get("CCX_ROOT", os.path.abspath(os.path.join(HERE, "../../..")))
-build = os.environ.get("CCX_BUILD", os.path.join(root, "build"))
-tool = os.path.join(build, "bin", "ccx-analyze")
-tmp = os.environ.get("CCX_TMP") or tempfile.mkdtemp()
-if not os.access(tool, os.X_OK):
-    print("FAIL: %s not built" % tool)
-    sys.exit(1)
+from antest import build, check, finish, need_tool, root, tmp, tool  # noqa: E402,F401
+need_tool()
 chromium = shutil.which("chromium")
 if not chromium:
     print("SKIP: chromium is not installed (Debian package chromium; scripts/install-deps.sh installs it)")
     sys.exit(77)
-
-failures = 0
-
-
-def check(cond, what):
-    global failures
-    if not cond:
-        failures += 1
-        print("FAIL:", what)
-    return cond
 
 
 MiB, KiB, HOUR = 1 << 20, 1 << 10, 3600.0
@@ -467,5 +452,4 @@ check(len([x for x in noise_md.split("\n") if x.startswith("| `/app/noise")]) ==
       "markdown: the noise table does not have the seven noise sites:\n%s" % noise_md)
 check("/app/noise0.py:101" not in md, "markdown: a noise site's stack is shown")
 
-print("%d failures" % failures)
-sys.exit(1 if failures else 0)
+finish()
