@@ -1,6 +1,7 @@
 /* command.c - running a shell command bounded in time (command.h): its own
  * process group, ended whole on timeout or interruption. */
 #include "command.h"
+#include "clock.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -15,19 +16,6 @@
 
 #define POLL_NS 10000000ull        /* 10 ms */
 #define KILL_GRACE_NS 500000000ull /* SIGTERM, then SIGKILL after this */
-
-static uint64_t mono_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static void sleep_ns(uint64_t ns)
-{
-    struct timespec ts = {(time_t)(ns / 1000000000ull), (long)(ns % 1000000000ull)};
-    nanosleep(&ts, NULL);
-}
 
 static int read_small(const char *path, char *buf, size_t len)
 {
@@ -79,21 +67,21 @@ static void kill_group(pid_t pid, int *status)
 {
     int reaped = 0;
     kill(-pid, SIGTERM);
-    uint64_t grace_end = mono_ns() + KILL_GRACE_NS;
-    while (mono_ns() < grace_end) {
+    uint64_t grace_end = drv_mono_ns() + KILL_GRACE_NS;
+    while (drv_mono_ns() < grace_end) {
         if (!reaped && waitpid(pid, status, WNOHANG) == pid)
             reaped = 1;
         if (reaped && !group_alive(pid))
             return;
-        sleep_ns(POLL_NS);
+        drv_sleep_ns(POLL_NS);
     }
     kill(-pid, SIGKILL);
     if (!reaped)
         waitpid(pid, status, 0);
     /* Grandchildren killed above are reaped by their new parent; wait
      * until they are gone so nothing of the command outlives this call. */
-    for (uint64_t end = mono_ns() + KILL_GRACE_NS; group_alive(pid) && mono_ns() < end;)
-        sleep_ns(POLL_NS);
+    for (uint64_t end = drv_mono_ns() + KILL_GRACE_NS; group_alive(pid) && drv_mono_ns() < end;)
+        drv_sleep_ns(POLL_NS);
 }
 
 int drv_shell(const char *what, const char *cmd, char *const *env, uint64_t timeout_ns,
@@ -113,7 +101,7 @@ int drv_shell(const char *what, const char *cmd, char *const *env, uint64_t time
         _exit(127);
     }
     setpgid(pid, pid); /* also here: no window where a kill of the group misses */
-    uint64_t deadline = mono_ns() + timeout_ns;
+    uint64_t deadline = drv_mono_ns() + timeout_ns;
     int status;
     for (uint64_t step = POLL_NS / 10;; step = step * 2 < POLL_NS * 5 ? step * 2 : POLL_NS * 5) {
         pid_t r = waitpid(pid, &status, WNOHANG);
@@ -123,13 +111,13 @@ int drv_shell(const char *what, const char *cmd, char *const *env, uint64_t time
             snprintf(note, notelen, "%s: waitpid: %s", what, strerror(errno));
             return -1;
         }
-        if (mono_ns() >= deadline || *stop) {
+        if (drv_mono_ns() >= deadline || *stop) {
             kill_group(pid, &status);
             snprintf(note, notelen, "%s: command %s, killed (its whole process group)", what,
                      *stop ? "interrupted" : "timed out");
             return -1;
         }
-        sleep_ns(step);
+        drv_sleep_ns(step);
     }
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         snprintf(note, notelen, "%s: command failed (%s %d)", what,

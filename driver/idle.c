@@ -13,6 +13,7 @@
 
 #include "command.h"
 #include "metrics.h"
+#include "clock.h"
 
 #define FETCH_TIMEOUT_MS 5000L
 #define BODY_MAX (64u << 20)
@@ -42,13 +43,6 @@ struct drv_idle {
     double run_recv, run_fin, run_failed;      /* counted since the first reading */
     double rep_recv, rep_fin, rep_failed;      /* at the previous report */
 };
-
-static uint64_t mono_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 int drv_idle_enabled(const struct drv_idle_cfg *cfg)
 {
@@ -202,13 +196,13 @@ struct drv_idle *drv_idle_new(const struct drv_idle_cfg *cfg, char *err, size_t 
 static void sleep_ticking(uint64_t ns, const volatile sig_atomic_t *stop,
                           void (*tick)(void *, uint64_t), void *arg)
 {
-    uint64_t end = mono_ns() + ns;
-    for (uint64_t now = mono_ns(); now < end && !*stop; now = mono_ns()) {
+    uint64_t end = drv_mono_ns() + ns;
+    for (uint64_t now = drv_mono_ns(); now < end && !*stop; now = drv_mono_ns()) {
         uint64_t step = end - now < 100000000ull ? end - now : 100000000ull;
         struct timespec ts = {0, (long)step};
         nanosleep(&ts, NULL);
         if (tick)
-            tick(arg, mono_ns());
+            tick(arg, drv_mono_ns());
     }
 }
 
@@ -234,7 +228,7 @@ void drv_idle_wait(struct drv_idle *d, uint64_t accepted, const volatile sig_ato
                    void (*tick)(void *arg, uint64_t now_ns), void *arg, struct drv_consumers *r)
 {
     const struct drv_idle_cfg *c = &d->cfg;
-    uint64_t start = mono_ns(), deadline = start + c->timeout_ns, stable = start;
+    uint64_t start = drv_mono_ns(), deadline = start + c->timeout_ns, stable = start;
     /* a quarter of --settle, from 20 ms to 200 ms */
     uint64_t poll = c->settle_ns / 4;
     poll = poll > 200000000ull ? 200000000ull : poll < 20000000ull ? 20000000ull : poll;
@@ -246,7 +240,7 @@ void drv_idle_wait(struct drv_idle *d, uint64_t accepted, const volatile sig_ato
     memset(r, 0, sizeof *r);
     r->present = 1;
     for (;;) {
-        uint64_t now = mono_ns();
+        uint64_t now = drv_mono_ns();
         int ok = 1;
         if (c->nurls) {
             struct reading got;
@@ -272,13 +266,13 @@ void drv_idle_wait(struct drv_idle *d, uint64_t accepted, const volatile sig_ato
             if (!idle)
                 snprintf(last_err, sizeof last_err, "%s", note);
         }
-        if (idle || mono_ns() >= deadline || *stop) {
+        if (idle || drv_mono_ns() >= deadline || *stop) {
             r->idle = idle;
             break;
         }
         sleep_ticking(poll, stop, tick, arg);
     }
-    r->wait_s = (double)(mono_ns() - start) / 1e9;
+    r->wait_s = (double)(drv_mono_ns() - start) / 1e9;
     report(d, &cur, have, accepted, r);
     if (!r->idle)
         snprintf(r->note, sizeof r->note, "%s", last_err);

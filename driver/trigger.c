@@ -15,22 +15,10 @@
 #include "ccx_format.h"
 #include "ccx_signal.h"
 #include "command.h"
+#include "clock.h"
 
 #define POLL_NS 50000000ull      /* directory and command polls: 50 ms */
 #define GRACE_NS 300000000ull    /* after the expected files: 300 ms more */
-
-static uint64_t mono_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static void sleep_ns(uint64_t ns)
-{
-    struct timespec ts = {(time_t)(ns / 1000000000ull), (long)(ns % 1000000000ull)};
-    nanosleep(&ts, NULL);
-}
 
 int drv_maps_line_is_tracer(const char *line)
 {
@@ -387,19 +375,19 @@ int drv_trigger_fire(struct drv_trigger *t, unsigned seq, const char *phase,
     }
     if (t->snapdir && fired && !*stop) {
         size_t want = signalled ? signalled : 1;
-        uint64_t start = mono_ns(), deadline = start + t->timeout_ns, grace_end = 0;
+        uint64_t start = drv_mono_ns(), deadline = start + t->timeout_ns, grace_end = 0;
         for (;;) {
             scan(t->snapdir, &before, &found);
-            uint64_t now = mono_ns();
+            uint64_t now = drv_mono_ns();
             if (found.n >= want && !grace_end)
                 grace_end = now + GRACE_NS;
             if ((grace_end && now >= grace_end) || now >= deadline || *stop)
                 break;
-            sleep_ns(POLL_NS);
+            drv_sleep_ns(POLL_NS);
         }
         if (found.n < want && !note[0])
             snprintf(note, notelen, "%zu of %zu expected snapshot file(s) in %s after %.1f s", found.n,
-                     want, t->snapdir, (double)(mono_ns() - start) / 1e9);
+                     want, t->snapdir, (double)(drv_mono_ns() - start) / 1e9);
     }
     names_free(&before);
     *files = found.v;
