@@ -43,6 +43,7 @@
 #define CCX_F_FRAMES     "frames"
 #define CCX_F_STACKS     "stacks"
 #define CCX_F_SITES      "sites"
+#define CCX_F_PRESSURE   "pressure" /* added: the memory-pressure watch's last reading, or null */
 
 /* reason values */
 #define CCX_REASON_SIGNAL   "signal"
@@ -50,6 +51,7 @@
 #define CCX_REASON_TRIGGER  "trigger"
 #define CCX_REASON_EXIT     "exit"
 #define CCX_REASON_API      "api"
+#define CCX_REASON_PRESSURE "pressure" /* added: CCXTRACE_PRESSURE; label "pressure-<threshold>" */
 
 /* sampling */
 #define CCX_F_MODE           "mode"
@@ -86,6 +88,18 @@
 #define CCX_F_HEAP_UORDBLKS "uordblks"
 #define CCX_F_HEAP_FORDBLKS "fordblks"
 #define CCX_F_HEAP_KEEPCOST "keepcost"
+
+/* pressure (added; CCXTRACE_PRESSURE, docs/snapshot-format.md) */
+#define CCX_F_PR_CGROUP      "cgroup"            /* "v1", "v2" or null (none readable) */
+#define CCX_F_PR_LIMIT       "limit_bytes"       /* the smallest limit of the cgroup and its ancestors; null = none */
+#define CCX_F_PR_USAGE       "usage_bytes"       /* memory.current / memory.usage_in_bytes */
+#define CCX_F_PR_WORKING_SET "working_set_bytes" /* usage - inactive file pages */
+#define CCX_F_PR_COMPARED    "compared"          /* what the thresholds compared with */
+#define CCX_F_PR_UNDER       "under_pressure"    /* a threshold fired and has not re-armed */
+#define CCX_PR_CGROUP_V1     "v1"
+#define CCX_PR_CGROUP_V2     "v2"
+#define CCX_PR_BY_WORKING_SET "working_set"
+#define CCX_PR_BY_RSS        "rss"
 
 /* python */
 #define CCX_F_PY_VERSION    "version"

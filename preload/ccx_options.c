@@ -6,6 +6,7 @@
  * checks the defaults and every parser's rejections.
  */
 #include "ccx_options.h"
+#include "ccx_pressure.h"
 #include "ccx_signal.h"
 #include "ccx_units.h"
 
@@ -192,6 +193,11 @@ static int p_signal(const char *v, void *f, const char **why)
     return -1;
 }
 
+static int p_pressure(const char *v, void *f, const char **why)
+{
+    return ccx_pressure_parse(v, f, why);
+}
+
 #define F(field) offsetof(struct ccx_options, field)
 
 static const struct row {
@@ -231,6 +237,8 @@ static const struct row {
      "Python: instances examined per type for reference paths (1-" STR(CCX_HOLDERS_SAMPLES_MAX) ")"},
     {"CCXTRACE_HOLDERS_TYPES", "", p_type_names, F(holders_types),
      "Python: comma-separated type names always examined for reference paths (at most " STR(CCX_HOLDERS_TYPES_MAX) ")"},
+    {"CCXTRACE_PRESSURE", "80%,95%", p_pressure, F(pressure),
+     "snapshot when memory first reaches each threshold: shares of the cgroup's limit or sizes (e.g. 1.5GiB); off disables"},
 };
 
 int ccx_options_parse(struct ccx_options *o, ccx_getenv_fn get, ccx_warn_fn warn)

@@ -15,6 +15,18 @@
 
 #define CCX_PATH_MAX 1024
 
+/* CCXTRACE_PRESSURE: memory thresholds (ccx_pressure.c). */
+#define CCX_PRESSURE_MAX 8
+struct ccx_threshold {
+    uint32_t basis_points; /* a share of the limit in 1/100 %, 1-10000; 0 = an absolute size */
+    uint64_t bytes;        /* the absolute size */
+    char text[24];         /* as written: "80%", "1.5GiB" (the snapshot's label) */
+};
+struct ccx_thresholds {
+    int n; /* 0 = off */
+    struct ccx_threshold t[CCX_PRESSURE_MAX];
+};
+
 struct ccx_options {
     uint64_t sample;            /* mean sampling interval in bytes; CCX_SIZE_ALL = every allocation */
     int depth;                  /* native stack depth cap */
@@ -36,6 +48,7 @@ struct ccx_options {
         int n;
         char name[CCX_HOLDERS_TYPES_MAX][CCX_HOLDERS_NAME_LEN];
     } holders_types;
+    struct ccx_thresholds pressure; /* memory-pressure snapshots */
 };
 
 /* Looks up a variable's value; getenv in the library, a table in tests. */

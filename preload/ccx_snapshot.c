@@ -372,6 +372,8 @@ static void write_body(struct ccx_json *j, long seq, const char *reason, const c
     else
         ccx_json_null(j);
     ccx_json_end_object(j);
+    ccx_json_key(j, CCX_F_PRESSURE);
+    ccx_pressure_write(j);
 
     /* 2. modules */
     struct ccx_modules ms = {NULL, 0};
