@@ -64,6 +64,10 @@ void ccx_gate_fork_child(void);
 /* ---- ccx_helper.c ---- */
 int ccx_helper_start(void);
 void ccx_helper_atfork_child(void);
+/* Around fork (pthread_atfork): the helper may exit before a fork of an
+ * otherwise single-threaded CPython 3.12+ and come back afterwards. */
+void ccx_helper_fork_prepare(void);
+void ccx_helper_fork_parent(void);
 void ccx_helper_stop(void);
 void ccx_helper_flush(void);
 /* A snapshot request from the API: returns the reserved sequence number. */

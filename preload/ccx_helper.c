@@ -20,7 +20,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -173,6 +175,161 @@ void ccx_helper_flush(void)
     }
 }
 
+/* ---- the helper's life ----
+ * The helper exists from the constructor to the exit, with one exception:
+ * CPython 3.12 and later count the process's threads (/proc/self/stat) in
+ * the parent right after os.fork() and warn when there is more than one.
+ * When the forking thread is otherwise alone and holds the GIL of such an
+ * interpreter (ccx_py_fork_hide), the prepare handler lets the helper exit
+ * and waits until the kernel no longer counts it; the parent handler hands
+ * the restart to the Python layer (ccx_py_fork_defer), which calls
+ * ccx_helper_resume() once os.fork() has returned to Python code, i.e.
+ * once CPython has counted.  The helper leaves only between two passes
+ * over its work: a busy one is waited for, up to FORK_WAIT_MS, unless it
+ * needs the GIL, which the forking thread holds (then it stays, and the
+ * warning is printed as it would be with any other thread).  Nothing is
+ * lost meanwhile: signals, requests and the schedule below are kept, and
+ * a restarted helper starts with a pass over all of them. */
+enum { H_NONE = 0, H_BUSY = 1, H_IDLE = 2 };
+#define FORK_WAIT_MS 50
+static pthread_mutex_t life_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t life_cond = PTHREAD_COND_INITIALIZER; /* CLOCK_REALTIME */
+/* Under life_lock: */
+static int h_state;      /* H_* */
+static int park_req;     /* leave now (a fork) */
+static int fork_waiting; /* a fork waits for the end of the helper's pass */
+static int gil_held;     /* the helper holds or waits for the GIL */
+static int gil_blocked;  /* the helper waits to take the GIL until the fork is done */
+static int parked;       /* exited for a fork, restart pending (atomic) */
+static pthread_t h_thread;
+static __thread int is_helper __attribute__((tls_model("initial-exec")));
+
+/* The schedule outlives a parked helper. */
+static struct {
+    int set;
+    double interval, stats;  /* periods in s, 0 when off */
+    double next_interval, next_stats;
+    double next_tick;        /* the trigger file's poll, once a second */
+    double next_py_tick;     /* the Python layer: fast until it is hooked */
+    struct trig_state trig;
+} sch;
+
+static void sched_init(void)
+{
+    if (sch.set)
+        return;
+    double now = mono();
+    sch.interval = (double)ccx_opt.interval_ns / 1e9;
+    sch.stats = (double)ccx_opt.stats_interval_ns / 1e9;
+    sch.next_interval = sch.interval > 0 ? now + sch.interval : 0;
+    sch.next_stats = sch.stats > 0 ? now : 0; /* first stats line at once */
+    sch.next_tick = now;
+    sch.next_py_tick = now;
+    if (ccx_opt.trigger[0])
+        trig_read(&sch.trig);
+    sch.set = 1;
+}
+
+/* Sleeps until the next thing is due or a wake-up comes. */
+static void wait_due(void)
+{
+    double now = mono();
+    double until = sch.next_tick < sch.next_py_tick ? sch.next_tick : sch.next_py_tick;
+    if (sch.next_interval > 0 && sch.next_interval < until)
+        until = sch.next_interval;
+    if (sch.next_stats > 0 && sch.next_stats < until)
+        until = sch.next_stats;
+    if (until > now) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        double wait = until - now;
+        ts.tv_sec += (time_t)wait;
+        ts.tv_nsec += (long)((wait - (double)(time_t)wait) * 1e9) + 1000000L;
+        while (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        while (sem_clockwait(&wake_sem, CLOCK_MONOTONIC, &ts) != 0 && errno == EINTR)
+            ;
+    }
+    while (sem_trywait(&wake_sem) == 0)
+        ;
+}
+
+/* One pass over everything that is due or pending. */
+static void work(void)
+{
+    double now = mono();
+    if (now >= sch.next_py_tick) {
+        int soon = ccx_py_helper_tick ? ccx_py_helper_tick() : 0;
+        sch.next_py_tick = now + (soon ? CCX_PY_TICK_FAST_MS / 1000.0 : 1.0);
+    }
+    if (now >= sch.next_tick) {
+        sch.next_tick = now + 1.0;
+        struct trig_state cur;
+        if (ccx_opt.trigger[0]) {
+            trig_read(&cur);
+            if (trig_changed(&sch.trig, &cur)) {
+                sch.trig = cur;
+                snapshot(-1, CCX_REASON_TRIGGER, NULL);
+            }
+        }
+    }
+    if (__atomic_exchange_n(&sig_pending, 0, __ATOMIC_ACQ_REL))
+        snapshot(-1, CCX_REASON_SIGNAL, NULL);
+    ccx_helper_flush();
+    if (sch.next_interval > 0 && mono() >= sch.next_interval) {
+        snapshot(-1, CCX_REASON_INTERVAL, NULL);
+        sch.next_interval = mono() + sch.interval;
+    }
+    if (sch.next_stats > 0 && mono() >= sch.next_stats) {
+        ccx_stats_line();
+        sch.next_stats += sch.stats;
+        if (sch.next_stats < mono())
+            sch.next_stats = mono() + sch.stats;
+    }
+}
+
+/* The helper says what it does next; 0: it must leave (exit or fork). */
+static int set_state(int st)
+{
+    pthread_mutex_lock(&life_lock);
+    int go = !__atomic_load_n(&stop, __ATOMIC_ACQUIRE) && !park_req;
+    h_state = go ? st : H_NONE;
+    pthread_cond_broadcast(&life_cond);
+    pthread_mutex_unlock(&life_lock);
+    return go;
+}
+
+int ccx_helper_gil_begin(int may_skip)
+{
+    if (!is_helper)
+        return 1;
+    pthread_mutex_lock(&life_lock);
+    if (fork_waiting && may_skip) {
+        pthread_mutex_unlock(&life_lock);
+        return 0;
+    }
+    while (fork_waiting) {
+        gil_blocked = 1;
+        pthread_cond_broadcast(&life_cond);
+        pthread_cond_wait(&life_cond, &life_lock);
+    }
+    gil_blocked = 0;
+    gil_held = 1;
+    pthread_mutex_unlock(&life_lock);
+    return 1;
+}
+
+void ccx_helper_gil_end(void)
+{
+    if (!is_helper)
+        return;
+    pthread_mutex_lock(&life_lock);
+    gil_held = 0;
+    pthread_mutex_unlock(&life_lock);
+}
+
 static void *helper_main(void *arg)
 {
     (void)arg;
@@ -180,80 +337,30 @@ static void *helper_main(void *arg)
     sigset_t all;
     sigfillset(&all);
     pthread_sigmask(SIG_BLOCK, &all, NULL);
+    is_helper = 1;
     ccx_ident_init();
-    double now = mono();
-    double interval = (double)ccx_opt.interval_ns / 1e9, stats = (double)ccx_opt.stats_interval_ns / 1e9;
-    double next_interval = interval > 0 ? now + interval : 0;
-    double next_stats = stats > 0 ? now : 0; /* first stats line at once */
-    double next_tick = now;      /* the trigger file's poll, once a second */
-    double next_py_tick = now;   /* the Python layer: fast until it is hooked */
-    struct trig_state trig, cur;
-    if (ccx_opt.trigger[0])
-        trig_read(&trig);
-    while (!__atomic_load_n(&stop, __ATOMIC_ACQUIRE)) {
-        now = mono();
-        double until = next_tick < next_py_tick ? next_tick : next_py_tick;
-        if (next_interval > 0 && next_interval < until)
-            until = next_interval;
-        if (next_stats > 0 && next_stats < until)
-            until = next_stats;
-        if (until > now) {
-            struct timespec ts;
-            clock_gettime(CLOCK_MONOTONIC, &ts);
-            double wait = until - now;
-            ts.tv_sec += (time_t)wait;
-            ts.tv_nsec += (long)((wait - (double)(time_t)wait) * 1e9) + 1000000L;
-            while (ts.tv_nsec >= 1000000000L) {
-                ts.tv_sec++;
-                ts.tv_nsec -= 1000000000L;
-            }
-            while (sem_clockwait(&wake_sem, CLOCK_MONOTONIC, &ts) != 0 && errno == EINTR)
-                ;
-        }
-        while (sem_trywait(&wake_sem) == 0)
-            ;
-        if (__atomic_load_n(&stop, __ATOMIC_ACQUIRE))
+    sched_init();
+    /* born idle: a fork that comes before its first pass parks it at once */
+    while (set_state(H_BUSY)) {
+        work();
+        if (!set_state(H_IDLE))
             break;
-        now = mono();
-        if (now >= next_py_tick) {
-            int soon = ccx_py_helper_tick ? ccx_py_helper_tick() : 0;
-            next_py_tick = now + (soon ? CCX_PY_TICK_FAST_MS / 1000.0 : 1.0);
-        }
-        if (now >= next_tick) {
-            next_tick = now + 1.0;
-            if (ccx_opt.trigger[0]) {
-                trig_read(&cur);
-                if (trig_changed(&trig, &cur)) {
-                    trig = cur;
-                    snapshot(-1, CCX_REASON_TRIGGER, NULL);
-                }
-            }
-        }
-        if (__atomic_exchange_n(&sig_pending, 0, __ATOMIC_ACQ_REL))
-            snapshot(-1, CCX_REASON_SIGNAL, NULL);
-        ccx_helper_flush();
-        if (next_interval > 0 && mono() >= next_interval) {
-            snapshot(-1, CCX_REASON_INTERVAL, NULL);
-            next_interval = mono() + interval;
-        }
-        if (next_stats > 0 && mono() >= next_stats) {
-            ccx_stats_line();
-            next_stats += stats;
-            if (next_stats < mono())
-                next_stats = mono() + stats;
-        }
+        wait_due();
     }
     return NULL;
 }
 
 static int start_thread(void)
 {
-    pthread_t t;
     pthread_attr_t a;
     pthread_attr_init(&a);
-    pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
     pthread_attr_setstacksize(&a, 2 * 1024 * 1024); /* the census runs Python code here */
-    int r = pthread_create(&t, &a, helper_main, NULL);
+    pthread_mutex_lock(&life_lock);
+    h_state = H_IDLE; /* it looks at park_req before its first pass */
+    int r = pthread_create(&h_thread, &a, helper_main, NULL);
+    if (r != 0)
+        h_state = H_NONE;
+    pthread_mutex_unlock(&life_lock);
     pthread_attr_destroy(&a);
     return r;
 }
@@ -289,16 +396,111 @@ int ccx_helper_start(void)
     return 0;
 }
 
+/* The process's thread count as the kernel reports it (field 20 of
+ * /proc/self/stat, what CPython reads), or -1. */
+static long count_threads(void)
+{
+    char buf[1024];
+    if (ccx_slurp("/proc/self/stat", buf, sizeof buf) <= 0)
+        return -1;
+    char *p = strrchr(buf, ')'); /* the command may hold blanks */
+    for (int field = 2; p && field < 20; field++)
+        p = strchr(p + 1, ' ');
+    return p ? strtol(p + 1, NULL, 10) : -1;
+}
+
+/* pthread_join returns when the thread has left user space; the kernel
+ * takes it off the count a little later.  Wait for that, within 1 s. */
+static void wait_uncounted(void)
+{
+    for (int i = 0; i < 20000 && count_threads() > 1; i++) {
+        struct timespec ts = { 0, i < 100 ? 0 : 50000 };
+        if (ts.tv_nsec)
+            nanosleep(&ts, NULL);
+        else
+            sched_yield();
+    }
+}
+
+/* Under life_lock: a fork waits (FORK_WAIT_MS at most) for the helper to
+ * end its pass, unless it needs the GIL. */
+static void wait_pass_end(void)
+{
+    if (h_state != H_BUSY || gil_held)
+        return;
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_nsec += FORK_WAIT_MS * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    fork_waiting = 1;
+    while (h_state == H_BUSY && !gil_blocked && !gil_held &&
+           pthread_cond_timedwait(&life_cond, &life_lock, &until) == 0)
+        ;
+    fork_waiting = 0;
+    pthread_cond_broadcast(&life_cond);
+}
+
+void ccx_helper_fork_prepare(void)
+{
+    if (getpid() != (pid_t)syscall(SYS_gettid)) /* not the main thread: not alone */
+        return;
+    pthread_mutex_lock(&life_lock);
+    int park = h_state != H_NONE && !__atomic_load_n(&stop, __ATOMIC_ACQUIRE) && count_threads() == 2 &&
+               ccx_py_fork_hide && ccx_py_fork_hide();
+    if (park) {
+        wait_pass_end();
+        park = h_state == H_IDLE;
+    }
+    park_req = park;
+    pthread_mutex_unlock(&life_lock);
+    if (!park)
+        return;
+    wake();
+    pthread_join(h_thread, NULL);
+    wait_uncounted();
+    pthread_mutex_lock(&life_lock);
+    park_req = 0;
+    pthread_mutex_unlock(&life_lock);
+    __atomic_store_n(&parked, 1, __ATOMIC_RELEASE);
+}
+
+void ccx_helper_resume(void)
+{
+    if (!__atomic_exchange_n(&parked, 0, __ATOMIC_ACQ_REL))
+        return;
+    if (!__atomic_load_n(&stop, __ATOMIC_ACQUIRE))
+        start_thread();
+}
+
+void ccx_helper_fork_parent(void)
+{
+    if (!__atomic_load_n(&parked, __ATOMIC_ACQUIRE))
+        return;
+    /* the Python layer restarts it once os.fork() has returned */
+    if (!(ccx_py_fork_defer && ccx_py_fork_defer()))
+        ccx_helper_resume();
+}
+
 void ccx_helper_atfork_child(void)
 {
     /* The parent's helper does not exist here: a new semaphore (the old one
-     * may have had a waiter) and a new helper. */
+     * may have had a waiter), a new schedule and a new helper. */
     __atomic_store_n(&wake_ok, 0, __ATOMIC_RELEASE);
     pthread_mutex_init(&req_lock, NULL);
+    pthread_mutex_init(&life_lock, NULL);
+    pthread_cond_init(&life_cond, NULL);
     memset(reqs, 0, sizeof reqs);
+    memset(&sch, 0, sizeof sch);
     sig_pending = 0;
     stop = 0;
     exiting = 0;
+    park_req = 0;
+    parked = 0;
+    fork_waiting = gil_held = gil_blocked = 0;
+    h_state = H_NONE;
     ccx_stats_atfork_child();
     if (make_sem() == 0)
         start_thread();

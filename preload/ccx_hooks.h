@@ -112,6 +112,16 @@ CCX_INTERNAL int ccx_opt_holders_samples(void);
 CCX_INTERNAL int ccx_opt_holders_ntypes(void);
 CCX_INTERNAL const char *ccx_opt_holders_type(int i);
 
+/* Restart the helper thread after a fork that made it step aside (see
+ * ccx_py_fork_defer); a no-op otherwise.  Any thread. */
+CCX_INTERNAL void ccx_helper_resume(void);
+/* Around the Python layer's GIL sections: on the helper thread, while a
+ * fork waits for the helper's pass to end (see ccx_helper.c), begin
+ * returns 0 at once when may_skip (do it later), else waits until the
+ * fork is done; then 1 (and end must follow).  Other threads: always 1. */
+CCX_INTERNAL int ccx_helper_gil_begin(int may_skip);
+CCX_INTERNAL void ccx_helper_gil_end(void);
+
 /* ccx_unwind_native() drops the frames inside libccxtrace.so itself (the
  * hooks of either layer) before it applies `skip`. */
 
@@ -136,6 +146,17 @@ int ccx_py_resolve_frame(ccx_frame_t f, const char **file, const char **function
 
 /* gc figures for the stats CSV; 0 when not available. */
 int ccx_py_gc_counts(long count[3], long collections[3]) __attribute__((weak));
+
+/* Fork of a process that, but for the helper thread, has one thread.
+ * ccx_py_fork_hide (prepare handler, helper idle): 1 when the forking
+ * thread holds the GIL of an initialized CPython 3.12 or later, which
+ * counts the process's threads right after fork() returns in the parent
+ * and warns when there are several; the helper then exits until that is
+ * over.  ccx_py_fork_defer (parent handler, the helper gone): 1 when the
+ * layer will call ccx_helper_resume() once os.fork() has returned to
+ * Python code; 0: the core restarts the helper at once. */
+int ccx_py_fork_hide(void) __attribute__((weak));
+int ccx_py_fork_defer(void) __attribute__((weak));
 
 /* In the child after fork, after the core has reset its own tables. */
 void ccx_py_atfork_child(void) __attribute__((weak));

@@ -5,7 +5,8 @@
  * tables and starts the helper thread.  The destructor writes the exit
  * snapshot unless one was written already (the Python layer writes it from
  * an atexit callback, before the interpreter is finalized).  In a fork
- * child everything starts afresh: tables, numbering, pid, helper thread.
+ * child everything starts afresh: tables, numbering, pid, helper thread;
+ * around a fork the parent's helper may step aside (ccx_helper.c).
  * Warnings go to stderr as single "ccxtrace:" lines, never to stdout.
  */
 #include "ccx_core.h"
@@ -92,12 +93,22 @@ static void set_dir(void)
 
 static void atfork_prepare(void)
 {
+    if (ccx_state > 0) {
+        ccx_guard++;
+        ccx_helper_fork_prepare();
+        ccx_guard--;
+    }
     ccx_gate_fork_prepare();
 }
 
 static void atfork_parent(void)
 {
     ccx_gate_fork_parent();
+    if (ccx_state > 0) {
+        ccx_guard++;
+        ccx_helper_fork_parent();
+        ccx_guard--;
+    }
 }
 
 static void atfork_child(void)

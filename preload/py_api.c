@@ -2,6 +2,7 @@
 #include "py_api.h"
 
 #include <dlfcn.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -50,6 +51,7 @@ static const struct sym syms[] = {
     S(Py_None, "_Py_NoneStruct"),
     S(PyFrame_Type, "PyFrame_Type"),
     { "_PyRuntime", (void **)&py.PyRuntime, 0 },
+    { "Py_AddPendingCall", (void **)&py.Py_AddPendingCall, 0 },   /* py_fork.c, py_runtime.c */
     { "_PyDict_SizeOf", (void **)&py.PyDict_SizeOf, 0 },   /* census: owned bytes */
     { "PyType_IsSubtype", (void **)&py.PyType_IsSubtype, 0 },
     { "PySet_Type", (void **)&py.PySet_Type, 0 },
@@ -57,7 +59,29 @@ static const struct sym syms[] = {
 };
 #undef S
 
+static const struct py_api *load(const char **why);
+
+/* The helper thread and a fork's prepare handler (py_fork.c) may both
+ * load it. */
+static pthread_mutex_t once = PTHREAD_MUTEX_INITIALIZER;
+
+void py_api_atfork_child(void)
+{
+    pthread_mutex_init(&once, NULL);
+}
+
 const struct py_api *py_api_load(const char **why)
+{
+    *why = NULL;
+    if (__atomic_load_n(&py_loaded, __ATOMIC_ACQUIRE))
+        return &py;
+    pthread_mutex_lock(&once);
+    const struct py_api *r = load(why);
+    pthread_mutex_unlock(&once);
+    return r;
+}
+
+static const struct py_api *load(const char **why)
 {
     static char reason[96];
     if (py_loaded)
@@ -115,7 +139,7 @@ const struct py_api *py_api_load(const char **why)
             return NULL;
         }
     }
-    py_loaded = 1;
+    __atomic_store_n(&py_loaded, 1, __ATOMIC_RELEASE);
     return &py;
 }
 

@@ -85,6 +85,9 @@ struct py_api {
     void *Py_None;                         /* &_Py_NoneStruct */
     void *PyFrame_Type;                    /* &PyFrame_Type */
     void *PyRuntime;                       /* &_PyRuntime (3.13 debug offsets), may be NULL */
+    /* Runs fn(arg) in the main thread, GIL held, at its next check of the
+     * eval breaker; any thread, no GIL needed.  0 when queued. */
+    int (*Py_AddPendingCall)(int (*fn)(void *), void *arg);
     /* The census's owned bytes (may be NULL: then a container counts its
      * own object only). */
     ptrdiff_t (*PyDict_SizeOf)(PyObj *);   /* _PyDict_SizeOf: pure arithmetic */
@@ -99,6 +102,8 @@ struct py_api {
  * something we need is missing, with the reason in *why). */
 CCX_INTERNAL const struct py_api *py_api_load(const char **why);
 CCX_INTERNAL extern struct py_api py;
+/* In a fork child (a thread may have been loading it). */
+CCX_INTERNAL void py_api_atfork_child(void);
 
 /* gc.<fn>() with no arguments (GIL held): a new reference, or NULL with
  * the Python error set. */

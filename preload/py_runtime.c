@@ -166,14 +166,10 @@ static void activate(void)
 }
 
 /* Why with_gil() did not run fn (for the warning line). */
-enum { GIL_RAN = 0, GIL_GONE = -1, GIL_BUSY = -2, GIL_FINALIZING = -3 };
+enum { GIL_RAN = 0, GIL_GONE = -1, GIL_BUSY = -2, GIL_FINALIZING = -3, GIL_LATER = -4 };
 
-/* Runs fn() with the GIL, unless the interpreter is gone or finalizing.
- * Returns GIL_RAN (0) when it ran, else why not. */
-static int with_gil(void (*fn)(void *), void *arg)
+static int with_gil_section(void (*fn)(void *), void *arg)
 {
-    if (__atomic_load_n(&gone, __ATOMIC_ACQUIRE))
-        return GIL_GONE;
     /* Bounded: CPython ends a thread that waits for the GIL while the
      * interpreter finalizes (pthread_exit inside PyGILState_Ensure), which
      * would leave this lock held for good; then the Python layer is
@@ -200,10 +196,69 @@ static int with_gil(void (*fn)(void *), void *arg)
     return ran;
 }
 
+/* Runs fn() with the GIL, unless the interpreter is gone or finalizing.
+ * Returns GIL_RAN (0) when it ran, else why not.  While a fork waits for
+ * the helper (ccx_helper_gil_begin), may_skip gives up (GIL_LATER),
+ * otherwise this waits until the fork is done. */
+static int with_gil(void (*fn)(void *), void *arg, int may_skip)
+{
+    if (__atomic_load_n(&gone, __ATOMIC_ACQUIRE))
+        return GIL_GONE;
+    if (!ccx_helper_gil_begin(may_skip))
+        return GIL_LATER;
+    int ran = with_gil_section(fn, arg);
+    ccx_helper_gil_end();
+    return ran;
+}
+
 static void tick_fn(void *arg)
 {
     (void)arg;
     activate();
+}
+
+/* The start-up work (activate) runs in the main thread, at its next check
+ * of the eval breaker, as a pending call: the helper then does not wait
+ * for the GIL while the interpreter starts, when a fork may come at any
+ * moment (a helper waiting for the GIL cannot step aside, see py_fork.c).
+ * When the main thread runs no Python for PENDING_GRACE_S (blocked in C
+ * with the GIL released), the helper takes the GIL itself as before. */
+#define PENDING_GRACE_S 0.02
+static int pending_queued;       /* atomic */
+static double pending_since;
+
+static double mono(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int activate_pending(void *arg)
+{
+    (void)arg;
+    if (!__atomic_load_n(&gone, __ATOMIC_ACQUIRE) && !(py.IsFinalizing && py.IsFinalizing())) {
+        ccx_guard++;
+        activate();
+        ccx_guard--;
+    }
+    __atomic_store_n(&pending_queued, 0, __ATOMIC_RELEASE);
+    return 0;
+}
+
+static void activate_soon(void)
+{
+    if (__atomic_load_n(&pending_queued, __ATOMIC_ACQUIRE)) {
+        if (mono() - pending_since >= PENDING_GRACE_S)
+            with_gil(tick_fn, NULL, 1);
+        return;
+    }
+    pending_since = mono();
+    __atomic_store_n(&pending_queued, 1, __ATOMIC_RELEASE);
+    if (py.Py_AddPendingCall && py.Py_AddPendingCall(activate_pending, NULL) == 0)
+        return;
+    __atomic_store_n(&pending_queued, 0, __ATOMIC_RELEASE);
+    with_gil(tick_fn, NULL, 1);
 }
 
 /* Fast ticks while the interpreter starts, for at most 10 s: a process
@@ -245,7 +300,7 @@ int ccx_py_helper_tick(void)
      * soon: the first look may find no frame to compare, or a mismatch
      * that a paused thread causes (VALIDATE_TRIES). */
     if (state == ST_WAITING || frames_check_pending())
-        with_gil(tick_fn, NULL);
+        activate_soon();
     return (state == ST_WAITING || frames_check_pending()) && !gone ? wait_fast() : 0;
 }
 
@@ -261,7 +316,7 @@ int ccx_py_write_section(struct ccx_json *j)
     if (state != ST_ACTIVE)
         return 0;
     struct write_arg a = { j };
-    int rc = with_gil(write_fn, &a);
+    int rc = with_gil(write_fn, &a, 0);
     /* After the exit snapshot the interpreter is gone by design; anything
      * else that leaves a snapshot without its census is said, a few times. */
     static int said;
@@ -285,11 +340,12 @@ int ccx_py_gc_counts(long count[3], long collections[3])
     if (state != ST_ACTIVE)
         return 0;
     struct gc_arg a = { count, collections, -1 };
-    return with_gil(gc_fn, &a) == 0 && a.rc == 0;
+    return with_gil(gc_fn, &a, 0) == 0 && a.rc == 0;
 }
 
 void ccx_py_atfork_child(void)
 {
     pthread_mutex_init(&py_section, NULL);
+    py_api_atfork_child();
     py_frames_atfork_child();
 }
