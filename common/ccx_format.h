@@ -153,6 +153,8 @@
 #define CCX_F_HOLD_ROOTS       "roots"
 #define CCX_F_HOLD_SAMPLES     "samples"
 #define CCX_F_HOLD_ERROR       "error"
+/* the error when the search is skipped under memory pressure (CCXTRACE_PRESSURE) */
+#define CCX_HOLD_SKIPPED_PRESSURE "skipped: the process is under memory pressure (CCXTRACE_PRESSURE)"
 /* also CCX_F_TYPES; per type CCX_F_TYPE_NAME and CCX_F_TYPE_COUNT, and: */
 #define CCX_F_HOLD_WHY         "why"
 #define CCX_F_HOLD_GROWTH      "growth"

@@ -107,7 +107,6 @@ extern int ccx_final;       /* the destructor has run: no more snapshots */
 int ccx_pressure_tick(char *label, size_t cap);
 /* The value of the snapshot's "pressure" member. */
 void ccx_pressure_write(struct ccx_json *j);
-void ccx_pressure_atfork_child(void);
 
 /* ---- ccx_procinfo.c ---- */
 /* Reads a small file (a /proc one) into buf, NUL-terminated; its length or -1.

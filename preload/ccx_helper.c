@@ -211,6 +211,7 @@ static struct {
     double next_interval, next_stats;
     double next_tick;        /* the trigger file's poll, once a second */
     double next_py_tick;     /* the Python layer: fast until it is hooked */
+    double next_pressure;    /* the memory-pressure watch (ccx_pressure_watch.c) */
     struct trig_state trig;
 } sch;
 
@@ -225,6 +226,7 @@ static void sched_init(void)
     sch.next_stats = sch.stats > 0 ? now : 0; /* first stats line at once */
     sch.next_tick = now;
     sch.next_py_tick = now;
+    sch.next_pressure = now;
     if (ccx_opt.trigger[0])
         trig_read(&sch.trig);
     sch.set = 1;
@@ -239,6 +241,8 @@ static void wait_due(void)
         until = sch.next_interval;
     if (sch.next_stats > 0 && sch.next_stats < until)
         until = sch.next_stats;
+    if (sch.next_pressure < until)
+        until = sch.next_pressure;
     if (until > now) {
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -254,6 +258,18 @@ static void wait_due(void)
     }
     while (sem_trywait(&wake_sem) == 0)
         ;
+}
+
+/* CCXTRACE_PRESSURE: the watch reads memory when due and may ask for a
+ * snapshot (ccx_pressure_watch.c). */
+static void pressure_work(double now)
+{
+    char label[48];
+    if (now < sch.next_pressure)
+        return;
+    sch.next_pressure = now + ccx_pressure_tick(label, sizeof label) / 1000.0;
+    if (label[0])
+        snapshot(-1, CCX_REASON_PRESSURE, label);
 }
 
 /* One pass over everything that is due or pending. */
@@ -275,6 +291,7 @@ static void work(void)
             }
         }
     }
+    pressure_work(now);
     if (__atomic_exchange_n(&sig_pending, 0, __ATOMIC_ACQ_REL))
         snapshot(-1, CCX_REASON_SIGNAL, NULL);
     ccx_helper_flush();

@@ -15,7 +15,7 @@
 #define CCX_PRESSURE_REARM_BP 500
 /* Checks: about once a second, this often within 5 points below a threshold. */
 #define CCX_PRESSURE_SLOW_MS 1000
-#define CCX_PRESSURE_FAST_MS 200
+#define CCX_PRESSURE_FAST_MS 100
 
 /* "80%,95%", "1.5GiB", "off"/"none": 0, or -1 with *why set. */
 int ccx_pressure_parse(const char *v, struct ccx_thresholds *out, const char **why);
