@@ -19,6 +19,7 @@
 #include "ccx_format.h"
 #include "ccx_json.h"
 #include "ccx_mem.h"
+#include "ccx_retention.h"
 #include "ccx_sample.h"
 #include "ccx_stacks.h"
 #include "ccx_symbols.h"
@@ -196,28 +197,58 @@ static void read_cmdline(char *out, size_t cap)
     out[n] = 0;
 }
 
-/* frame value -> frame id, open addressing */
+/* frame value -> frame id, open addressing; sized by the distinct frames
+ * it holds (grown at half load), not by the frames of all stacks: 100,000
+ * sites of 40 frames share a few ten thousand distinct ones, and a table
+ * for 4 million would cost 60 MiB while the snapshot is written. */
 struct fmap {
     ccx_frame_t *key;
     uint32_t *id;
     size_t mask;
     uint32_t n;
-    ccx_frame_t *order; /* id -> frame */
+    ccx_frame_t *order; /* id -> frame, mask + 1 entries */
 };
 
-static int fmap_init(struct fmap *m, size_t expect)
+static int fmap_alloc(struct fmap *m, size_t cap)
 {
-    size_t cap = 1024;
-    while (cap < expect * 2)
-        cap <<= 1;
     m->key = calloc(cap, sizeof *m->key);
     m->id = calloc(cap, sizeof *m->id);
-    m->order = calloc(expect + 1, sizeof *m->order);
+    m->order = calloc(cap, sizeof *m->order);
     m->mask = cap - 1;
     m->n = 0;
     return m->key && m->id && m->order ? 0 : -1;
 }
 
+static void fmap_free(struct fmap *m)
+{
+    free(m->key);
+    free(m->id);
+    free(m->order);
+}
+
+static int fmap_init(struct fmap *m)
+{
+    return fmap_alloc(m, 4096);
+}
+
+static uint32_t fmap_get(struct fmap *m, ccx_frame_t f);
+
+/* Twice the slots, the frames re-added in id order (ids unchanged). */
+static int fmap_grow(struct fmap *m)
+{
+    struct fmap big;
+    if (fmap_alloc(&big, (m->mask + 1) * 2) != 0) {
+        fmap_free(&big);
+        return -1;
+    }
+    for (uint32_t i = 0; i < m->n; i++)
+        fmap_get(&big, m->order[i]);
+    fmap_free(m);
+    *m = big;
+    return 0;
+}
+
+/* The frame's id, added when new; UINT32_MAX when out of memory. */
 static uint32_t fmap_get(struct fmap *m, ccx_frame_t f)
 {
     /* key 0 marks an empty slot: store f + 1 (a frame is never ~0) */
@@ -226,18 +257,13 @@ static uint32_t fmap_get(struct fmap *m, ccx_frame_t f)
     while (m->key[i] && m->key[i] != k)
         i = (i + 1) & m->mask;
     if (!m->key[i]) {
+        if ((size_t)m->n * 2 >= m->mask + 1)
+            return fmap_grow(m) == 0 ? fmap_get(m, f) : UINT32_MAX;
         m->key[i] = k;
         m->id[i] = m->n;
         m->order[m->n++] = f;
     }
     return m->id[i];
-}
-
-static void fmap_free(struct fmap *m)
-{
-    free(m->key);
-    free(m->id);
-    free(m->order);
 }
 
 /* C++ names read as written when the process has libstdc++'s demangler
@@ -293,7 +319,7 @@ static void write_body(struct ccx_json *j, long seq, const char *reason, const c
     /* 1. copy the site counters and the totals */
     uint32_t nsites = ccx_sites_count() + 3;
     struct row *rows = calloc(nsites, sizeof *rows);
-    size_t nrows = 0, nframes_total = 0;
+    size_t nrows = 0;
     uint64_t live_b = 0, live_k = 0, live_s = 0;
     for (uint32_t i = 0; rows && i < nsites; i++) {
         const struct ccx_site *s = ccx_site_get(i);
@@ -315,7 +341,6 @@ static void write_body(struct ccx_json *j, long seq, const char *reason, const c
         live_b += r->live_bytes;
         live_k += r->live_blocks_fp;
         live_s += r->live_samples;
-        nframes_total += s->nframes;
         nrows++;
     }
     struct ccx_totals tot;
@@ -398,18 +423,13 @@ static void write_body(struct ccx_json *j, long seq, const char *reason, const c
 
     /* 3. frames: every distinct one, symbolized */
     struct fmap fm;
-    int fm_ok = fmap_init(&fm, nframes_total + 1) == 0;
-    uint32_t *stack_ids = NULL;
-    if (fm_ok) {
-        stack_ids = malloc(sizeof *stack_ids * (nframes_total + 1));
-        size_t at = 0;
-        for (size_t r = 0; r < nrows && stack_ids; r++)
-            for (int f = 0; f < rows[r].s->nframes; f++)
-                stack_ids[at++] = fmap_get(&fm, rows[r].s->frames[f]);
-    }
+    int fm_ok = fmap_init(&fm) == 0;
+    for (size_t r = 0; r < nrows && fm_ok; r++)
+        for (int f = 0; f < rows[r].s->nframes && fm_ok; f++)
+            fm_ok = fmap_get(&fm, rows[r].s->frames[f]) != UINT32_MAX;
     ccx_json_key(j, CCX_F_FRAMES);
     ccx_json_begin_array(j);
-    for (uint32_t i = 0; fm_ok && stack_ids && i < fm.n; i++) {
+    for (uint32_t i = 0; fm_ok && i < fm.n; i++) {
         ccx_frame_t f = fm.order[i];
         ccx_json_begin_object(j);
         ccx_json_kv_i64(j, CCX_F_ID, i);
@@ -471,14 +491,13 @@ static void write_body(struct ccx_json *j, long seq, const char *reason, const c
     /* 4. stacks and sites (stack i belongs to site i) */
     ccx_json_key(j, CCX_F_STACKS);
     ccx_json_begin_array(j);
-    size_t at = 0;
     for (size_t r = 0; r < nrows; r++) {
         ccx_json_begin_object(j);
         ccx_json_kv_u64(j, CCX_F_ID, r);
         ccx_json_key(j, CCX_F_STACK_FRAMES);
         ccx_json_begin_array(j);
-        for (int f = 0; f < rows[r].s->nframes && stack_ids; f++)
-            ccx_json_u64(j, stack_ids[at++]);
+        for (int f = 0; f < rows[r].s->nframes && fm_ok; f++)
+            ccx_json_u64(j, fmap_get(&fm, rows[r].s->frames[f])); /* every frame is there: a lookup */
         ccx_json_end_array(j);
         ccx_json_end_object(j);
     }
@@ -498,9 +517,7 @@ static void write_body(struct ccx_json *j, long seq, const char *reason, const c
         ccx_json_end_object(j);
     }
     ccx_json_end_array(j);
-    if (fm_ok)
-        fmap_free(&fm);
-    free(stack_ids);
+    fmap_free(&fm);
     ccx_modules_free(&ms);
     free(rows);
 
@@ -539,6 +556,8 @@ int ccx_snapshot_write(long seq, const char *reason, const char *label)
     snprintf(final, sizeof final, "%s/" CCX_FILE_PREFIX "%s.%ld.%lld.%ld" CCX_FILE_SUFFIX, ccx_id.dir, ccx_id.host,
              ccx_id.pid, ccx_id.start, seq);
     snprintf(tmp, sizeof tmp, "%s" CCX_TMP_SUFFIX, final);
+    if (ccx_retention_before(seq, reason) != 0) /* CCXTRACE_KEEP, CCXTRACE_MAX_DISK */
+        goto out;
     int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0) {
         warn_once(errno, "cannot create", tmp, seq);
@@ -578,6 +597,7 @@ int ccx_snapshot_write(long seq, const char *reason, const char *label)
     rc = 0;
     last_errno = 0;
 out:
+    ccx_retention_after(seq, reason, final, rc == 0);
     if (c_locale)
         uselocale(old);
     return rc;
