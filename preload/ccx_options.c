@@ -198,6 +198,28 @@ static int p_pressure(const char *v, void *f, const char **why)
     return ccx_pressure_parse(v, f, why);
 }
 
+static int p_keep(const char *v, void *f, const char **why)
+{
+    if (p_int(v, f, why, 0, 10000) == 0)
+        return 0;
+    *why = "must be a whole number from 0 (all) to 10000";
+    return -1;
+}
+
+static int p_max_disk(const char *v, void *f, const char **why)
+{
+    if (strcmp(v, "off") == 0 || strcmp(v, "0") == 0) {
+        *(uint64_t *)f = 0;
+        return 0;
+    }
+    int st = ccx_parse_size(v, 0, f);
+    if (st != CCX_PARSE_OK) {
+        *why = ccx_parse_strerror(st);
+        return -1;
+    }
+    return 0;
+}
+
 #define F(field) offsetof(struct ccx_options, field)
 
 static const struct row {
@@ -239,6 +261,10 @@ static const struct row {
      "Python: comma-separated type names always examined for reference paths (at most " STR(CCX_HOLDERS_TYPES_MAX) ")"},
     {"CCXTRACE_PRESSURE", "80%,95%", p_pressure, F(pressure),
      "snapshot when memory first reaches each threshold: shares of the cgroup's limit or sizes (e.g. 1.5GiB); off disables"},
+    {"CCXTRACE_KEEP", "0", p_keep, F(keep),
+     "keep at most this many interval snapshots of the process, thinned evenly (the first stays); 0 keeps all"},
+    {"CCXTRACE_MAX_DISK", "0", p_max_disk, F(max_disk),
+     "cap on all ccxtrace files in the directory (every process's); past it nothing more is written; 0 or off: none"},
 };
 
 int ccx_options_parse(struct ccx_options *o, ccx_getenv_fn get, ccx_warn_fn warn)

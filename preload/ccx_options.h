@@ -49,6 +49,8 @@ struct ccx_options {
         char name[CCX_HOLDERS_TYPES_MAX][CCX_HOLDERS_NAME_LEN];
     } holders_types;
     struct ccx_thresholds pressure; /* memory-pressure snapshots */
+    int keep;                       /* interval snapshots kept (0 = all) */
+    uint64_t max_disk;              /* cap on all ccxtrace files in dir (0 = none) */
 };
 
 /* Looks up a variable's value; getenv in the library, a table in tests. */
