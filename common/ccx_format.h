@@ -52,6 +52,7 @@
 #define CCX_REASON_EXIT     "exit"
 #define CCX_REASON_API      "api"
 #define CCX_REASON_PRESSURE "pressure" /* added: CCXTRACE_PRESSURE; label "pressure-<threshold>" */
+#define CCX_REASON_TERM     "term"     /* added: CCXTRACE_ON_TERM=snapshot, on SIGTERM */
 
 /* sampling */
 #define CCX_F_MODE           "mode"

@@ -62,6 +62,11 @@ static void wake(void)
         sem_post(&wake_sem);
 }
 
+void ccx_helper_wake(void)
+{
+    wake();
+}
+
 static void on_signal(int sig)
 {
     (void)sig;
@@ -292,6 +297,7 @@ static void work(void)
         }
     }
     pressure_work(now);
+    ccx_term_work(); /* CCXTRACE_ON_TERM (ccx_term.c) */
     if (__atomic_exchange_n(&sig_pending, 0, __ATOMIC_ACQ_REL))
         snapshot(-1, CCX_REASON_SIGNAL, NULL);
     ccx_helper_flush();
@@ -405,6 +411,7 @@ int ccx_helper_start(void)
         if (sigaction(ccx_opt.signal, &sa, NULL) != 0)
             ccx_warnf("ccxtrace: cannot catch signal %d: %s", ccx_opt.signal, ccx_strerror(errno));
     }
+    ccx_term_install(); /* CCXTRACE_ON_TERM (ccx_term.c) */
     int r = start_thread();
     if (r != 0) {
         ccx_warnf("ccxtrace: cannot start the helper thread: %s; no snapshots but at exit", ccx_strerror(r));

@@ -220,6 +220,20 @@ static int p_max_disk(const char *v, void *f, const char **why)
     return 0;
 }
 
+static int p_on_term(const char *v, void *f, const char **why)
+{
+    if (strcmp(v, "snapshot") == 0) {
+        *(int *)f = 1;
+        return 0;
+    }
+    if (!*v || strcmp(v, "none") == 0 || strcmp(v, "off") == 0) {
+        *(int *)f = 0;
+        return 0;
+    }
+    *why = "must be snapshot or none";
+    return -1;
+}
+
 #define F(field) offsetof(struct ccx_options, field)
 
 static const struct row {
@@ -265,6 +279,8 @@ static const struct row {
      "keep at most this many interval snapshots of the process, thinned evenly (the first stays); 0 keeps all"},
     {"CCXTRACE_MAX_DISK", "0", p_max_disk, F(max_disk),
      "cap on all ccxtrace files in the directory (every process's); past it nothing more is written; 0 or off: none"},
+    {"CCXTRACE_ON_TERM", "", p_on_term, F(on_term),
+     "snapshot: on SIGTERM (when its inherited disposition is the default) a last snapshot, then the default end"},
 };
 
 int ccx_options_parse(struct ccx_options *o, ccx_getenv_fn get, ccx_warn_fn warn)

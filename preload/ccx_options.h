@@ -51,6 +51,7 @@ struct ccx_options {
     struct ccx_thresholds pressure; /* memory-pressure snapshots */
     int keep;                       /* interval snapshots kept (0 = all) */
     uint64_t max_disk;              /* cap on all ccxtrace files in dir (0 = none) */
+    int on_term;                    /* CCXTRACE_ON_TERM=snapshot */
 };
 
 /* Looks up a variable's value; getenv in the library, a table in tests. */
