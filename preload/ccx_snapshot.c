@@ -197,73 +197,83 @@ static void read_cmdline(char *out, size_t cap)
     out[n] = 0;
 }
 
-/* frame value -> frame id, open addressing; sized by the distinct frames
- * it holds (grown at half load), not by the frames of all stacks: 100,000
- * sites of 40 frames share a few ten thousand distinct ones, and a table
- * for 4 million would cost 60 MiB while the snapshot is written. */
+/* The distinct frames of all stacks, open addressing; sized by the
+ * distinct frames it holds (grown at half load), not by the frames of all
+ * stacks: 100,000 sites of 40 frames share a few ten thousand distinct
+ * ones, and a table for 4 million cost 60 MiB while the snapshot was
+ * written.  Frames are numbered in slot order when the "frames" array is
+ * written (fmap_number), so no second array holds them in id order. */
 struct fmap {
-    ccx_frame_t *key;
-    uint32_t *id;
+    ccx_frame_t *key; /* frame + 1; 0 = empty */
+    uint32_t *id;     /* slot -> frame id, after fmap_number */
     size_t mask;
     uint32_t n;
-    ccx_frame_t *order; /* id -> frame, mask + 1 entries */
 };
 
-static int fmap_alloc(struct fmap *m, size_t cap)
+static int fmap_init(struct fmap *m, size_t cap)
 {
     m->key = calloc(cap, sizeof *m->key);
-    m->id = calloc(cap, sizeof *m->id);
-    m->order = calloc(cap, sizeof *m->order);
+    m->id = NULL;
     m->mask = cap - 1;
     m->n = 0;
-    return m->key && m->id && m->order ? 0 : -1;
+    return m->key ? 0 : -1;
 }
 
 static void fmap_free(struct fmap *m)
 {
     free(m->key);
     free(m->id);
-    free(m->order);
 }
 
-static int fmap_init(struct fmap *m)
+static size_t fmap_slot(const struct fmap *m, ccx_frame_t k)
 {
-    return fmap_alloc(m, 4096);
+    size_t i = (size_t)((k * 0x9e3779b97f4a7c15ull) >> 20) & m->mask;
+    while (m->key[i] && m->key[i] != k)
+        i = (i + 1) & m->mask;
+    return i;
 }
 
-static uint32_t fmap_get(struct fmap *m, ccx_frame_t f);
-
-/* Twice the slots, the frames re-added in id order (ids unchanged). */
+/* Twice the slots, every frame re-added. */
 static int fmap_grow(struct fmap *m)
 {
     struct fmap big;
-    if (fmap_alloc(&big, (m->mask + 1) * 2) != 0) {
-        fmap_free(&big);
+    if (fmap_init(&big, (m->mask + 1) * 2) != 0)
         return -1;
-    }
-    for (uint32_t i = 0; i < m->n; i++)
-        fmap_get(&big, m->order[i]);
+    for (size_t i = 0; i <= m->mask; i++)
+        if (m->key[i])
+            big.key[fmap_slot(&big, m->key[i])] = m->key[i];
+    big.n = m->n;
     fmap_free(m);
     *m = big;
     return 0;
 }
 
-/* The frame's id, added when new; UINT32_MAX when out of memory. */
-static uint32_t fmap_get(struct fmap *m, ccx_frame_t f)
+/* Adds a frame (before fmap_number); -1 when out of memory. */
+static int fmap_add(struct fmap *m, ccx_frame_t f)
 {
-    /* key 0 marks an empty slot: store f + 1 (a frame is never ~0) */
-    ccx_frame_t k = f + 1;
-    size_t i = (size_t)((k * 0x9e3779b97f4a7c15ull) >> 20) & m->mask;
-    while (m->key[i] && m->key[i] != k)
-        i = (i + 1) & m->mask;
-    if (!m->key[i]) {
-        if ((size_t)m->n * 2 >= m->mask + 1)
-            return fmap_grow(m) == 0 ? fmap_get(m, f) : UINT32_MAX;
-        m->key[i] = k;
-        m->id[i] = m->n;
-        m->order[m->n++] = f;
+    size_t i = fmap_slot(m, f + 1);
+    if (m->key[i])
+        return 0;
+    if ((size_t)m->n * 2 >= m->mask + 1) {
+        if (fmap_grow(m) != 0)
+            return -1;
+        i = fmap_slot(m, f + 1);
     }
-    return m->id[i];
+    m->key[i] = f + 1;
+    m->n++;
+    return 0;
+}
+
+static int fmap_number(struct fmap *m)
+{
+    m->id = calloc(m->mask + 1, sizeof *m->id);
+    return m->id ? 0 : -1;
+}
+
+/* The id of a frame that was added and numbered. */
+static uint32_t fmap_id(const struct fmap *m, ccx_frame_t f)
+{
+    return m->id[fmap_slot(m, f + 1)];
 }
 
 /* C++ names read as written when the process has libstdc++'s demangler
@@ -423,16 +433,21 @@ static void write_body(struct ccx_json *j, long seq, const char *reason, const c
 
     /* 3. frames: every distinct one, symbolized */
     struct fmap fm;
-    int fm_ok = fmap_init(&fm) == 0;
+    int fm_ok = fmap_init(&fm, 4096) == 0;
     for (size_t r = 0; r < nrows && fm_ok; r++)
         for (int f = 0; f < rows[r].s->nframes && fm_ok; f++)
-            fm_ok = fmap_get(&fm, rows[r].s->frames[f]) != UINT32_MAX;
+            fm_ok = fmap_add(&fm, rows[r].s->frames[f]) == 0;
+    fm_ok = fm_ok && fmap_number(&fm) == 0;
     ccx_json_key(j, CCX_F_FRAMES);
     ccx_json_begin_array(j);
-    for (uint32_t i = 0; fm_ok && i < fm.n; i++) {
-        ccx_frame_t f = fm.order[i];
+    uint32_t next_id = 0;
+    for (size_t slot = 0; fm_ok && slot <= fm.mask; slot++) {
+        if (!fm.key[slot])
+            continue;
+        ccx_frame_t f = fm.key[slot] - 1;
+        fm.id[slot] = next_id;
         ccx_json_begin_object(j);
-        ccx_json_kv_i64(j, CCX_F_ID, i);
+        ccx_json_kv_i64(j, CCX_F_ID, next_id++);
         const char *file = NULL, *func = NULL;
         int line = 0;
         if ((f & CCX_FRAME_PY) && ccx_py_resolve_frame && ccx_py_resolve_frame(f, &file, &func, &line)) {
@@ -497,7 +512,7 @@ static void write_body(struct ccx_json *j, long seq, const char *reason, const c
         ccx_json_key(j, CCX_F_STACK_FRAMES);
         ccx_json_begin_array(j);
         for (int f = 0; f < rows[r].s->nframes && fm_ok; f++)
-            ccx_json_u64(j, fmap_get(&fm, rows[r].s->frames[f])); /* every frame is there: a lookup */
+            ccx_json_u64(j, fmap_id(&fm, rows[r].s->frames[f]));
         ccx_json_end_array(j);
         ccx_json_end_object(j);
     }
