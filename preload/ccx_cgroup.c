@@ -215,7 +215,6 @@ static int read_u64(const char *dir, int len, const char *name, uint64_t *out)
 }
 
 struct stat_vals {
-    int v1;
     uint64_t inactive, total_inactive, hier_limit;
     int has_total;
 };
@@ -247,7 +246,7 @@ int ccx_cgroup_read(const struct ccx_cgroup *cg, struct ccx_cgmem *m)
     if (read_u64(cg->dir, len, v1 ? "memory.usage_in_bytes" : "memory.current", &m->usage) != 0 ||
         m->usage == UINT64_MAX)
         return -1;
-    struct stat_vals s = {v1, 0, 0, UINT64_MAX, 0};
+    struct stat_vals s = {0, 0, UINT64_MAX, 0};
     char path[CCX_CG_PATH + 64];
     snprintf(path, sizeof path, "%s/memory.stat", cg->dir);
     each_line(path, stat_line, &s);
