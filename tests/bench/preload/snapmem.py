@@ -53,7 +53,7 @@ def main():
         rss = status_kb("VmRSS")
         with open("/proc/self/clear_refs", "w") as f:
             f.write("5")
-        seq = api(b"bench-%d" % (k + 1))
+        seq = api(b"bench-%d" % (k + 1))  # the snapshot this one asked for (pressure may take others)
         t0 = time.monotonic()
         path = None
         while time.monotonic() - t0 < 120:

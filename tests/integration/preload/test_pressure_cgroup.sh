@@ -2,7 +2,7 @@
 # test_pressure_cgroup.sh - memory-pressure snapshots (CCXTRACE_PRESSURE) in a
 # real cgroup v1 memory cgroup this test creates (root only; skipped without
 # a writable v1 memory controller):
-#   1. a Python process leaking 1 MiB every 50 ms (20 MiB/s) in a 200 MiB cgroup runs
+#   1. a Python process leaking 512 KiB every 50 ms (10 MiB/s) in a 200 MiB cgroup runs
 #      until the kernel kills it (exit 137, oom_kill counted): the directory
 #      then holds pressure-80% and pressure-95% snapshots, in that order,
 #      each recording the limit (200 MiB) and a working set at or above its
@@ -46,7 +46,7 @@ run_in_cgroup() {
 new_cgroup leak
 d=$CCX_TMP/leak
 mkdir -p "$d"
-run_in_cgroup "$d" leak 1
+run_in_cgroup "$d" leak 512
 st=$?
 [ $st = 137 ] || fail "the leaking process ended with $st, not 137 (killed); stderr: $(head -5 "$d.err")"
 kills=$(awk '$1 == "oom_kill" { print $2 }' "$cg/memory.oom_control")

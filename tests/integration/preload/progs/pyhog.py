@@ -1,6 +1,6 @@
 """pyhog.py - memory behaviours for the pressure tests (test_pressure_cgroup.sh).
 
-  pyhog.py leak MIB_PER_STEP     keeps MIB_PER_STEP MiB more every 50 ms, for ever
+  pyhog.py leak KIB_PER_STEP     keeps KIB_PER_STEP KiB more every 50 ms, for ever
   pyhog.py cache FILE PASSES     reads FILE from start to end PASSES times (page cache)
 """
 import sys
@@ -12,7 +12,7 @@ def leak(step):
     n = 0
     while True:
         n += 1
-        keep.append(b"%08d" % n * (step * 131072))  # LEAK LINE
+        keep.append(b"%08d" % n * (step * 128))  # LEAK LINE
         time.sleep(0.05)
 
 
