@@ -44,6 +44,7 @@
 #define CCX_F_FRAMES     "frames"
 #define CCX_F_STACKS     "stacks"
 #define CCX_F_SITES      "sites"
+#define CCX_F_PRESSURE   "pressure" /* added: the memory-pressure watch's last reading, or null */
 
 /* reason values */
 #define CCX_REASON_SIGNAL   "signal"
@@ -51,6 +52,8 @@
 #define CCX_REASON_TRIGGER  "trigger"
 #define CCX_REASON_EXIT     "exit"
 #define CCX_REASON_API      "api"
+#define CCX_REASON_PRESSURE "pressure" /* added: CCXTRACE_PRESSURE; label "pressure-<threshold>" */
+#define CCX_REASON_TERM     "term"     /* added: CCXTRACE_ON_TERM=snapshot, on SIGTERM */
 
 /* sampling */
 #define CCX_F_MODE           "mode"
@@ -87,6 +90,18 @@
 #define CCX_F_HEAP_UORDBLKS "uordblks"
 #define CCX_F_HEAP_FORDBLKS "fordblks"
 #define CCX_F_HEAP_KEEPCOST "keepcost"
+
+/* pressure (added; CCXTRACE_PRESSURE, docs/snapshot-format.md) */
+#define CCX_F_PR_CGROUP      "cgroup"            /* "v1", "v2" or null (none readable) */
+#define CCX_F_PR_LIMIT       "limit_bytes"       /* the smallest limit of the cgroup and its ancestors; null = none */
+#define CCX_F_PR_USAGE       "usage_bytes"       /* memory.current / memory.usage_in_bytes */
+#define CCX_F_PR_WORKING_SET "working_set_bytes" /* usage - inactive file pages */
+#define CCX_F_PR_COMPARED    "compared"          /* what the thresholds compared with */
+#define CCX_F_PR_UNDER       "under_pressure"    /* a threshold fired and has not re-armed */
+#define CCX_PR_CGROUP_V1     "v1"
+#define CCX_PR_CGROUP_V2     "v2"
+#define CCX_PR_BY_WORKING_SET "working_set"
+#define CCX_PR_BY_RSS        "rss"
 
 /* python */
 #define CCX_F_PY_VERSION    "version"
@@ -140,6 +155,8 @@
 #define CCX_F_HOLD_ROOTS       "roots"
 #define CCX_F_HOLD_SAMPLES     "samples"
 #define CCX_F_HOLD_ERROR       "error"
+/* the error when the search is skipped under memory pressure (CCXTRACE_PRESSURE) */
+#define CCX_HOLD_SKIPPED_PRESSURE "skipped: the process is under memory pressure (CCXTRACE_PRESSURE)"
 /* also CCX_F_TYPES; per type CCX_F_TYPE_NAME and CCX_F_TYPE_COUNT, and: */
 #define CCX_F_HOLD_WHY         "why"
 #define CCX_F_HOLD_GROWTH      "growth"

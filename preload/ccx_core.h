@@ -104,6 +104,19 @@ double ccx_uptime(void);
 extern int ccx_exit_done;   /* an exit snapshot was written */
 extern int ccx_final;       /* the destructor has run: no more snapshots */
 
+/* ---- ccx_pressure_watch.c (CCXTRACE_PRESSURE) ---- */
+/* Helper thread: reads memory; sets label ("pressure-80%") when a snapshot
+ * is due, "" otherwise; returns the milliseconds until the next call. */
+int ccx_pressure_tick(char *label, size_t cap);
+/* The value of the snapshot's "pressure" member. */
+void ccx_pressure_write(struct ccx_json *j);
+
+/* ---- ccx_term.c (CCXTRACE_ON_TERM) ---- */
+void ccx_term_install(void); /* at start, before the helper */
+void ccx_term_work(void);    /* helper thread: a pending SIGTERM's snapshot, then SIGTERM again */
+/* ccx_helper.c: wakes the helper; async-signal-safe */
+void ccx_helper_wake(void);
+
 /* ---- ccx_procinfo.c ---- */
 /* Reads a small file (a /proc one) into buf, NUL-terminated; its length or -1.
  * No allocation: usable from any thread of the tracer. */

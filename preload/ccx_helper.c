@@ -63,6 +63,11 @@ static void wake(void)
         sem_post(&wake_sem);
 }
 
+void ccx_helper_wake(void)
+{
+    wake();
+}
+
 static void on_signal(int sig)
 {
     (void)sig;
@@ -212,6 +217,7 @@ static struct {
     double next_interval, next_stats;
     double next_tick;        /* the trigger file's poll, once a second */
     double next_py_tick;     /* the Python layer: fast until it is hooked */
+    double next_pressure;    /* the memory-pressure watch (ccx_pressure_watch.c) */
     struct trig_state trig;
 } sch;
 
@@ -226,6 +232,7 @@ static void sched_init(void)
     sch.next_stats = sch.stats > 0 ? now : 0; /* first stats line at once */
     sch.next_tick = now;
     sch.next_py_tick = now;
+    sch.next_pressure = now;
     if (ccx_opt.trigger[0])
         trig_read(&sch.trig);
     sch.set = 1;
@@ -240,6 +247,8 @@ static void wait_due(void)
         until = sch.next_interval;
     if (sch.next_stats > 0 && sch.next_stats < until)
         until = sch.next_stats;
+    if (sch.next_pressure < until)
+        until = sch.next_pressure;
     if (until > now) {
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -255,6 +264,18 @@ static void wait_due(void)
     }
     while (sem_trywait(&wake_sem) == 0)
         ;
+}
+
+/* CCXTRACE_PRESSURE: the watch reads memory when due and may ask for a
+ * snapshot (ccx_pressure_watch.c). */
+static void pressure_work(double now)
+{
+    char label[48];
+    if (now < sch.next_pressure)
+        return;
+    sch.next_pressure = now + ccx_pressure_tick(label, sizeof label) / 1000.0;
+    if (label[0])
+        snapshot(-1, CCX_REASON_PRESSURE, label);
 }
 
 /* One pass over everything that is due or pending. */
@@ -276,6 +297,8 @@ static void work(void)
             }
         }
     }
+    pressure_work(now);
+    ccx_term_work(); /* CCXTRACE_ON_TERM (ccx_term.c) */
     if (__atomic_exchange_n(&sig_pending, 0, __ATOMIC_ACQ_REL))
         snapshot(-1, CCX_REASON_SIGNAL, NULL);
     ccx_helper_flush();
@@ -390,6 +413,7 @@ int ccx_helper_start(void)
         if (sigaction(ccx_opt.signal, &sa, NULL) != 0)
             ccx_warnf("ccxtrace: cannot catch signal %d: %s", ccx_opt.signal, ccx_strerror(errno));
     }
+    ccx_term_install(); /* CCXTRACE_ON_TERM (ccx_term.c) */
     int r = start_thread();
     if (r != 0) {
         ccx_warnf("ccxtrace: cannot start the helper thread: %s; no snapshots but at exit", ccx_strerror(r));

@@ -77,6 +77,11 @@ CCX_INTERNAL void ccx_json_double(struct ccx_json *j, double v);
 CCX_INTERNAL void ccx_json_bool(struct ccx_json *j, int v);
 CCX_INTERNAL void ccx_json_null(struct ccx_json *j);
 
+/* Non-zero while a CCXTRACE_PRESSURE threshold has fired and not re-armed:
+ * a snapshot then skips what costs memory (the holders search, the second
+ * census) and says so. */
+CCX_INTERNAL int ccx_under_pressure(void);
+
 /* Memory for the tracer itself (never through the traced malloc; counted
  * in tracer.self_bytes). */
 CCX_INTERNAL void *ccx_mem_alloc(size_t size);

@@ -6,6 +6,7 @@
  * checks the defaults and every parser's rejections.
  */
 #include "ccx_options.h"
+#include "ccx_pressure.h"
 #include "ccx_signal.h"
 #include "ccx_text.h"
 #include "ccx_units.h"
@@ -222,6 +223,47 @@ static int p_signal(const char *v, void *f, const char **why)
     return -1;
 }
 
+static int p_pressure(const char *v, void *f, const char **why)
+{
+    return ccx_pressure_parse(v, f, why);
+}
+
+static int p_keep(const char *v, void *f, const char **why)
+{
+    if (p_int(v, f, why, 0, 10000) == 0)
+        return 0;
+    *why = "must be a whole number from 0 (all) to 10000";
+    return -1;
+}
+
+static int p_max_disk(const char *v, void *f, const char **why)
+{
+    if (strcmp(v, "off") == 0 || strcmp(v, "0") == 0) {
+        *(uint64_t *)f = 0;
+        return 0;
+    }
+    int st = ccx_parse_size(v, 0, f);
+    if (st != CCX_PARSE_OK) {
+        *why = ccx_parse_strerror(st);
+        return -1;
+    }
+    return 0;
+}
+
+static int p_on_term(const char *v, void *f, const char **why)
+{
+    if (strcmp(v, "snapshot") == 0) {
+        *(int *)f = 1;
+        return 0;
+    }
+    if (!*v || strcmp(v, "none") == 0 || strcmp(v, "off") == 0) {
+        *(int *)f = 0;
+        return 0;
+    }
+    *why = "must be snapshot or none";
+    return -1;
+}
+
 #define F(field) offsetof(struct ccx_options, field)
 
 static const struct row {
@@ -263,6 +305,14 @@ static const struct row {
      "Python: instances examined per type for reference paths (1-" STR(CCX_HOLDERS_SAMPLES_MAX) ")"},
     {"CCXTRACE_HOLDERS_TYPES", "", p_type_names, F(holders_types),
      "Python: comma-separated type names always examined for reference paths (at most " STR(CCX_HOLDERS_TYPES_MAX) ")"},
+    {"CCXTRACE_PRESSURE", "80%,95%", p_pressure, F(pressure),
+     "snapshot when memory first reaches each threshold: shares of the cgroup's limit or sizes (e.g. 1.5GiB); off disables"},
+    {"CCXTRACE_KEEP", "0", p_keep, F(keep),
+     "keep at most this many interval snapshots of the process, thinned evenly (the first stays); 0 keeps all"},
+    {"CCXTRACE_MAX_DISK", "0", p_max_disk, F(max_disk),
+     "cap on all ccxtrace files in the directory (every process's); past it nothing more is written; 0 or off: none"},
+    {"CCXTRACE_ON_TERM", "", p_on_term, F(on_term),
+     "snapshot: on SIGTERM (when its inherited disposition is the default) a last snapshot, then the default end"},
 };
 
 /* Applies row r's variable (its default first); 1 when the value was bad. */

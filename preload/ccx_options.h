@@ -18,6 +18,18 @@
 #define CCX_PATH_MAX 1024
 #define CCX_ONLY_MAX 255 /* longest CCXTRACE_ONLY, in bytes */
 
+/* CCXTRACE_PRESSURE: memory thresholds (ccx_pressure.c). */
+#define CCX_PRESSURE_MAX 8
+struct ccx_threshold {
+    uint32_t basis_points; /* a share of the limit in 1/100 %, 1-10000; 0 = an absolute size */
+    uint64_t bytes;        /* the absolute size */
+    char text[24];         /* as written: "80%", "1.5GiB" (the snapshot's label) */
+};
+struct ccx_thresholds {
+    int n; /* 0 = off */
+    struct ccx_threshold t[CCX_PRESSURE_MAX];
+};
+
 struct ccx_options {
     uint64_t sample;            /* mean sampling interval in bytes; CCX_SIZE_ALL = every allocation */
     int depth;                  /* native stack depth cap */
@@ -43,6 +55,10 @@ struct ccx_options {
         int n;
         char name[CCX_HOLDERS_TYPES_MAX][CCX_HOLDERS_NAME_LEN];
     } holders_types;
+    struct ccx_thresholds pressure; /* memory-pressure snapshots */
+    int keep;                       /* interval snapshots kept (0 = all) */
+    uint64_t max_disk;              /* cap on all ccxtrace files in dir (0 = none) */
+    int on_term;                    /* CCXTRACE_ON_TERM=snapshot */
 };
 
 /* Looks up a variable's value; getenv in the library, a table in tests. */

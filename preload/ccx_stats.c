@@ -8,6 +8,7 @@
  * are empty without it.
  */
 #include "ccx_core.h"
+#include "ccx_retention.h"
 #include "ccx_format.h"
 #include "ccx_mem.h"
 
@@ -35,6 +36,8 @@ void ccx_stats_line(void)
     if (failed)
         return;
     ccx_ident_init();
+    if (ccx_disk_full()) /* CCXTRACE_MAX_DISK */
+        return;
     if (fd < 0) {
         char path[CCX_PATH_MAX + 512];
         snprintf(path, sizeof path, "%s/" CCX_FILE_PREFIX "%s.%ld.%lld" CCX_STATS_SUFFIX, ccx_id.dir, ccx_id.host,

@@ -362,7 +362,8 @@ void py_census_write(struct ccx_json *j)
             /* "Who holds it" (docs/holders.md): before gc.collect(), so
              * garbage is still there to be reported. */
             py_holders_write(j);
-            if (py_opt.gc_collect) {
+            /* under memory pressure (CCXTRACE_PRESSURE) no second census */
+            if (py_opt.gc_collect && !ccx_under_pressure()) {
                 double t1 = now_ms();
                 PyObj *r = py_gc_call("collect");
                 /* The traced heap once the garbage is gone: what the

@@ -940,6 +940,12 @@ void py_holders_write(struct ccx_json *j)
     }
     if (opt.state < 0)
         return;
+    if (ccx_under_pressure()) {
+        /* CCXTRACE_PRESSURE: the graph needs about 100 MiB per million
+         * objects, which a process near its limit does not have */
+        write_error(j, CCX_HOLD_SKIPPED_PRESSURE);
+        return;
+    }
     if (!prev) {
         prev = ccx_mem_alloc(TSLOTS * sizeof *prev);
         if (!prev)

@@ -4,7 +4,7 @@
 # under valgrind memcheck: no invalid access, no uninitialised use.
 source "$(dirname "$0")/lib.sh"
 command -v valgrind >/dev/null || { echo "valgrind not installed"; exit 77; }
-srcs="preload/ccx_options.c preload/ccx_text.c preload/ccx_only.c preload/ccx_stale.c preload/ccx_sample.c preload/ccx_mem.c preload/ccx_addrmap.c preload/ccx_stacks.c preload/ccx_json.c common/ccx_units.c common/ccx_signal.c"
+srcs="preload/ccx_options.c preload/ccx_text.c preload/ccx_only.c preload/ccx_stale.c preload/ccx_pressure.c preload/ccx_cgroup.c preload/ccx_thin.c preload/ccx_sample.c preload/ccx_mem.c preload/ccx_addrmap.c preload/ccx_stacks.c preload/ccx_json.c common/ccx_units.c common/ccx_signal.c"
 cd "$CCX_ROOT"
 for t in tests/unit/preload/test_*.c; do
     name=$(basename "$t" .c)
