@@ -508,6 +508,9 @@ static void print_json(const struct plot *pl, struct ccx_out *o, double t0, int 
         cJSON_AddStringToObject(x, "name", s->name);
         cJSON_AddStringToObject(x, "run", run ? run : "?");
         free(fresh);
+        const char *file = ccx_safe_str(pl->m[i].file, &fresh);
+        cJSON_AddStringToObject(x, "file", file ? file : "?");
+        free(fresh);
         cJSON_AddStringToObject(x, "unit", pl->m[i].count ? "count" : "bytes");
         cJSON_AddNumberToObject(x, "points", (double)s->n);
         cJSON_AddNumberToObject(x, "first_s", s->n ? s->x[0] : 0);
