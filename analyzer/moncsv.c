@@ -83,8 +83,6 @@ int ccx_mon_size(const char *s, double *bytes)
     return -1;
 }
 
-static enum ccx_mon_layout by_data(const char *first, int *ncols);
-
 static enum ccx_mon_layout by_header(const char *first)
 {
     if (starts(first, CCX_STATS_HEADER))
@@ -98,18 +96,6 @@ static enum ccx_mon_layout by_header(const char *first)
     if (starts(first, HDR_GC))
         return CCX_MON_GC;
     return CCX_MON_UNKNOWN;
-}
-
-enum ccx_mon_layout ccx_mon_detect(const char *base, const char *first, struct ccx_mon_file *mf)
-{
-    memset(mf, 0, sizeof *mf);
-    mf->base = base;
-    mf->header = 1;
-    if ((mf->layout = by_header(first)) != CCX_MON_UNKNOWN)
-        return mf->layout;
-    mf->header = 0;
-    mf->layout = by_data(first, &mf->ncols);
-    return mf->layout;
 }
 
 /* The layout of a header-less file from its first data line. */
@@ -131,6 +117,18 @@ static enum ccx_mon_layout by_data(const char *first, int *ncols)
         return CCX_MON_COUNTS;
     }
     return CCX_MON_UNKNOWN;
+}
+
+enum ccx_mon_layout ccx_mon_detect(const char *base, const char *first, struct ccx_mon_file *mf)
+{
+    memset(mf, 0, sizeof *mf);
+    mf->base = base;
+    mf->header = 1;
+    if ((mf->layout = by_header(first)) != CCX_MON_UNKNOWN)
+        return mf->layout;
+    mf->header = 0;
+    mf->layout = by_data(first, &mf->ncols);
+    return mf->layout;
 }
 
 const char *ccx_mon_layout_name(enum ccx_mon_layout l)
