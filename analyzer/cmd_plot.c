@@ -126,11 +126,12 @@ static int push_point(struct plot *pl, struct ccx_series *s, double x, double y)
     return 0;
 }
 
-/* The name of a file's own series: "<c>" of <c>_docker_stats.csv,
+/* The name of a file's own series: "<c>" of <c>_docker_stats.csv and
+ * <c>_cgroup_memory.csv,
  * "<host>.<pid>.<start>" of a stats CSV, else the name without ".csv". */
 static void stem_of(const char *base, char *stem, size_t len)
 {
-    static const char *const sufs[] = {"_docker_stats.csv", CCX_STATS_SUFFIX, ".csv"};
+    static const char *const sufs[] = {"_docker_stats.csv", "_cgroup_memory.csv", CCX_STATS_SUFFIX, ".csv"};
     snprintf(stem, len, "%s", base);
     for (size_t i = 0; i < sizeof sufs / sizeof sufs[0]; i++)
         if (ends_with(stem, sufs[i]) && strlen(stem) > strlen(sufs[i])) {
@@ -165,7 +166,7 @@ static int take_row(struct plot *pl, struct csvread *cr, char *line, long lineno
         char label[300];
         if (!r.v[i].label)
             snprintf(label, sizeof label, "%s", cr->stem);
-        else if (cr->mf.layout == CCX_MON_STATS)
+        else if (cr->mf.layout == CCX_MON_STATS || cr->mf.layout == CCX_MON_CGROUP)
             snprintf(label, sizeof label, "%s %s", cr->stem, r.v[i].label);
         else
             snprintf(label, sizeof label, "%s", r.v[i].label);

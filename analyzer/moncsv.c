@@ -14,6 +14,7 @@
 #define HDR_SEED2 "timestamp,minutes_elapsed,cpu_percent,memory_mb"
 #define HDR_COUNTS "timestamp,minutes_elapsed,archives_processed"
 #define HDR_GC "timestamp,elapsed_min,gen0"
+#define HDR_CGROUP "timestamp,elapsed_min,memory_current_bytes"
 #define MAXF 16
 
 static int starts(const char *s, const char *p)
@@ -95,6 +96,8 @@ static enum ccx_mon_layout by_header(const char *first)
         return CCX_MON_COUNTS_H;
     if (starts(first, HDR_GC))
         return CCX_MON_GC;
+    if (starts(first, HDR_CGROUP))
+        return CCX_MON_CGROUP;
     return CCX_MON_UNKNOWN;
 }
 
@@ -138,6 +141,7 @@ const char *ccx_mon_layout_name(enum ccx_mon_layout l)
     case CCX_MON_STATS: return "tracer stats";
     case CCX_MON_SEED: return "per-container docker stats";
     case CCX_MON_SEED2: return "docker stats (memory_mb)";
+    case CCX_MON_CGROUP: return "cgroup memory";
     case CCX_MON_COMBINED: return "combined docker stats";
     case CCX_MON_DOCKER1: return "header-less docker stats";
     case CCX_MON_COUNTS: return "counts";
@@ -186,6 +190,12 @@ int ccx_mon_parse(const struct ccx_mon_file *mf, char *line, struct ccx_mon_row 
         if (nf < 4 || stamp(f[0], &r->t) < 0 || number(f[3], &v) < 0)
             return -1;
         put(r, NULL, v * 1048576.0, 0);
+        return 0;
+    case CCX_MON_CGROUP:
+        *why = "bad row (want timestamp,elapsed_min,memory_current_bytes,...)";
+        if (nf < 3 || stamp(f[0], &r->t) < 0 || number(f[2], &v) < 0)
+            return -1;
+        put(r, "cgroup memory.current", v, 0);
         return 0;
     case CCX_MON_COMBINED:
         *why = "bad row (want container,YYYY-MM-DD_HH:MM:SS,cpu%,USAGE / LIMIT,...)";

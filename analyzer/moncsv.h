@@ -4,7 +4,8 @@
  * stats CSV, the seed's per-container `<c>_docker_stats.csv` with a header,
  * a combined `docker_stats.csv` with the container's name in its first
  * column and YYYY-MM-DD_HH:MM:SS times, a header-less `docker_stats.csv` of
- * one container in `docker stats` units ("242.8MiB / 7.654GiB"), and counts
+ * one container in `docker stats` units ("242.8MiB / 7.654GiB"), the
+ * cgroup memory CSV of scripts/monitor_local.sh, and counts
  * over time (`archive_count.csv`, `broker_stats.csv`).  This file tells the
  * layout from a file's name and first line, and turns one data line into a
  * time and up to three values, each bytes or a count.  Pure: no I/O, so the
@@ -19,6 +20,7 @@ enum ccx_mon_layout {
     CCX_MON_STATS,    /* the tracer's stats CSV (CCX_STATS_HEADER): RSS, traced live */
     CCX_MON_SEED,     /* timestamp,elapsed_min,cpu_perc,mem_usage_mb,... (MiB) */
     CCX_MON_SEED2,    /* timestamp,minutes_elapsed,cpu_percent,memory_mb,... (MiB) */
+    CCX_MON_CGROUP,   /* scripts/monitor_local.sh's <t>_cgroup_memory.csv: memory_current_bytes */
     CCX_MON_COMBINED, /* container,YYYY-MM-DD_HH:MM:SS,cpu%,USAGE / LIMIT,... (no header) */
     CCX_MON_DOCKER1,  /* timestamp,USAGE / LIMIT,mem%,cpu%,... (no header, one container) */
     CCX_MON_COUNTS,   /* timestamp,N[,N...] (no header): counts over time */

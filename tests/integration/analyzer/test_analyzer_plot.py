@@ -173,12 +173,17 @@ def expect(path):
     if not lines:
         return None
     first, name = lines[0], os.path.basename(path)
-    stem = name[: -len("_docker_stats.csv")] if name.endswith("_docker_stats.csv") else name[: -len(".csv")]
+    stem = name[: -len(".csv")]
+    for suffix in ("_docker_stats.csv", "_cgroup_memory.csv"):
+        if name.endswith(suffix):
+            stem = name[: -len(suffix)]
     out, bad, rows, tcol = {}, [], 0, 0
     if first.startswith("timestamp,elapsed_min,gen"):
         return None
     if first.startswith("timestamp,elapsed_min,cpu_perc,mem_usage_mb") or first.startswith("timestamp,minutes_elapsed,cpu_percent,memory_mb"):
         body, get = lines[1:], lambda c: [(stem, mib(c[3]))] if len(c) >= 4 else None
+    elif first.startswith("timestamp,elapsed_min,memory_current_bytes"):
+        body, get = lines[1:], lambda c: [(stem + " cgroup memory.current", float(c[2]))] if len(c) >= 3 and c[2].isdigit() else None
     elif first.startswith("timestamp,minutes_elapsed,archives_processed"):
         body, get = lines[1:], lambda c: [("archives processed", float(c[2]))] if len(c) == 3 and c[2].isdigit() else None
     else:
@@ -273,6 +278,8 @@ for d in runs:
 j = json.loads(run(runs[0], "--format", "json").stdout)
 rp = [x for x in j["series"] if x["name"] == "rules-processing"]
 check(rp and rp[0]["points"] == 21, "the 0B rows of run_a are skipped, not the end of it: %s" % rp)
+cg = [x for x in j["series"] if x["name"] == "rules-processing cgroup memory.current"]
+check(cg and cg[0]["points"] == 11 and cg[0]["unit"] == "bytes", "monitor_local.sh's cgroup CSV read: %s" % cg)
 check(not any(f["path"].endswith("_gc_stats.csv") and "skipped" not in f for f in j["files"]), "gc stats are not plotted")
 j = json.loads(run(runs[1], "--format", "json").stdout)
 check(sorted(x["name"] for x in j["series"]) == ["archive-sync", "rules-processing"], "combined file: one series per container")

@@ -67,6 +67,13 @@ static void seed(void)
                  "timestamp,minutes_elapsed,cpu_percent,memory_mb,memory_limit_mb,memory_percent,net_io,block_io",
                  &mf) == CCX_MON_SEED2);
     CHECK(row(&mf, "2025-12-23 14:45:02,0,0.24,236,7837.7,,,", &r) == 0 && near(r.v[0].v, 236 * MiB));
+    /* scripts/monitor_local.sh's cgroup CSV */
+    CHECK(detect("web_cgroup_memory.csv",
+                 "timestamp,elapsed_min,memory_current_bytes,anon_bytes,file_bytes,kernel_bytes,memory_max_bytes",
+                 &mf) == CCX_MON_CGROUP);
+    CHECK(row(&mf, "2025-12-23 14:45:02,3,104857600,1,2,3,max", &r) == 0 && r.v[0].v == 104857600 && !r.v[0].count &&
+          !strcmp(r.v[0].label, "cgroup memory.current"));
+    CHECK(row(&mf, "2025-12-23 14:45:02,3,", &r) < 0);
 }
 
 static void combined(void)
