@@ -45,6 +45,49 @@ static int yrange(const struct ccx_series *s, size_t ns, const int *count, int w
     return 1;
 }
 
+/* Where a chart's plot area is and what its axes span. */
+struct frame {
+    double L, T, pw, ph; /* left, top, width, height of the plot area */
+    double x1;           /* x axis: 0..x1 in units of xu seconds */
+    double y0, y1;       /* bytes axis in units of yu bytes */
+    double c0, c1;       /* counts axis */
+    double xu, yu;
+};
+
+static double fx(const struct frame *r, double x)
+{
+    return r->L + x / r->xu / r->x1 * r->pw;
+}
+
+static double fy(const struct frame *r, double y, int isc)
+{
+    return isc ? r->T + r->ph - (y - r->c0) / (r->c1 - r->c0) * r->ph
+               : r->T + r->ph - (y / r->yu - r->y0) / (r->y1 - r->y0) * r->ph;
+}
+
+/* Series I: its line (dashed for a count) and its legend entry. */
+static void draw_series(FILE *f, const struct frame *r, const struct ccx_series *s, size_t i, int isc)
+{
+    const char *c = palette[i % 10], *dash = isc ? " stroke-dasharray=\"6 3\"" : "";
+    fprintf(f, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"1.5\"%s points=\"", c, dash);
+    for (size_t j = 0; j < s->n; j++)
+        fprintf(f, "%.1f,%.1f ", fx(r, s->x[j]), fy(r, s->y[j], isc));
+    fputs("\"/>\n", f);
+    if (s->n == 1)
+        fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"/>\n", fx(r, s->x[0]), fy(r, s->y[0], isc), c);
+    double ly = r->T + r->ph + 52 + 18.0 * (double)i;
+    char rate[48];
+    if (isc)
+        snprintf(rate, sizeof rate, "%+.4g/h", s->rate * 3600);
+    else
+        ccx_rate(s->rate, rate, sizeof rate);
+    fprintf(f, "<line x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\" stroke=\"%s\" stroke-width=\"3\"%s/>", r->L,
+            ly - 4, r->L + 24, ly - 4, c, dash);
+    fprintf(f, "<text x=\"%.0f\" y=\"%.0f\">", r->L + 30, ly);
+    ccx_put_xml(f, s->name);
+    fprintf(f, " (fit %s)</text>\n", rate);
+}
+
 void ccx_svg_lines(FILE *f, const struct ccx_series *s, size_t ns, const char *title)
 {
     ccx_svg_chart(f, s, ns, NULL, title);
@@ -99,29 +142,9 @@ void ccx_svg_chart(FILE *f, const struct ccx_series *s, size_t ns, const int *co
     if (counts)
         fprintf(f, "<text transform=\"translate(%.0f %.0f) rotate(90)\" text-anchor=\"middle\">count (dashed)</text>\n",
                 W - 14, T + ph / 2);
-    for (size_t i = 0; i < ns; i++) {
-        const char *c = palette[i % 10];
-        int isc = count && count[i];
-        fprintf(f, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"1.5\"%s points=\"", c,
-                isc ? " stroke-dasharray=\"6 3\"" : "");
-        for (size_t j = 0; j < s[i].n; j++)
-            fprintf(f, "%.1f,%.1f ", PX(s[i].x[j] / xu), isc ? PC(s[i].y[j]) : PY(s[i].y[j] / yu));
-        fputs("\"/>\n", f);
-        if (s[i].n == 1)
-            fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"/>\n", PX(s[i].x[0] / xu),
-                    isc ? PC(s[i].y[0]) : PY(s[i].y[0] / yu), c);
-        double ly = T + ph + 52 + 18.0 * (double)i;
-        char rate[48];
-        if (isc)
-            snprintf(rate, sizeof rate, "%+.4g/h", s[i].rate * 3600);
-        else
-            ccx_rate(s[i].rate, rate, sizeof rate);
-        fprintf(f, "<line x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\" stroke=\"%s\" stroke-width=\"3\"%s/>", L,
-                ly - 4, L + 24, ly - 4, c, isc ? " stroke-dasharray=\"6 3\"" : "");
-        fprintf(f, "<text x=\"%.0f\" y=\"%.0f\">", L + 30, ly);
-        ccx_put_xml(f, s[i].name);
-        fprintf(f, " (fit %s)</text>\n", rate);
-    }
+    struct frame fr = {L, T, pw, ph, x1, y0, y1, c0, c1, xu, yu};
+    for (size_t i = 0; i < ns; i++)
+        draw_series(f, &fr, &s[i], i, count && count[i]);
     fputs("</svg>\n", f);
 #undef PX
 #undef PY
