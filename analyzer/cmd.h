@@ -32,6 +32,7 @@ struct ccx_opts {
     int split;           /* "--" was given */
     enum ccx_group_by group_by; /* --group-by */
     const char *cmd;     /* --cmd TEXT: only processes whose command line contains it */
+    int align_start;     /* plot --align start: each run's time from its own start */
 };
 
 /* Each returns the exit status (0, 1 or 2) and prints into o. */

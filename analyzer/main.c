@@ -23,7 +23,7 @@ static const char usage[] =
     "  compare BEFORE... -- AFTER...  [-n N] [--by ...] [--min-bytes B] [--fail-above RATE]\n"
     "                     [--cmd TEXT]  per-site rates of two runs and their difference\n"
     "  report SNAP...     [-n N] [-o FILE] [--format markdown|html] [--group-by ...] [--cmd TEXT]\n"
-    "  plot   CSV|DIR|SNAP...  [-o FILE.svg] [--format svg|text|json]\n"
+    "  plot   CSV|DIR|SNAP...  [-o FILE.svg] [--format svg|text|json] [--align wall|start]\n"
     "\n"
     "  --format text|json|markdown|folded|html|svg|pprof   output format (default text;\n"
     "                     report: markdown; plot: svg; pprof: top, diff, trend, binary:\n"
@@ -153,6 +153,17 @@ static int take_opt(int c, const char *cmd, const char *arg, struct ccx_opts *op
         }
         op->cmd = arg;
         return 0;
+    case 'A':
+        if (strcmp(arg, "start") && strcmp(arg, "wall")) {
+            ccx_err("--align \"%s\": one of wall (the default: wall-clock time), start (each run from its own start)", arg);
+            return 2;
+        }
+        if (strcmp(cmd, "plot")) {
+            ccx_err("--align is for plot");
+            return 2;
+        }
+        op->align_start = !strcmp(arg, "start");
+        return 0;
     default:
         fputs(usage, stderr);
         return 2;
@@ -229,7 +240,8 @@ int main(int argc, char **argv)
         {"format", required_argument, 0, 'f'}, {"by", required_argument, 0, 'b'},
         {"min-bytes", required_argument, 0, 'm'}, {"fail-above", required_argument, 0, 'F'},
         {"output", required_argument, 0, 'o'}, {"help", no_argument, 0, 'h'},
-        {"group-by", required_argument, 0, 'G'}, {"cmd", required_argument, 0, 'C'}, {0, 0, 0, 0}};
+        {"group-by", required_argument, 0, 'G'}, {"cmd", required_argument, 0, 'C'},
+        {"align", required_argument, 0, 'A'}, {0, 0, 0, 0}};
     int split_at = split_args(&argc, argv, &op);
     char *in[argc], *in2[argc];
     op.inputs = in;

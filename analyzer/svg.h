@@ -15,6 +15,9 @@ struct ccx_series {
 };
 
 void ccx_svg_lines(FILE *f, const struct ccx_series *s, size_t ns, const char *title);
+/* The same where series i is a count over time when count[i] (count may be
+ * NULL): counts are drawn dashed against a second axis on the right. */
+void ccx_svg_chart(FILE *f, const struct ccx_series *s, size_t ns, const int *count, const char *title);
 
 struct ccx_flame;
 struct ccx_flame *ccx_flame_new(const char *root);

@@ -184,8 +184,9 @@ usage = [
     (["trend"] + good + ["--fail-above", "2MB"], "--fail-above"),
     (["diff", good[0], good[1], "--min-bytes", "-5"], "--min-bytes"),
     (["top", good[0], "--fail-above", "1MB"], "--fail-above"),
-    (["plot", write("bad.csv", "a,b,c\n1,2,3\n")], "not a tracer stats CSV"),
-    (["plot", write("bad_docker_stats.csv", "timestamp,elapsed_min,cpu_perc,mem_usage_mb\n2025-12-11 09:10:22,0,0.1,lots\n")], ":2: bad row"),
+    # each file is warned about (test_analyzer_plot.py); nothing left: exit 2
+    (["plot", write("bad.csv", "a,b,c\n1,2,3\n")], "nothing to plot"),
+    (["plot", write("bad_docker_stats.csv", "timestamp,elapsed_min,cpu_perc,mem_usage_mb\n2025-12-11 09:10:22,0,0.1,lots\n")], "nothing to plot"),
     (["top", good[0], "--by", "type", "--format", "folded"], "not available"),
     (["diff", good[0], good[1], "--by", "type"],
      "diff --by type: the type changes are always shown; use --by stack|function|line|file|module"),
