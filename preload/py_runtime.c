@@ -50,6 +50,23 @@ static int frames_check_pending(void)
 }
 static pthread_mutex_t py_section = PTHREAD_MUTEX_INITIALIZER;
 static PyObj *none_obj;
+/* Test only (tests/integration/python/test_py_exit_race.sh): the helper
+ * sleeps this long between its last look at the interpreter and
+ * PyGILState_Ensure, which widens the window an exiting interpreter could
+ * use.  Read once; 0 (unset) costs one test per GIL section. */
+static long test_gil_delay_ms = -1;
+
+static void test_gil_delay(void)
+{
+    if (test_gil_delay_ms < 0) {
+        const char *v = getenv("CCXTRACE_PY_TEST_GIL_DELAY_MS");
+        test_gil_delay_ms = v && *v ? atol(v) : 0;
+    }
+    if (test_gil_delay_ms > 0) {
+        struct timespec ts = { test_gil_delay_ms / 1000, test_gil_delay_ms % 1000 * 1000000L };
+        nanosleep(&ts, NULL);
+    }
+}
 
 static void warn(const char *fmt, const char *arg)
 {
@@ -186,6 +203,7 @@ static int with_gil_section(void (*fn)(void *), void *arg)
         ran = GIL_FINALIZING;
     else {
         ccx_guard++;
+        test_gil_delay();
         py_gilstate_t g = py.PyGILState_Ensure();
         fn(arg);
         py.PyGILState_Release(g);
