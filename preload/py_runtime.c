@@ -194,6 +194,11 @@ static double pending_since;
 /* Set by ccx_py_exit (the process's exit has begun): the helper starts no
  * GIL section any more. */
 static int exit_barred;
+/* Where the helper's GIL section is (atomic): SEC_ENSURE from its look at
+ * the interpreter until PyGILState_Ensure returns, SEC_PYTHON while it runs
+ * with the GIL (which Python code inside may let go for a while). */
+enum { SEC_NONE = 0, SEC_ENSURE = 1, SEC_PYTHON = 2 };
+static int sec_phase;
 
 static int lock_section(void)
 {
@@ -227,14 +232,17 @@ static int with_gil_section(void (*fn)(void *), void *arg, int fenced)
         ran = GIL_FINALIZING;
     else {
         ccx_guard++;
+        __atomic_store_n(&sec_phase, SEC_ENSURE, __ATOMIC_RELEASE);
         test_gil_delay();
         py_gilstate_t g = py.PyGILState_Ensure();
+        __atomic_store_n(&sec_phase, SEC_PYTHON, __ATOMIC_RELEASE);
         /* Holding the GIL, this thread keeps the interpreter from
          * finalizing (unless fn itself lets the GIL go): look once more. */
         ran = interp_usable() ? GIL_RAN : GIL_FINALIZING;
         if (ran == GIL_RAN)
             fn(arg);
         py.PyGILState_Release(g);
+        __atomic_store_n(&sec_phase, SEC_NONE, __ATOMIC_RELEASE);
         ccx_guard--;
     }
     pthread_mutex_unlock(&py_section);
@@ -289,6 +297,25 @@ static double mono(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* The pending call, GIL released: waits for the helper's GIL section
+ * while the helper has not taken the GIL yet (it may be between its look
+ * at the interpreter and PyGILState_Ensure).  Once it runs Python code the
+ * wait ends without the lock: that code may wait for a lock this thread
+ * holds (the import lock: a pending call can run inside an import, and
+ * activate() imports atexit; seen as a 10 s stall at exit on 3.10). */
+static int wait_section(void)
+{
+    for (int ms = 0; ms < 5000; ms++) {
+        if (pthread_mutex_trylock(&py_section) == 0)
+            return 1;
+        if (__atomic_load_n(&sec_phase, __ATOMIC_ACQUIRE) == SEC_PYTHON)
+            return 0;
+        struct timespec ts = { 0, 1000000L };
+        nanosleep(&ts, NULL);
+    }
+    return 0;
+}
+
 /* Main thread, GIL held. */
 static int activate_pending(void *arg)
 {
@@ -299,9 +326,8 @@ static int activate_pending(void *arg)
     }
     int locked = pthread_mutex_trylock(&py_section) == 0;
     if (!locked) {
-        /* The helper is in a GIL section: let it have the GIL. */
         PyTState *ts = py.PyEval_SaveThread();
-        locked = lock_section();
+        locked = wait_section();
         py.PyEval_RestoreThread(ts);
     }
     if (locked && !__atomic_load_n(&gone, __ATOMIC_ACQUIRE) && interp_usable()) {
@@ -417,7 +443,7 @@ int ccx_py_gc_counts(long count[3], long collections[3])
 void ccx_py_exit(void)
 {
     __atomic_store_n(&exit_barred, 1, __ATOMIC_RELEASE);
-    if (state == ST_OFF || !py.PyGILState_Ensure || ccx_helper_is_self())
+    if (state == ST_OFF || gone || !py.PyGILState_Ensure || ccx_helper_is_self())
         return;
     /* A thread that holds the GIL (an embedding program calling exit())
      * cannot have a helper running Python beside it: no wait. */
@@ -434,6 +460,7 @@ void ccx_py_atfork_child(void)
 {
     pthread_mutex_init(&py_section, NULL);
     pending = PEND_NONE;   /* the parent's queue is not the child's */
+    sec_phase = SEC_NONE;
     py_api_atfork_child();
     py_frames_atfork_child();
 }
