@@ -17,7 +17,9 @@
 #                the pending call runs in the callback and the interpreter
 #                finalizes under the helper unless the call waits for it
 #                (crashed 9 of 40 runs on Debian's 3.11 before the fence).
-# Any exit status but 0, or output other than the program's, fails.
+# Any exit status but 0, or output other than the program's, fails; so does
+# a run of 9 s or more (a bounded wait at exit that ran out: the helper and
+# the main thread waiting for each other).
 set -u
 root=${CCX_ROOT:-$(cd "$(dirname "$0")/../../.." && pwd)}
 build=${CCX_BUILD:-$root/build}
@@ -36,10 +38,15 @@ fail=0
 run_one() {
     local label=$1 want=$2 gap=$3 prog=$4 d=$tmp/snaps out rc
     mkdir -p "$d"
+    local t0=$SECONDS
     out=$(cd "$d" && CCXTRACE_DIR=$d CCXTRACE_PY_TEST_GIL_DELAY_MS=$gap LD_PRELOAD=$lib \
           "$py" -c "$prog" 2>"$tmp/err")
     rc=$?
     rm -f "$d"/ccxtrace.* 2>/dev/null
+    if [ $((SECONDS - t0)) -ge 9 ]; then
+        echo "FAIL: $name $label: took $((SECONDS - t0)) s (exit status $rc)"
+        return 1
+    fi
     if [ $rc -ne 0 ] || [ "$out" != "$want" ]; then
         local sig=
         [ $rc -gt 128 ] && sig=" (signal $((rc - 128)))"
@@ -56,12 +63,12 @@ for entry in "${pys[@]}"; do
     runs=0 bad=0 i=0
     end=$((SECONDS + budget))
     while [ $SECONDS -lt $end ]; do
-        s=${sleeps[$((i / 4 % 4))]}
-        case $((i % 4)) in
-        0) run_one print 1 0 'print(1)' ;;
-        1) run_one "sleep $s" 2 0 "import time; time.sleep($s); print(2)" ;;
-        2) run_one "sleep $s+gap" 3 30 "import time; time.sleep($s); print(3)" ;;
-        3) run_one atexit+gap 4 30 "$atexit_prog" ;;
+        s=${sleeps[$((i / 6 % 4))]}
+        case $((i % 6)) in
+        0 | 2) run_one print 1 0 'print(1)' ;;
+        1 | 4) run_one atexit+gap 4 30 "$atexit_prog" ;;
+        3) run_one "sleep $s" 2 0 "import time; time.sleep($s); print(2)" ;;
+        5) run_one "sleep $s+gap" 3 30 "import time; time.sleep($s); print(3)" ;;
         esac || bad=$((bad + 1))
         runs=$((runs + 1))
         i=$((i + 1))
