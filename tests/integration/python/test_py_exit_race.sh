@@ -69,7 +69,7 @@ for entry in "${pys[@]}"; do
         1 | 4) run_one atexit+gap 4 30 "$atexit_prog" ;;
         3) run_one "sleep $s" 2 0 "import time; time.sleep($s); print(2)" ;;
         5) run_one "sleep $s+gap" 3 30 "import time; time.sleep($s); print(3)" ;;
-        esac || bad=$((bad + 1))
+        esac >"$tmp/why" || { bad=$((bad + 1)); [ $bad -le 3 ] && cat "$tmp/why"; }
         runs=$((runs + 1))
         i=$((i + 1))
     done
