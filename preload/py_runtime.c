@@ -445,9 +445,11 @@ void ccx_py_exit(void)
     __atomic_store_n(&exit_barred, 1, __ATOMIC_RELEASE);
     if (state == ST_OFF || gone || !py.PyGILState_Ensure || ccx_helper_is_self())
         return;
-    /* A thread that holds the GIL (an embedding program calling exit())
-     * cannot have a helper running Python beside it: no wait. */
-    if (interp_usable() && py.PyGILState_Check && py.PyGILState_Check() == 1)
+    /* After Py_FinalizeEx a helper section still under way can only go
+     * on into a freed interpreter: no wait, so that the process ends
+     * first.  A thread that holds the GIL (an embedding program calling
+     * exit()) cannot have a helper running Python beside it: no wait. */
+    if (!interp_usable() || (py.PyGILState_Check && py.PyGILState_Check() == 1))
         return;
     struct timespec until;
     clock_gettime(CLOCK_REALTIME, &until);
