@@ -345,6 +345,11 @@ int ccx_helper_gil_begin(int may_skip)
     return 1;
 }
 
+int ccx_helper_is_self(void)
+{
+    return is_helper;
+}
+
 void ccx_helper_gil_end(void)
 {
     if (!is_helper)

@@ -121,6 +121,8 @@ CCX_INTERNAL void ccx_helper_resume(void);
  * fork is done; then 1 (and end must follow).  Other threads: always 1. */
 CCX_INTERNAL int ccx_helper_gil_begin(int may_skip);
 CCX_INTERNAL void ccx_helper_gil_end(void);
+/* 1 on the helper thread. */
+CCX_INTERNAL int ccx_helper_is_self(void);
 
 /* ccx_unwind_native() drops the frames inside libccxtrace.so itself (the
  * hooks of either layer) before it applies `skip`. */
@@ -160,6 +162,12 @@ int ccx_py_fork_defer(void) __attribute__((weak));
 
 /* In the child after fork, after the core has reset its own tables. */
 void ccx_py_atfork_child(void) __attribute__((weak));
+
+/* The process exits (the destructor, after ccx_helper_stop): the helper
+ * starts no GIL section from now on, and a section under way is waited
+ * for (bounded), so the helper never runs Python code while exit() tears
+ * the process down.  The calling thread may still take the census. */
+void ccx_py_exit(void) __attribute__((weak));
 
 /* Native frames (leaf first, as from ccx_unwind_native) cut where the
  * interpreter loop starts, followed by the calling thread's Python frames

@@ -170,6 +170,8 @@ __attribute__((destructor)) static void ccx_fini(void)
         return;
     ccx_guard++;
     ccx_helper_stop();
+    if (ccx_py_exit)
+        ccx_py_exit();
     ccx_helper_flush();
     if (ccx_snapshot_lock(10000) == 0) {
         if (ccx_opt.at_exit && !ccx_exit_done) {

@@ -35,6 +35,8 @@ int ccx_tracing(void) { return 1; }
 /* The harness's helper never steps aside around forks (ccx_helper.c). */
 int ccx_helper_gil_begin(int may_skip) { (void)may_skip; return 1; }
 void ccx_helper_gil_end(void) {}
+/* The harness never calls ccx_py_exit, so this only has to link. */
+int ccx_helper_is_self(void) { return 0; }
 void ccx_helper_resume(void) {}
 static int env01(const char *name, int def)
 {
