@@ -9,6 +9,9 @@
  *                                   DIR/trigger and waits, at most SECONDS, for
  *                                   a snapshot (ccxtrace.*.json) that was not
  *                                   in DIR at its start
+ *   ccxtrace-hook list DIR          ccxtrace's files in DIR (snapshots, stats
+ *                                   CSVs; not .tmp), "SIZE MTIME NAME" a line
+ *                                   (scripts/ccxtrace-k8s status and collect)
  *
  * Exit status: 0 done, 1 failed or no snapshot in time (the kubelet records a
  * failed hook and stops the container anyway), 2 bad usage.  Linked
@@ -169,12 +172,32 @@ static int final(const char *dir, const char *seconds)
     return 1;
 }
 
+static int list(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return fail("cannot read", dir);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        size_t len = strlen(e->d_name);
+        struct stat st;
+        if (strncmp(e->d_name, "ccxtrace.", 9) != 0 || (len > 4 && strcmp(e->d_name + len - 4, ".tmp") == 0))
+            continue;
+        if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
+            printf("%lld %lld %s\n", (long long)st.st_size, (long long)st.st_mtim.tv_sec, e->d_name);
+    }
+    closedir(d);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 4 && strcmp(argv[1], "install") == 0)
         return install(argv[2], argv[3]);
     if (argc == 4 && strcmp(argv[1], "final") == 0)
         return final(argv[2], argv[3]);
-    fprintf(stderr, "usage: ccxtrace-hook install SRC DST | final DIR SECONDS\n");
+    if (argc == 3 && strcmp(argv[1], "list") == 0)
+        return list(argv[2]);
+    fprintf(stderr, "usage: ccxtrace-hook install SRC DST | final DIR SECONDS | list DIR\n");
     return 2;
 }
