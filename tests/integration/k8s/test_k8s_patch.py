@@ -138,7 +138,7 @@ def main():
           "ClowdApp: what it cannot express said at the top of the output")
     check({"${IMAGE}:${IMAGE_TAG}", "${{REPLICAS}}", "${MEMORY_LIMIT}"} <= set(strings(patched)),
           "Template placeholders untouched")
-    check("liveness probe" in err and "1180 ms" in err and "--holders 0: 175 ms" in err,
+    check("liveness probe" in err and "2325 ms" in err and "--holders 0: 175 ms" in err,
           "liveness failureThreshold 1, timeout 1 s: GIL warning with figures")
     check("memory limit" not in err, "512Mi limit with 256Mi request: no memory warning")
     rc, _, err0 = run("patch", os.path.join(FIX, "clowdapp-template.yaml"), "--holders", "0")
