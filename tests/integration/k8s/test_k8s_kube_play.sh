@@ -7,7 +7,8 @@
 # interval snapshots appear, ccx-analyze finds the leaking line, and the
 # rendered preStop command, run with podman exec as the kubelet would (podman
 # 4.3's kube play runs no lifecycle hooks), leaves a final snapshot within
-# its bound.  The library image here is FROM scratch with this build's
+# its bound; ccxtrace-k8s snapshot/status/collect through kubectl_podman.py
+# (exec = podman exec) take a snapshot, count and copy the files.  The library image here is FROM scratch with this build's
 # libccxtrace.so (built on this Debian 12 host, as the stand-in image is
 # Debian 12), Debian's libunwind.so.8 and the static ccxtrace-hook.
 set -u
@@ -105,6 +106,26 @@ out=$(podman exec "$ctr" $pre 2>&1); rc=$?
 n_after=$(ls "$snaps" | grep -c '\.json$')
 [ $rc = 0 ] && [ "$n_after" -gt "$n_before" ] && ok "preStop command ($pre) via podman exec: $out" \
     || bad "preStop: rc=$rc $out ($n_before -> $n_after)"
+# ---- snapshot, status, collect through `podman exec` (kubectl_podman.py) ----
+export KPODMAN_YAML=$tmp/patched.yaml KPODMAN_POD=$name-pod KPODMAN_CONTAINER=$ctr
+k8s() { scripts/ccxtrace-k8s "$@" -l app=$name --cli "$here/kubectl_podman.py"; }
+n0=$(ls "$snaps" | grep -c '\.json$')
+out=$(k8s snapshot); rc=$?
+n1=$(ls "$snaps" | grep -c '\.json$')
+[ $rc = 0 ] && [ "$n1" -gt "$n0" ] && ok "ccxtrace-k8s snapshot through exec: $out" || bad "snapshot: rc=$rc $out ($n0 -> $n1)"
+n2=$(ls "$snaps" | grep -c '\.json$')
+out=$(k8s status); rc=$?
+n3=$(ls "$snaps" | grep -c '\.json$')   # interval snapshots go on meanwhile
+k=$(echo "$out" | sed -n 's/.*traced (container service), \([0-9]*\) snapshots.*/\1/p')
+[ $rc = 0 ] && [ -n "$k" ] && [ "$k" -ge "$n2" ] && [ "$k" -le "$n3" ] \
+    && ok "ccxtrace-k8s status: $out" || bad "status: rc=$rc $out (the hostPath holds $n2-$n3)"
+out=$(k8s collect -o "$tmp/collected"); rc=$?
+same=1
+for f in $(ls "$tmp/collected/$name-pod" | grep '\.json$'); do cmp -s "$snaps/$f" "$tmp/collected/$name-pod/$f" || same=0; done
+[ $rc = 0 ] && echo "$out" | grep -q '(tar)' && [ $same = 1 ] \
+    && [ "$(ls "$tmp/collected/$name-pod" | grep -c '\.json$')" -ge "$n2" ] \
+    && ok "ccxtrace-k8s collect with the image's tar, byte for byte: $out" || bad "collect: rc=$rc $out"
+
 res=$("$build/bin/ccx-analyze" trend "$snaps" --by line -n 3 2>&1); rc=$?
 echo "$res" | sed -n '1,12p' | sed 's/^/  /'
 # the stand-in keeps 50 x 2048-byte bytearrays every 0.2 s: 512,000 B/s, 1.72 GiB/h
