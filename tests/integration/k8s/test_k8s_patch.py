@@ -195,6 +195,14 @@ def main():
     check_fixture("statefulset.yaml", ss, ss + "/containers[0]", ["CCXTRACE_ONLY"], False, True,
                   lambda d: (d[0]["items"][0]["spec"]["template"]["spec"],
                              d[0]["items"][0]["spec"]["template"]["spec"]["containers"][0]))
+    # Clowder names every init container <deployment>-init: a second one would clash.
+    with open(os.path.join(FIX, "clowdapp-template.yaml")) as f:
+        text = f.read().replace("        volumeMounts:\n        - mountPath: /data",
+                                "        initContainers:\n        - command: [migrate]\n"
+                                "        volumeMounts:\n        - mountPath: /data", 1)
+    rc, out, err = run("patch", "-", stdin=text)
+    check(rc == 2 and out == "" and "Clowder names every init container" in err and len(err.strip().split("\n")) == 1,
+          "ClowdApp with its own init container: refused, one line (%s)" % err.strip())
     check_bad_input()
     print("%d failed" % failures)
     return 1 if failures else 0
