@@ -78,7 +78,7 @@ scripts/ccxtrace-k8s patch "$tmp/deploy.yaml" --lib-image "$libimg" --interval 2
     || { echo "FAIL: patch: $(cat "$tmp/warn")"; exit 1; }
 # podman 4.3 removes a finished "once" init container and mostly fails at
 # it, "failed to remove once init container ... as it is running" (podman
-# issue 18477; here in 13 of 16 attempts).  The Deployment's annotation
+# issue 18477; here in about 18 of 23 attempts).  The Deployment's annotation
 # above keeps the init container instead (3 of 3 runs without the error);
 # should it still happen, that attempt is taken down and played again.
 for attempt in 1 2 3 4; do
