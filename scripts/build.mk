@@ -9,3 +9,15 @@ $(UNITS_CLI): $(UNITS_CLI_OBJ) $(COMMON_OBJ) | $(BUILD)/.deps/common
 
 TOOLS += $(UNITS_CLI)
 INSTALL_BIN += $(UNITS_CLI)
+
+# ccxtrace-hook (scripts/k8s/ccxtrace_hook.c): the init container's copy and
+# the preStop hook's final snapshot in a Kubernetes pod (scripts/ccxtrace-k8s).
+# Static and without sanitizers: it runs in images that have no libc of ours.
+HOOK_BIN := $(BUILD)/bin/ccxtrace-hook
+
+$(HOOK_BIN): scripts/k8s/ccxtrace_hook.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(OPT) $(CFLAGS) -static -o $@ $<
+
+TOOLS += $(HOOK_BIN)
+INSTALL_BIN += $(HOOK_BIN)

@@ -18,7 +18,7 @@ PRELOAD_PKGS="valgrind"
 PYTHON_PKGS=""
 ANALYZER_PKGS="golang-go"  # go tool pprof reads --format pprof in the tests
 DRIVER_PKGS="libcurl4-openssl-dev libarchive-dev libcjson-dev python3-prometheus-client"
-SCRIPTS_PKGS=""
+SCRIPTS_PKGS="python3-yaml"  # scripts/ccxtrace-k8s reads and writes manifests
 # Container tests (tests/integration/containers/): podman with runc (crun
 # refuses a cgroup v1 host), mmdebstrap for the offline stand-in images,
 # podman-compose for the compose override; buildah and catatonit as podman
