@@ -8,6 +8,7 @@ site = {"layer", "live_bytes", "live_samples", "frames": [frame dicts]}.
 Works on every CPython 3.9-3.13; uses only the standard library."""
 import ctypes
 import glob
+import itertools
 import json
 import os
 import sys
@@ -88,14 +89,45 @@ def snapshot_path(label, timeout=30.0):
     seq = f(label.encode())
     if seq < 0:
         fail("ccxtrace_snapshot returned %d (tracing off?)" % seq)
+    global _prefix
+    if _prefix is not None and _prefix[0] == os.getpid():   # a forked child learns its own
+        # The name is known: wait without allocating (see wait_file).
+        path = _prefix[1] + "%d.json" % seq
+        if not wait_file(os.fsencode(path), timeout):
+            fail("no snapshot file %s after %.0fs" % (path, timeout))
+        return path
     pattern = os.path.join(_snap_dir(), "ccxtrace.*.%d.*.%d.json" % (os.getpid(), seq))
     end = time.time() + timeout
     while time.time() < end:
         found = glob.glob(pattern)
         if found:
+            _prefix = (os.getpid(), found[0][:-len("%d.json" % seq)])
             return found[0]
         time.sleep(0.02)
     fail("no snapshot file %s after %.0fs" % (pattern, timeout))
+
+
+# The snapshot file name's part before the sequence number
+# (DIR/ccxtrace.HOST.PID.START.), learned from the first file found: the
+# later waits then look for one exact name, allocating nothing.  Kept with
+# the pid it belongs to: a forked child's files have names of their own.
+_prefix = None
+_POLL_S = 0.02
+
+
+def wait_file(path, timeout):
+    """Wait until the file PATH (bytes) exists; False after TIMEOUT seconds.
+    Allocates nothing per poll: os.access on a bytes path and time.sleep of
+    a constant create no object, and the loop counts iterations instead of
+    reading a clock.  A measurement that spans a snapshot request so counts
+    none of this wait, whose length varies with the machine's load (a glob
+    per poll made some 15 allocations, ~2,000 in a slow `all`-mode write)."""
+    access, f_ok, sleep = os.access, os.F_OK, time.sleep
+    for _ in itertools.repeat(None, int(timeout / _POLL_S) + 1):
+        if access(path, f_ok):
+            return True
+        sleep(_POLL_S)
+    return False
 
 
 def sites(snap):

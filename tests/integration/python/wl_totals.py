@@ -5,7 +5,8 @@ to malloc: the Python layer counts them and the libc layer must not count
 them again, on allocation or on free) and 200 KiB (malloc's mmap range).
 The deltas of alloc_calls, free_calls and alloc_bytes must match what the
 loop did (N calls, N * sys.getsizeof bytes), within a small allowance for
-the interpreter's own allocations around the loop and the snapshot call.
+the interpreter's own allocations around the loop and the snapshot call
+(ccxsnap's wait for the file allocates nothing per poll: checked first).
 Run with the default allocator, PYTHONMALLOC=malloc and -X dev (the debug
 hooks), sampled (recorded blocks take the slow path) and in `all` mode."""
 import itertools
@@ -32,9 +33,39 @@ def totals(snap):
     return t["alloc_calls"], t["free_calls"], t["alloc_bytes"]
 
 
+def wait_span(polls):
+    """alloc_calls between two snapshots with a wait of POLLS polls for an
+    absent file between them."""
+    before = ccxsnap.snapshot_path("wait-%d-before" % polls)
+    found = ccxsnap.wait_file(os.fsencode(before + ".absent"), polls * ccxsnap._POLL_S)
+    after = ccxsnap.snapshot_path("wait-%d-after" % polls)
+    if found:
+        ccxsnap.fail("%s.absent exists" % before)
+    return totals(ccxsnap.load(after))[0] - totals(ccxsnap.load(before))[0]
+
+
+def quiet_wait():
+    """ccxsnap's wait for a snapshot file must allocate nothing per poll:
+    the waits sit inside the measured spans below, and a slow write (`all`
+    mode on a loaded machine) once made them add ~2,000 calls.  The span's
+    own calls (snapshot requests, ctypes) are the same with 1 poll or 31,
+    give or take the few of snapshot_path that land before or after the
+    helper reads the totals; a glob per poll made ~13 calls each."""
+    polls = 30
+    short, long_ = wait_span(1), wait_span(1 + polls)
+    print("wait: 1 poll alloc_calls +%d, %d polls +%d" % (short, 1 + polls, long_))
+    if long_ - short >= polls:
+        print("FAIL: %d more polls for a snapshot file made %d more allocations"
+              % (polls, long_ - short))
+        return False
+    return True
+
+
 def main():
     ccxsnap.wait_ready()
-    ok = True
+    ccxsnap.snapshot_path("start")   # ccxsnap learns the files' name (its glob allocates)
+    ccxsnap.wait_file(b"", 0)          # warm up the wait's code paths
+    ok = quiet_wait()
     for size in (100, 2000, 200 * 1024):
         churn(size, 100)                   # warm up: code paths, caches
         before = ccxsnap.snapshot_path("before-%d" % size)
