@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# test-timeout: 600
 # test_py_tracer.sh - the Python layer inside the real libccxtrace.so, with
 # every CPython present (tests/lib/pythons.sh; missing ones are listed):
 #   - known lines under pymalloc (no PYTHONMALLOC): the per-line diff ranks
