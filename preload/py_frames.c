@@ -234,6 +234,21 @@ static uint32_t frame_id(const void *code, int32_t off)
     return found;
 }
 
+/* CPython's _PyFrame_IsIncomplete (3.11+): a frame that no generator owns
+ * and whose instruction lies before its code's first traceable one (the
+ * RESUME after MAKE_CELL / COPY_FREE_VARS / RETURN_GENERATOR, or 3.13's
+ * __init__ clean-up shim, which never reaches its RESUME) has not started;
+ * the frame API skips it, and so does the walker.  off: byte offset.
+ * 3.9 and 3.10 make cells and generators before the frame is linked in:
+ * no such frames there. */
+static inline int frame_incomplete(const void *f, const void *code, ptrdiff_t off)
+{
+    if (L.l.co_firsttraceable == PY_OFF_NONE || L.l.fr_owner == PY_OFF_NONE ||
+        ((const signed char *)f)[L.l.fr_owner] == L.l.owner_generator)
+        return 0;
+    return off < 2 * (ptrdiff_t)ld_int(code, L.l.co_firsttraceable);
+}
+
 /* The byte offset of frame f into its code's bytecode; INT32_MIN when the
  * frame is not started (incomplete) or the pointer is out of range. */
 static inline int32_t frame_offset(const void *f, const void *code)
@@ -244,7 +259,7 @@ static inline int32_t frame_offset(const void *f, const void *code)
         ptrdiff_t units;
         memcpy(&units, (const char *)code + PY_OB_SIZE, sizeof units);
         ptrdiff_t off = ip - start;
-        if (off < 0 || off >= 2 * units)
+        if (off < 0 || off >= 2 * units || frame_incomplete(f, code, off))
             return INT32_MIN;
         return (int32_t)off;
     }

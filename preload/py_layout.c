@@ -10,33 +10,33 @@
 static const struct py_layout layouts[] = {
     { .minor = 9, .ts_frame = 24, .cframe_current = PY_OFF_NONE,
       .fr_back = 24, .fr_code = 32, .fr_instr = 104, .fr_owner = PY_OFF_NONE,
-      .owner_cstack = -1, .instr_kind = PY_INSTR_LASTI_BYTES,
+      .owner_cstack = -1, .owner_generator = -1, .instr_kind = PY_INSTR_LASTI_BYTES,
       .co_filename = 104, .co_name = 112, .co_qualname = PY_OFF_NONE,
-      .co_firstlineno = 40, .co_code_adaptive = PY_OFF_NONE,
+      .co_firstlineno = 40, .co_code_adaptive = PY_OFF_NONE, .co_firsttraceable = PY_OFF_NONE,
       .str_length = 16, .str_state = 32, .str_ascii_size = 48, .str_compact_size = 72 },
     { .minor = 10, .ts_frame = 24, .cframe_current = PY_OFF_NONE,
       .fr_back = 24, .fr_code = 32, .fr_instr = 96, .fr_owner = PY_OFF_NONE,
-      .owner_cstack = -1, .instr_kind = PY_INSTR_LASTI_UNITS,
+      .owner_cstack = -1, .owner_generator = -1, .instr_kind = PY_INSTR_LASTI_UNITS,
       .co_filename = 104, .co_name = 112, .co_qualname = PY_OFF_NONE,
-      .co_firstlineno = 40, .co_code_adaptive = PY_OFF_NONE,
+      .co_firstlineno = 40, .co_code_adaptive = PY_OFF_NONE, .co_firsttraceable = PY_OFF_NONE,
       .str_length = 16, .str_state = 32, .str_ascii_size = 48, .str_compact_size = 72 },
     { .minor = 11, .ts_frame = 56, .cframe_current = 8,
       .fr_back = 48, .fr_code = 32, .fr_instr = 56, .fr_owner = 69,
-      .owner_cstack = -1, .instr_kind = PY_INSTR_PTR,
+      .owner_cstack = -1, .owner_generator = 1, .instr_kind = PY_INSTR_PTR,
       .co_filename = 112, .co_name = 120, .co_qualname = 128,
-      .co_firstlineno = 72, .co_code_adaptive = 184,
+      .co_firstlineno = 72, .co_code_adaptive = 184, .co_firsttraceable = 168,
       .str_length = 16, .str_state = 32, .str_ascii_size = 48, .str_compact_size = 72 },
     { .minor = 12, .ts_frame = 56, .cframe_current = 0,
       .fr_back = 8, .fr_code = 0, .fr_instr = 56, .fr_owner = 70,
-      .owner_cstack = 3, .instr_kind = PY_INSTR_PTR,
+      .owner_cstack = 3, .owner_generator = 1, .instr_kind = PY_INSTR_PTR,
       .co_filename = 112, .co_name = 120, .co_qualname = 128,
-      .co_firstlineno = 68, .co_code_adaptive = 192,
+      .co_firstlineno = 68, .co_code_adaptive = 192, .co_firsttraceable = 176,
       .str_length = 16, .str_state = 32, .str_ascii_size = 40, .str_compact_size = 56 },
     { .minor = 13, .ts_frame = 72, .cframe_current = PY_OFF_NONE,
       .fr_back = 8, .fr_code = 0, .fr_instr = 56, .fr_owner = 70,
-      .owner_cstack = 3, .instr_kind = PY_INSTR_PTR,
+      .owner_cstack = 3, .owner_generator = 1, .instr_kind = PY_INSTR_PTR,
       .co_filename = 112, .co_name = 120, .co_qualname = 128,
-      .co_firstlineno = 68, .co_code_adaptive = 200,
+      .co_firstlineno = 68, .co_code_adaptive = 200, .co_firsttraceable = 184,
       .str_length = 16, .str_state = 32, .str_ascii_size = 40, .str_compact_size = 56 },
 };
 
@@ -91,11 +91,17 @@ int py_layout_from_debug_offsets(const void *runtime, uint64_t version_hex,
     l.co_qualname = (uint32_t)W(DO_CO_QUALNAME);
     l.co_firstlineno = (uint32_t)W(DO_CO_FIRSTLINENO);
     l.co_code_adaptive = (uint32_t)W(DO_CO_ADAPTIVE);
+    /* 3.13 does not publish _co_firsttraceable; it sits 16 bytes before
+     * co_code_adaptive in every version we know (an int, then the
+     * co_extra pointer): keep that distance if the code object moved. */
+    if (out->co_firsttraceable != PY_OFF_NONE && out->co_code_adaptive != PY_OFF_NONE)
+        l.co_firsttraceable = out->co_firsttraceable + l.co_code_adaptive - out->co_code_adaptive;
 #undef W
     /* Sanity: every offset lies inside a small struct. */
     if (l.ts_frame > 4096 || l.fr_back > 512 || l.fr_code > 512 || l.fr_instr > 512 ||
         l.fr_owner > 512 || l.co_filename > 1024 || l.co_name > 1024 ||
-        l.co_qualname > 1024 || l.co_firstlineno > 1024 || l.co_code_adaptive > 1024)
+        l.co_qualname > 1024 || l.co_firstlineno > 1024 || l.co_code_adaptive > 1024 ||
+        l.co_firsttraceable > 1024)
         return -1;
     *out = l;
     return 0;

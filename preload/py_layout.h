@@ -37,6 +37,7 @@ struct py_layout {
     uint32_t fr_instr;
     uint32_t fr_owner;         /* char; PY_OFF_NONE before 3.11 */
     int owner_cstack;          /* owner value of C-stack shim frames, -1 if none */
+    int owner_generator;       /* owner value of a generator's frame, -1 before 3.11 */
     enum py_instr_kind instr_kind;
     /* PyCodeObject. */
     uint32_t co_filename;
@@ -44,6 +45,10 @@ struct py_layout {
     uint32_t co_qualname;      /* PY_OFF_NONE before 3.11 */
     uint32_t co_firstlineno;   /* int */
     uint32_t co_code_adaptive; /* PY_OFF_NONE before 3.11 */
+    /* int _co_firsttraceable: index (code units) of the first traceable
+     * instruction (RESUME); a frame whose instruction pointer lies before
+     * it is "incomplete" (_PyFrame_IsIncomplete).  PY_OFF_NONE before 3.11. */
+    uint32_t co_firsttraceable;
     /* str objects (compact forms only). */
     uint32_t str_length;
     uint32_t str_state;

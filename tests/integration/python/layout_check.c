@@ -66,6 +66,8 @@ int main(void)
     EQ(fr_owner, PY_OFF_NONE);
     EQ(co_qualname, PY_OFF_NONE);
     EQ(co_code_adaptive, PY_OFF_NONE);
+    EQ(co_firsttraceable, PY_OFF_NONE);
+    EQ(owner_generator, -1);
     EQ(instr_kind, PY_MINOR_VERSION == 9 ? PY_INSTR_LASTI_BYTES : PY_INSTR_LASTI_UNITS);
 #else
 #if PY_VERSION_HEX < 0x030d0000
@@ -84,6 +86,9 @@ int main(void)
     eq("sizeof owner", 1, sizeof(((_PyInterpreterFrame *)0)->owner));
     EQ(co_qualname, offsetof(PyCodeObject, co_qualname));
     EQ(co_code_adaptive, offsetof(PyCodeObject, co_code_adaptive));
+    EQ(co_firsttraceable, offsetof(PyCodeObject, _co_firsttraceable));
+    eq("sizeof _co_firsttraceable", 4, sizeof(((PyCodeObject *)0)->_co_firsttraceable));
+    EQ(owner_generator, FRAME_OWNED_BY_GENERATOR);
     EQ(instr_kind, PY_INSTR_PTR);
 #if PY_VERSION_HEX >= 0x030c0000
     EQ(owner_cstack, FRAME_OWNED_BY_CSTACK);

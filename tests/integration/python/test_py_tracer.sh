@@ -11,6 +11,9 @@
 #   - four threads attributed to their own lines while a fifth sleeps in C;
 #   - a generator consumed through C and asyncio coroutines: their own lines,
 #     with the consumer / the event loop below them;
+#   - incomplete frames (wl_incomplete_frames.py, `all` mode): cells,
+#     generators and 3.13's __init__ shim made before a function's RESUME
+#     are charged to the caller, no line-0 frame;
 #   (pymalloc arenas mapped before the hooks: test_py_early_arenas.sh)
 #   - the totals count every call once (wl_totals.py): blocks pymalloc
 #     serves, passes to malloc, or malloc maps; default allocator, sampled
@@ -44,6 +47,7 @@ WL_ONLY='debian|3\.13' "$run" "$lib" wl_known_lines.py CCXTRACE_SAMPLE=all || fa
 "$run" "$lib" wl_threads.py CCXTRACE_SAMPLE=16k || fail=1
 "$run" "$lib" wl_c_malloc.py CCXTRACE_SAMPLE=16k || fail=1
 "$run" "$lib" wl_generators.py CCXTRACE_SAMPLE=16k || fail=1
+"$run" "$lib" wl_incomplete_frames.py CCXTRACE_SAMPLE=all || fail=1
 "$run" "$lib" "wl_broker.py leak" CCXTRACE_SAMPLE=16k || fail=1
 "$run" "$lib" "wl_broker.py cycle" CCXTRACE_SAMPLE=16k CCXTRACE_GC_COLLECT=1 || fail=1
 "$run" "$lib" "wl_broker.py fixed" CCXTRACE_SAMPLE=16k || fail=1
