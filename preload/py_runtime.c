@@ -39,9 +39,9 @@ static int gone;                      /* interpreter exited or finalizing */
  * threads calling closures, generators, __init__ and finalizers (gc
  * threshold 50), mismatches per check before that fix: 730/2000 (3.11.7),
  * 0/2000 (3.12.1), 1994/2000 (3.13.0), 1936/2000 (Debian 3.11); after it:
- * 0/3000 on 3.9-3.13, 1/3000 on Debian 3.11 (the check's own frame objects
- * can start a collection whose finalizers run Python code and release the
- * GIL).  So a mismatch is retried at most VALIDATE_TRIES - 1 times at the
+ * 0/3000 on 3.9-3.13, 1/3000 on Debian 3.11 (cause not confirmed: perhaps
+ * the check's own frame objects start a collection whose finalizers run
+ * Python code and release the GIL).  So a mismatch is retried at most VALIDATE_TRIES - 1 times at the
  * next (fast) ticks: three in a row, if independent, about 4e-11 with a
  * right layout, while a wrong one mismatches at every check. */
 #define VALIDATE_TRIES 3
