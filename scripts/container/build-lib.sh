@@ -5,15 +5,18 @@
 # and the libraries it loads need no glibc symbol version above GLIBC_2.34,
 # and copies them into OUTDIR/lib for the final stage, with the check's
 # report in OUTDIR/glibc-check.txt (the image keeps it in /opt/ccxtrace).
+# With "hook" (Containerfile.lib, the library image) it also builds the
+# static ccxtrace-hook (scripts/k8s/ccxtrace_hook.c) into OUTDIR/lib and
+# refuses one that is dynamically linked.
 #
-#   build-lib.sh SRCDIR OUTDIR
+#   build-lib.sh SRCDIR OUTDIR [hook]
 #
 # The builder image needs gcc, make, the libc and libunwind headers, bash
 # and binutils; on a Debian-based builder missing ones are installed with
 # apt-get (Debian 12 is the reference builder).  Exit status: 0 done, 1 a
 # step failed (the message names it).
 set -eu
-src=$1 out=$2
+src=$1 out=$2 hook=${3:-}
 say() { echo "ccxtrace-build: $*" >&2; }
 
 have_tools() {
@@ -49,5 +52,13 @@ first=1
 for f in $files; do   # the tracer lands as libccxtrace.so, the others by soname
     if [ $first = 1 ]; then cp -L "$f" "$out/lib/libccxtrace.so"; first=0; else cp -L "$f" "$out/lib/$(basename "$f")"; fi
 done
+if [ "$hook" = hook ]; then
+    make --no-print-directory BUILD=/tmp/ccxtrace-build /tmp/ccxtrace-build/bin/ccxtrace-hook >&2
+    if readelf -l /tmp/ccxtrace-build/bin/ccxtrace-hook | grep -q INTERP; then
+        say "refusing: ccxtrace-hook is dynamically linked (it must run in images without our libc)"; exit 1
+    fi
+    cp /tmp/ccxtrace-build/bin/ccxtrace-hook "$out/lib/ccxtrace-hook"
+    echo "ccxtrace-hook static ok" >>"$out/glibc-check.txt"
+fi
 chmod 0755 "$out"/lib/*
 say "libraries: $(cd "$out/lib" && echo *)"

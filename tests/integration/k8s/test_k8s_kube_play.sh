@@ -8,9 +8,10 @@
 # rendered preStop command, run with podman exec as the kubelet would (podman
 # 4.3's kube play runs no lifecycle hooks), leaves a final snapshot within
 # its bound; ccxtrace-k8s snapshot/status/collect through kubectl_podman.py
-# (exec = podman exec) take a snapshot, count and copy the files.  The library image here is FROM scratch with this build's
-# libccxtrace.so (built on this Debian 12 host, as the stand-in image is
-# Debian 12), Debian's libunwind.so.8 and the static ccxtrace-hook.
+# (exec = podman exec) take a snapshot, count and copy the files.  The
+# library image is built by `scripts/ccxtrace-image lib-image` with the
+# stand-in Debian 12 builder (lib.sh; its own test is
+# containers/test_lib_image.sh).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=../containers/lib.sh
@@ -18,21 +19,16 @@ here=$(cd "$(dirname "$0")" && pwd)
 cd "$root"
 build=${CCX_BUILD:-$root/build}
 tmp=${CCX_TMP:-$(mktemp -d)}
-lib=$build/lib/libccxtrace.so
-hook=$build/bin/ccxtrace-hook
-[ -f "$lib" ] && [ -x "$hook" ] || { echo "FAIL: $lib or $hook not built"; exit 1; }
-readelf -d "$lib" | grep -Eq 'NEEDED.*lib(ub|a|t)san' && { echo "$lib is a sanitizer build"; exit 77; }
+# the tracer comes from the library image; the analyzer from this build
+[ -x "$build/bin/ccx-analyze" ] || { echo "FAIL: $build/bin/ccx-analyze not built"; exit 1; }
 ctr_init
 service=$(ctr_service_image) || exit 1
 
 # ---- the library image ----------------------------------------------------------
-ctx=$tmp/libimg
-mkdir -p "$ctx"
-cp "$lib" "$hook" "$ctx/"
-cp -L "$(ldconfig -p | awk '$1 == "libunwind.so.8" && /x86-64/ { print $NF; exit }')" "$ctx/libunwind.so.8"
-printf 'FROM scratch\nCOPY libccxtrace.so libunwind.so.8 ccxtrace-hook /opt/ccxtrace/lib/\n' >"$ctx/Containerfile"
+builder=$(ctr_builder_image) || exit 1
 libimg=localhost/ccxtrace-test/k8slib:$$
-podman build -q -t "$libimg" "$ctx" >/dev/null || { echo "FAIL: building the library image"; exit 1; }
+scripts/ccxtrace-image lib-image --engine podman --builder "$builder" --tag "$libimg" >/dev/null 2>"$tmp/libimg.err" \
+    || { echo "FAIL: ccxtrace-image lib-image: $(tail -n 5 "$tmp/libimg.err")"; exit 1; }
 
 name=ccxtest-$$-k8s
 snaps=$tmp/snaps
