@@ -393,7 +393,9 @@ int ccx_py_helper_tick(void)
     }
     if (!py.Py_IsInitialized())
         return wait_fast();
-    if (state == ST_WAITING && !have_layout) {
+    static int layout_chosen;  /* once: a refusal is said once, not at every tick */
+    if (state == ST_WAITING && !layout_chosen) {
+        layout_chosen = 1;
         /* The core's option table reads and checks them. */
         py_opt.census = ccx_opt_census();
         py_opt.gc_collect = ccx_opt_gc_collect();

@@ -38,6 +38,8 @@ void ccx_helper_gil_end(void) {}
 /* The harness never calls ccx_py_exit, so this only has to link. */
 int ccx_helper_is_self(void) { return 0; }
 void ccx_helper_resume(void) {}
+/* The harness has no memory-pressure watch (ccx_pressure_watch.c). */
+int ccx_under_pressure(void) { return 0; }
 static int env01(const char *name, int def)
 {
     const char *v = getenv(name);
