@@ -75,6 +75,8 @@ long ccx_helper_request(const char *label);
 /* Next sequence number (reserved). */
 long ccx_seq_reserve(void);
 void ccx_seq_reset(void);
+/* next_seq becomes at least min */
+void ccx_seq_raise(long min);
 
 /* ---- ccx_snapshot.c ---- */
 /* Writes one snapshot with sequence seq; 0 on success.  Caller holds

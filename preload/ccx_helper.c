@@ -55,6 +55,13 @@ void ccx_seq_reset(void)
     next_seq = 1;
 }
 
+void ccx_seq_raise(long min)
+{
+    long cur = __atomic_load_n(&next_seq, __ATOMIC_RELAXED);
+    while (cur < min && !__atomic_compare_exchange_n(&next_seq, &cur, min, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+        ;
+}
+
 static void wake(void)
 {
     int v = 0;

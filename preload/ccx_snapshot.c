@@ -30,6 +30,7 @@
 #include "ccx_stacks.h"
 #include "ccx_symbols.h"
 
+#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -47,6 +48,8 @@ struct ccx_ident ccx_id;
 int ccx_exit_done;
 int ccx_final;
 static int ident_ok;
+static int seq_scanned;    /* the directory was looked at for this image */
+static long seq_taken_max; /* the highest seq found there under our name */
 static pthread_mutex_t snap_lock = PTHREAD_MUTEX_INITIALIZER;
 static int last_errno;
 static const char *last_what;
@@ -79,6 +82,8 @@ void ccx_snapshot_atfork_child(void)
     ccx_exit_done = 0;
     ccx_final = 0;
     ident_ok = 0;
+    seq_scanned = 0;
+    seq_taken_max = 0;
     last_errno = 0;
     skip_lines = 0;
 }
@@ -623,10 +628,53 @@ static int publish(const char *tmp, const char *final)
     return e;
 }
 
+/* The highest seq of a snapshot (or temporary file) in the directory under
+ * this process's host.pid.start, 0 when there is none. */
+static long taken_max(void)
+{
+    char pre[600];
+    int n = snprintf(pre, sizeof pre, CCX_FILE_PREFIX "%s.%ld.%lld.", ccx_id.host, ccx_id.pid, ccx_id.start);
+    DIR *d = opendir(ccx_id.dir);
+    long max = 0;
+    if (!d || n <= 0 || (size_t)n >= sizeof pre) {
+        if (d)
+            closedir(d);
+        return 0;
+    }
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strncmp(e->d_name, pre, (size_t)n) != 0)
+            continue;
+        char *end;
+        long s = strtol(e->d_name + n, &end, 10);
+        if (end != e->d_name + n && strncmp(end, CCX_FILE_SUFFIX, strlen(CCX_FILE_SUFFIX)) == 0 && s > max)
+            max = s;
+    }
+    closedir(d);
+    return max;
+}
+
+/* A process that a fork made and that then called exec keeps its pid and
+ * start time, so the image before exec (which traced too, and may have
+ * written snapshots, e.g. a pressure snapshot at its first check) and the
+ * image after it share one file name space.  The first write of an image
+ * looks for names already taken and moves its numbering past them; the
+ * instance_id inside tells the two images apart. */
+static long free_seq(long seq)
+{
+    if (!seq_scanned) {
+        seq_taken_max = taken_max();
+        seq_scanned = 1;
+        ccx_seq_raise(seq_taken_max + 1);
+    }
+    return seq <= seq_taken_max ? ccx_seq_reserve() : seq;
+}
+
 int ccx_snapshot_write(long seq, const char *reason, const char *label)
 {
     double t0 = now_mono_ms();
     ccx_ident_init();
+    seq = free_seq(seq);
     locale_t old = c_locale ? uselocale(c_locale) : (locale_t)0;
     char final[CCX_PATH_MAX + 512], tmp[CCX_PATH_MAX + 520];
     int rc = -1, lock_fd = -1;
