@@ -38,8 +38,10 @@ leak_line=$(grep -n "LEAK LINE" "$prog/leaker.py" | cut -d: -f1)
 waiter='python3 /prog/leaker.py; st=$?
 for f in /sys/fs/cgroup/memory/memory.oom_control /sys/fs/cgroup/memory.events; do [ -r $f ] && sed "s|^|$f: |" $f; done
 exit $st'
+# started from $CCX_TMP: podman 4.3's conmon, in podman run's directory,
+# creates an empty file "oom" there on an OOM kill
 t0=$(ctr_now)
-c=$(ctr_run oom --network none --memory 200m --memory-swap 200m -e CCXTRACE_ONLY=leaker.py \
+c=$(cd "$CCX_TMP" && ctr_run oom --network none --memory 200m --memory-swap 200m -e CCXTRACE_ONLY=leaker.py \
     -v "$prog:/prog:ro,z" -v "$snaps:/var/lib/ccxtrace:z" "$traced" sh -c "$waiter") || exit 1
 code=$(timeout 120 podman wait "$c")
 secs=$(ctr_secs "$t0" "$(ctr_now)")
