@@ -13,6 +13,7 @@
 #include "ccx_core.h"
 #include "ccx_format.h"
 #include "ccx_stale.h"
+#include "ccx_clock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -103,13 +104,6 @@ long ccx_helper_request(const char *label)
     if (seq >= 0)
         wake();
     return seq;
-}
-
-static double mono(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* ---- trigger file ---- */
@@ -232,7 +226,7 @@ static void sched_init(void)
 {
     if (sch.set)
         return;
-    double now = mono();
+    double now = ccx_mono_s();
     sch.interval = (double)ccx_opt.interval_ns / 1e9;
     sch.stats = (double)ccx_opt.stats_interval_ns / 1e9;
     sch.next_interval = sch.interval > 0 ? now + sch.interval : 0;
@@ -248,7 +242,7 @@ static void sched_init(void)
 /* Sleeps until the next thing is due or a wake-up comes. */
 static void wait_due(void)
 {
-    double now = mono();
+    double now = ccx_mono_s();
     double until = sch.next_tick < sch.next_py_tick ? sch.next_tick : sch.next_py_tick;
     if (sch.next_interval > 0 && sch.next_interval < until)
         until = sch.next_interval;
@@ -288,7 +282,7 @@ static void pressure_work(double now)
 /* One pass over everything that is due or pending. */
 static void work(void)
 {
-    double now = mono();
+    double now = ccx_mono_s();
     if (now >= sch.next_py_tick) {
         int soon = ccx_py_helper_tick ? ccx_py_helper_tick() : 0;
         sch.next_py_tick = now + (soon ? CCX_PY_TICK_FAST_MS / 1000.0 : 1.0);
@@ -309,15 +303,15 @@ static void work(void)
     if (__atomic_exchange_n(&sig_pending, 0, __ATOMIC_ACQ_REL))
         snapshot(-1, CCX_REASON_SIGNAL, NULL);
     ccx_helper_flush();
-    if (sch.next_interval > 0 && mono() >= sch.next_interval) {
+    if (sch.next_interval > 0 && ccx_mono_s() >= sch.next_interval) {
         snapshot(-1, CCX_REASON_INTERVAL, NULL);
-        sch.next_interval = mono() + sch.interval;
+        sch.next_interval = ccx_mono_s() + sch.interval;
     }
-    if (sch.next_stats > 0 && mono() >= sch.next_stats) {
+    if (sch.next_stats > 0 && ccx_mono_s() >= sch.next_stats) {
         ccx_stats_line();
         sch.next_stats += sch.stats;
-        if (sch.next_stats < mono())
-            sch.next_stats = mono() + sch.stats;
+        if (sch.next_stats < ccx_mono_s())
+            sch.next_stats = ccx_mono_s() + sch.stats;
     }
 }
 

@@ -14,6 +14,7 @@
 #include "ccx_cgroup.h"
 #include "ccx_format.h"
 #include "ccx_pressure.h"
+#include "ccx_clock.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -34,17 +35,10 @@ static struct {
 } last;
 static int under;
 
-static double mono_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* The cgroup's figures now; 0 when no cgroup is readable. */
 static int read_cgroup(struct ccx_cgmem *m)
 {
-    double now = mono_s();
+    double now = ccx_mono_s();
     if (!cg_found && now >= cg_next_look) {
         cg_found = ccx_cgroup_find("", &cg) == 0;
         cg_next_look = now + 10;

@@ -29,6 +29,7 @@
 #include "ccx_sample.h"
 #include "ccx_stacks.h"
 #include "ccx_symbols.h"
+#include "ccx_clock.h"
 
 #include <dirent.h>
 #include <dlfcn.h>
@@ -138,13 +139,6 @@ static double now_real(void)
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static double now_mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
 static void warn_failure(int err, const char *what, const char *path, long seq)
@@ -581,7 +575,7 @@ static void write_body(struct ccx_json *j, long seq, const char *reason, const c
     ccx_json_kv_u64(j, CCX_F_SELF_BYTES, ccx_mem_self_bytes());
     ccx_json_kv_u64(j, CCX_F_LIVE_SAMPLES, live_s);
     ccx_json_kv_u64(j, CCX_F_STACKS, nrows);
-    ccx_json_kv_double(j, CCX_F_WRITE_MS, (double)(int64_t)((now_mono_ms() - t0) * 1000) / 1000.0);
+    ccx_json_kv_double(j, CCX_F_WRITE_MS, (double)(int64_t)((ccx_mono_ms() - t0) * 1000) / 1000.0);
     ccx_json_end_object(j);
     ccx_json_end_object(j);
     ccx_json_text(j, "\n", 1);
@@ -672,7 +666,7 @@ static long free_seq(long seq)
 
 int ccx_snapshot_write(long seq, const char *reason, const char *label)
 {
-    double t0 = now_mono_ms();
+    double t0 = ccx_mono_ms();
     ccx_ident_init();
     seq = free_seq(seq);
     locale_t old = c_locale ? uselocale(c_locale) : (locale_t)0;

@@ -16,6 +16,7 @@
 #include "py_census.h"
 #include "py_holders.h"
 #include "ccx_format.h"
+#include "ccx_clock.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,13 +45,6 @@ struct census {
     unsigned nnames;
     const void *frame_type;       /* PyFrame_Type from 3.11 on, else NULL */
 };
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
 
 static void clear_err(const PyObj *r)
 {
@@ -350,7 +344,7 @@ void py_census_write(struct ccx_json *j)
     write_gc(j);
     if (py_opt.census) {
         static struct census c;
-        double t0 = now_ms();
+        double t0 = ccx_mono_ms();
         if (!c.t) {
             c.t = ccx_mem_alloc(TYPE_SLOTS * sizeof *c.t);
             c.names = ccx_mem_alloc(512 * sizeof *c.names);
@@ -358,13 +352,13 @@ void py_census_write(struct ccx_json *j)
         }
         if (c.t && census_types(j, &c) == 0) {
             ccx_json_key(j, CCX_F_CENSUS_MS);
-            ccx_json_double(j, now_ms() - t0);
+            ccx_json_double(j, ccx_mono_ms() - t0);
             /* "Who holds it" (docs/holders.md): before gc.collect(), so
              * garbage is still there to be reported. */
             py_holders_write(j);
             /* under memory pressure (CCXTRACE_PRESSURE) no second census */
             if (py_opt.gc_collect && !ccx_under_pressure()) {
-                double t1 = now_ms();
+                double t1 = ccx_mono_ms();
                 PyObj *r = py_gc_call("collect");
                 /* The traced heap once the garbage is gone: what the
                  * collection freed includes what the garbage owned (item
@@ -388,7 +382,7 @@ void py_census_write(struct ccx_json *j)
                 census_types(j, &c);
                 /* gc.collect() and the second census, together. */
                 ccx_json_key(j, CCX_F_CENSUS_MS);
-                ccx_json_double(j, now_ms() - t1);
+                ccx_json_double(j, ccx_mono_ms() - t1);
                 ccx_json_end_object(j);
             }
         }

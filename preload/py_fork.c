@@ -21,6 +21,7 @@
  * restarts the helper.
  */
 #include "py_api.h"
+#include "ccx_clock.h"
 
 #include <time.h>
 
@@ -83,13 +84,6 @@ static int inside_fork(void)
     return 0;      /* the caller's frame is gone: long returned */
 }
 
-static double mono(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 int ccx_py_fork_hide(void)
 {
     const char *why = NULL;
@@ -103,7 +97,7 @@ int ccx_py_fork_hide(void)
 static int resume(void *arg)
 {
     (void)arg;
-    if (inside_fork() && mono() - fork_time < REQUEUE_S && py.Py_AddPendingCall(resume, NULL) == 0)
+    if (inside_fork() && ccx_mono_s() - fork_time < REQUEUE_S && py.Py_AddPendingCall(resume, NULL) == 0)
         return 0;
     fork_ts = NULL;
     fork_frame = NULL;
@@ -118,6 +112,6 @@ int ccx_py_fork_defer(void)
     choose_layout();
     fork_ts = py.PyGILState_GetThisThreadState();
     fork_frame = have_fl && fork_ts ? top_frame(fork_ts) : NULL;
-    fork_time = mono();
+    fork_time = ccx_mono_s();
     return py.Py_AddPendingCall(resume, NULL) == 0;
 }

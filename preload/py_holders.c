@@ -29,6 +29,7 @@
 #include "py_api.h"
 #include "holders_graph.h"
 #include "ccx_format.h"
+#include "ccx_clock.h"
 
 #include <dlfcn.h>
 #include <stdio.h>
@@ -116,13 +117,6 @@ static void warn(const char *msg)
         n = (int)sizeof buf - 1;
     ssize_t w = write(2, buf, (size_t)n);
     (void)w;
-}
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
 static inline const void *ld_ptr(const void *base, uint32_t off)
@@ -951,7 +945,7 @@ void py_holders_write(struct ccx_json *j)
         if (!prev)
             return;
     }
-    double t0 = now_ms();
+    double t0 = ccx_mono_ms();
     /* Our allocations must not start a collection (which could run
      * finalizers) while we look at the heap. */
     PyObj *en = py_gc_call("isenabled");
@@ -1079,7 +1073,7 @@ void py_holders_write(struct ccx_json *j)
         write_error(j, "out of memory for the object graph");
         goto out;
     }
-    double graph_ms = now_ms() - t0;
+    double graph_ms = ccx_mono_ms() - t0;
     search_graph = &w.g;
 
     /* 4. the paths of the samples, described */
@@ -1099,7 +1093,7 @@ void py_holders_write(struct ccx_json *j)
     ccx_json_begin_array(j);
     for (int pi = 0; pi < npicks; pi++) {
         struct pick *p = &picks[pi];
-        double tt = now_ms();
+        double tt = ccx_mono_ms();
         ccx_json_begin_object(j);
         ccx_json_key(j, CCX_F_TYPE_NAME);
         ccx_json_string(j, tname(p->type));
@@ -1140,12 +1134,12 @@ void py_holders_write(struct ccx_json *j)
         ccx_json_key(j, CCX_F_HOLD_GARBAGE);
         ccx_json_u64(j, garbage);
         ccx_json_key(j, CCX_F_HOLD_SEARCH_MS);
-        ccx_json_double(j, now_ms() - tt);
+        ccx_json_double(j, ccx_mono_ms() - tt);
         ccx_json_end_object(j);
     }
     ccx_json_end_array(j);
     ccx_json_key(j, CCX_F_HOLD_SEARCH_MS);
-    ccx_json_double(j, now_ms() - t0);
+    ccx_json_double(j, ccx_mono_ms() - t0);
     ccx_json_end_object(j);
 out:
     search_graph = NULL;

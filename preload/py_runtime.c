@@ -18,6 +18,7 @@
 #include "py_census.h"
 #include "py_frames.h"
 #include "ccx_format.h"
+#include "ccx_clock.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -296,13 +297,6 @@ static void tick_fn(void *arg)
  * before the pending call existed (test_py_exit_race.sh). */
 #define PENDING_GRACE_S 0.02
 
-static double mono(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* The pending call, GIL released: waits for the helper's GIL section
  * while the helper has not taken the GIL yet (it may be between its look
  * at the interpreter and PyGILState_Ensure).  Once it runs Python code the
@@ -352,13 +346,13 @@ static int activate_pending(void *arg)
 static void activate_soon(void)
 {
     if (__atomic_load_n(&pending, __ATOMIC_ACQUIRE) == PEND_QUEUED) {
-        if (mono() - pending_since >= PENDING_GRACE_S)
+        if (ccx_mono_s() - pending_since >= PENDING_GRACE_S)
             with_gil(tick_fn, NULL, 1, 1);
         return;
     }
     if (!py.Py_AddPendingCall)
         return;   /* 3.9+ all have it (py_api.c), so this never happens */
-    pending_since = mono();
+    pending_since = ccx_mono_s();
     __atomic_store_n(&pending, PEND_QUEUED, __ATOMIC_RELEASE);
     if (py.Py_AddPendingCall(activate_pending, NULL) != 0)
         __atomic_store_n(&pending, PEND_NONE, __ATOMIC_RELEASE);  /* queue full: next tick */
