@@ -167,6 +167,40 @@ ctr_run() {  # NAME PODMAN-RUN-ARGS...: a detached container, removed at exit
     echo "$n"
 }
 
+ctr_start_service() {  # NAME IMAGE PODMAN-RUN-ARGS... -> container name, once the service printed "ready"
+    local n=$1 img=$2 c i; shift 2
+    c=$(ctr_run "$n" --network none "$@" "$img" ccx-messaging config.yaml) || return 1
+    for i in $(seq 100); do podman logs "$c" 2>/dev/null | grep -q '^ready$' && break; sleep 0.1; done
+    echo "$c"
+}
+
+ctr_stop_timed() {  # GRACE CONTAINER -> "EXIT-STATUS SECONDS" of `podman stop -t GRACE`
+    local t0 t1
+    t0=$(ctr_now)
+    podman stop -t "$1" "$2" >/dev/null 2>&1
+    t1=$(ctr_now)
+    echo "$(podman inspect -f '{{.State.ExitCode}}' "$2") $(ctr_secs "$t0" "$t1")"
+}
+
+# GRACE UNTRACED TRACED WHAT: stops both at once (both see the same load)
+# and checks they end alike: the same exit status, 137 (SIGKILL: the
+# stand-in, like the service, handles no SIGTERM as pid 1), and neither
+# before the stop timeout.  WHAT names the traced set-up in the printed line.
+ctr_stop_pair_alike() {
+    local grace=$1 ucode usecs tcode tsecs s pu pt
+    ctr_stop_timed "$grace" "$2" >"$CCX_TMP/u" & pu=$!
+    ctr_stop_timed "$grace" "$3" >"$CCX_TMP/t" & pt=$!
+    wait $pu $pt
+    read -r ucode usecs <"$CCX_TMP/u"
+    read -r tcode tsecs <"$CCX_TMP/t"
+    echo "untraced: exit $ucode after ${usecs} s; $4: exit $tcode after ${tsecs} s (stop timeout ${grace} s)"
+    [ "$ucode" = "$tcode" ] && ok "same exit status $ucode" || bad "exit status: untraced $ucode, traced $tcode"
+    [ "$ucode" = 137 ] || bad "the untraced service did not end by SIGKILL (exit $ucode): the stand-in is not like the service"
+    for s in "$usecs" "$tsecs"; do
+        awk -v s="$s" -v g="$grace" 'BEGIN { exit !(s >= g) }' || bad "a stop took ${s} s, less than the ${grace} s timeout: SIGTERM ended it"
+    done
+}
+
 ctr_wait_files() {  # DIR GLOB N SECONDS: until DIR holds N files matching GLOB
     local i=0 max=$(($4 * 10))
     while [ $i -lt $max ]; do

@@ -28,23 +28,9 @@ sig_bit() {  # CONTAINER PID FIELD: 1 if SIGTERM (15) is in /proc/PID/status's F
     echo $(( (0x$m >> 14) & 1 ))
 }
 
-start_one() {  # NAME IMAGE ARGS... -> container name, once it printed "ready"
-    local n=$1 img=$2 c i; shift 2
-    c=$(ctr_run "$n" --network none "$@" "$img" ccx-messaging config.yaml) || return 1
-    for i in $(seq 100); do podman logs "$c" 2>/dev/null | grep -q '^ready$' && break; sleep 0.1; done
-    echo "$c"
-}
-stop_one() {  # CONTAINER -> "EXIT-STATUS SECONDS"
-    local t0 t1
-    t0=$(ctr_now)
-    podman stop -t "$grace" "$1" >/dev/null 2>&1
-    t1=$(ctr_now)
-    echo "$(podman inspect -f '{{.State.ExitCode}}' "$1") $(ctr_secs "$t0" "$t1")"
-}
-
 # ---- 1. pid 1, podman stop ------------------------------------------------------------
-u=$(start_one plain "$service") || exit 1
-t=$(start_one traced "$traced" -e CCXTRACE_ON_TERM=snapshot -e CCXTRACE_SAMPLE=16k -v "$snaps:/var/lib/ccxtrace:z") || exit 1
+u=$(ctr_start_service plain "$service") || exit 1
+t=$(ctr_start_service traced "$traced" -e CCXTRACE_ON_TERM=snapshot -e CCXTRACE_SAMPLE=16k -v "$snaps:/var/lib/ccxtrace:z") || exit 1
 podman exec "$t" grep -q libccxtrace.so /proc/1/maps || bad "the traced service has no libccxtrace.so mapped"
 [ "$(sig_bit "$t" 1 SigCgt)" = 1 ] && ok "the tracer caught SIGTERM in pid 1 (CCXTRACE_ON_TERM=snapshot)" \
     || bad "SIGTERM is not caught in the traced pid 1"
@@ -75,18 +61,7 @@ else
     bad "the wrapper's service did not start"
 fi
 
-# stop both at once, so both see the same load
-stop_one "$u" >"$CCX_TMP/u" & pu=$!
-stop_one "$t" >"$CCX_TMP/t" & pt=$!
-wait $pu $pt
-read -r ucode usecs <"$CCX_TMP/u"
-read -r tcode tsecs <"$CCX_TMP/t"
-echo "untraced: exit $ucode after ${usecs} s; traced with CCXTRACE_ON_TERM=snapshot: exit $tcode after ${tsecs} s (stop timeout ${grace} s)"
-[ "$ucode" = "$tcode" ] && ok "same exit status $ucode" || bad "exit status: untraced $ucode, traced $tcode"
-[ "$ucode" = 137 ] || bad "the untraced service did not end by SIGKILL (exit $ucode)"
-for s in "$usecs" "$tsecs"; do
-    awk -v s="$s" -v g="$grace" 'BEGIN { exit !(s >= g) }' || bad "a stop took ${s} s, less than the ${grace} s timeout"
-done
+ctr_stop_pair_alike "$grace" "$u" "$t" "traced with CCXTRACE_ON_TERM=snapshot"
 terms=
 for f in $(pid_snaps 1); do [ "$(json "$snaps/$f" 'd["reason"]')" = term ] && terms="$terms $f"; done
 [ -n "$terms" ] && ok "podman stop: a last snapshot of pid 1:$terms" || bad "no term snapshot of pid 1: $(ls "$snaps")"
