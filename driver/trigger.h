@@ -27,12 +27,6 @@ struct drv_trigger {
     uint64_t counter;         /* last value written into file */
 };
 
-/* 1 when a /proc/PID/maps line maps a file named libccxtrace.so (or
- * libccxtrace.so.N); 0 otherwise. */
-int drv_maps_line_is_tracer(const char *line);
-/* 1 when the "SigCgt:" line of /proc/PID/status text says sig is caught,
- * 0 when not, -1 when there is no such line. */
-int drv_status_catches(const char *status_text, int sig);
 /* 1 when name is ccxtrace.<host>.<pid>.<start>.<seq>.json. */
 int drv_snapshot_name_ok(const char *name);
 

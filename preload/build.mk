@@ -44,7 +44,7 @@ $(PRELOAD_UBSAN_LIB): $(PRELOAD_UBSAN_OBJ)
 
 # Unit tests: the pure logic (sampling math, filter and block table, stack
 # interning, option table, JSON writer), never the interposer itself.
-PRELOAD_UNIT_SRC := preload/ccx_options.c preload/ccx_text.c preload/ccx_only.c preload/ccx_stale.c preload/ccx_pressure.c preload/ccx_cgroup.c preload/ccx_thin.c preload/ccx_sample.c preload/ccx_mem.c preload/ccx_addrmap.c \
+PRELOAD_UNIT_SRC := preload/ccx_options.c preload/ccx_text.c preload/ccx_trigger.c preload/ccx_only.c preload/ccx_stale.c preload/ccx_pressure.c preload/ccx_cgroup.c preload/ccx_thin.c preload/ccx_sample.c preload/ccx_mem.c preload/ccx_addrmap.c \
   preload/ccx_stacks.c preload/ccx_json.c $(COMMON_SRC)
 $(eval $(call unit_tests,preload,$(PRELOAD_UNIT_SRC),-lpthread,))
 

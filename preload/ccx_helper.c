@@ -6,13 +6,14 @@
  * pipe it has no file descriptor a daemonizing host could close or reuse);
  * the helper thread sleeps on it and wakes for requests, the CCXTRACE_INTERVAL timer, the
  * once-a-second poll of CCXTRACE_TRIGGER (a change of its content, size or
- * mtime counts) and the Python layer's tick, and the stats CSV period.  The
+ * mtime counts; a "label=TEXT" line in it labels the snapshot) and the Python layer's tick, and the stats CSV period.  The
  * helper keeps ccx_guard raised for its whole life: nothing it does is
  * traced.  All signals are blocked in it.
  */
 #include "ccx_core.h"
 #include "ccx_format.h"
 #include "ccx_stale.h"
+#include "ccx_trigger.h"
 #include "ccx_clock.h"
 
 #include <errno.h>
@@ -113,6 +114,7 @@ struct trig_state {
     struct timespec mtime;
     ino_t ino;
     uint64_t hash;
+    char label[256];   /* its "label=" line (ccx_trigger.h), or empty */
 };
 
 static void trig_read(struct trig_state *t)
@@ -132,6 +134,8 @@ static void trig_read(struct trig_state *t)
         ssize_t n = S_ISREG(st.st_mode) ? read(fd, buf, sizeof buf) : 0;
         for (ssize_t i = 0; i < n; i++)
             t->hash = (t->hash ^ (unsigned char)buf[i]) * 1099511628211ull;
+        if (n > 0)
+            ccx_trigger_label(buf, (size_t)n, t->label, sizeof t->label);
         close(fd);
     }
 }
@@ -294,7 +298,7 @@ static void work(void)
             trig_read(&cur);
             if (trig_changed(&sch.trig, &cur)) {
                 sch.trig = cur;
-                snapshot(-1, CCX_REASON_TRIGGER, NULL);
+                snapshot(-1, CCX_REASON_TRIGGER, cur.label[0] ? cur.label : NULL);
             }
         }
     }

@@ -283,7 +283,7 @@ static const struct row {
     {"CCXTRACE_INTERVAL", "0", p_duration, F(interval_ns),
      "take a snapshot every this long (e.g. 10m; 0 or off disables)"},
     {"CCXTRACE_TRIGGER", "", p_path, F(trigger),
-     "trigger file, polled about once a second; a change of its content, size or mtime takes a snapshot"},
+     "trigger file, polled about once a second; a change of its content, size or mtime takes a snapshot; a line label=TEXT labels it"},
     {"CCXTRACE_AT_EXIT", "1", p_bool, F(at_exit), "take a snapshot when the process exits (0 disables)"},
     {"CCXTRACE_STATS_INTERVAL", "0", p_duration, F(stats_interval_ns),
      "append a line to the stats CSV every this long (0 or off disables)"},

@@ -15,9 +15,11 @@ INSTALL_BIN += $(UNITS_CLI)
 # Static and without sanitizers: it runs in images that have no libc of ours.
 HOOK_BIN := $(BUILD)/bin/ccxtrace-hook
 
-$(HOOK_BIN): scripts/k8s/ccxtrace_hook.c
+HOOK_SRC := scripts/k8s/ccxtrace_hook.c common/ccx_signal.c common/ccx_traced.c
+
+$(HOOK_BIN): $(HOOK_SRC) common/ccx_signal.h common/ccx_traced.h
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) $(OPT) $(CFLAGS) -static -o $@ $<
+	$(CC) $(BASE_CFLAGS) $(OPT) $(CFLAGS) -static -o $@ $(HOOK_SRC)
 
 TOOLS += $(HOOK_BIN)
 INSTALL_BIN += $(HOOK_BIN)

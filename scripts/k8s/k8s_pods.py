@@ -2,7 +2,9 @@
 a label selector matches, reached through `kubectl` or `oc` (get pods -o
 json, exec).  A pod is traced when a container mounts the patch's
 ccxtrace-lib volume; everything in it is done through the static
-ccxtrace-hook the patch copied there (final: trigger and wait; list), and the
+ccxtrace-hook the patch copied there (final: trigger, labelled or not, and
+wait; signal: the snapshot signal to pid 1 when it is the traced process, and
+wait; list), and the
 files are copied with tar when the image has it, else with cat one by one.
 Every call to the CLI is bounded by --timeout; a pod that does not answer is
 reported and the others go on.  Exit status: 0 every pod done, 1 a pod
@@ -115,7 +117,12 @@ def for_each_pod(args, step):
 
 
 def do_snapshot(cl, name, container, args):
-    rc, out, err = cl.exec(name, container, [HOOK, "final", SNAP_DIR, str(max(1, args.timeout - 5))])
+    secs = str(max(1, args.timeout - 5))
+    if args.via == "signal":
+        cmd = [HOOK, "signal", SNAP_DIR, secs]
+    else:
+        cmd = [HOOK, "final", SNAP_DIR, secs] + ([args.label] if args.label else [])
+    rc, out, err = cl.exec(name, container, cmd)
     if rc != 0:
         raise PodError("%s: no new snapshot (%s)" % (name, (err.strip().splitlines() or ["exit %d" % rc])[-1]))
     print("%s: %s" % (name, out.strip().replace("ccxtrace-hook: ", "")))

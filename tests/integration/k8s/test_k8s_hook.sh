@@ -4,7 +4,10 @@
 # the init container does (and fails with one line when one is missing);
 # `final` is the preStop hook: against a real traced Python process it pulls
 # the trigger and returns once the new snapshot is there, well within its
-# bound; without a tracer it gives up after its bound with exit 1.  As root,
+# bound, and labels it when asked; `signal` signals pid 1 only when pid 1 is
+# the traced process writing to that directory (run as pid 1 of a PID
+# namespace of its own); without a tracer it gives up after its bound with
+# exit 1.  As root,
 # it also runs chrooted in a directory holding nothing but itself and the
 # snapshot directory: no shell, no libc needed, as in a distroless image.
 set -u
@@ -65,7 +68,53 @@ out=$("$hook" final "$snaps" 20); rc=$?
 again=$(ls "$snaps" | grep -c '^ccxtrace\..*\.json$')
 [ $rc = 0 ] && [ "$(cat "$snaps/trigger")" = 2 ] && [ "$again" -gt "$after" ] \
     && ok "final again: counter 2, another snapshot ($after -> $again)" || bad "second final rc=$rc, $after -> $again"
+newest() { ls -t "$1"/ccxtrace.*.json | head -n 1; }
+field() { $py -c 'import json,sys; print(json.load(open(sys.argv[1])).get(sys.argv[2]))' "$1" "$2"; }
+out=$("$hook" final "$snaps" 20 "after burst 3"); rc=$?
+f=$(newest "$snaps")
+[ $rc = 0 ] && [ "$(field "$f" label)" = "after burst 3" ] && [ "$(field "$f" reason)" = trigger ] \
+    && [ "$(head -n 1 "$snaps/trigger")" = 3 ] \
+    && ok "final with a label: snapshot labelled \"after burst 3\" ($out)" \
+    || bad "final with a label: rc=$rc label=$(field "$f" label) trigger=$(head -n 1 "$snaps/trigger")"
+for badlabel in "$(printf 'two\nlines')" "" "$(head -c 256 /dev/zero | tr '\0' x)"; do
+    err=$("$hook" final "$snaps" 1 "$badlabel" 2>&1); rc=$?
+    [ $rc = 2 ] && [ "$(echo "$err" | wc -l)" = 1 ] || bad "bad label accepted: rc=$rc $err"
+done
+[ "$(head -n 1 "$snaps/trigger")" = 3 ] && ok "bad labels (newline, empty, 256 bytes): exit 2, one line, trigger untouched" \
+    || bad "a bad label wrote the trigger"
+err=$("$hook" signal "$snaps" 2 2>&1); rc=$?
+[ $rc = 1 ] && echo "$err" | grep -q "pid 1" && ok "signal: pid 1 here is not the traced process, exit 1 ($err)" \
+    || bad "signal to an untraced pid 1: rc=$rc $err"
 kill $pid; wait $pid 2>/dev/null
+
+# ---- signal: the traced process is pid 1 (a PID namespace of its own) -----------
+if [ "$(id -u)" = 0 ] && unshare --pid --fork --mount-proc true 2>/dev/null; then
+    sig=$tmp/sig
+    mkdir -p "$sig"
+    # pid 1 of a new namespace gets no default signal action: only a caught signal reaches it
+    LD_PRELOAD=$lib CCXTRACE_DIR=$sig/ CCXTRACE_AT_EXIT=0 CCXTRACE_SIGNAL=SIGUSR1 \
+        unshare --pid --fork --mount-proc $py "$tmp/app.py" &
+    upid=$!
+    inner=""
+    for _ in $(seq 100); do
+        inner=$(pgrep -P $upid -f app.py) && break
+        sleep 0.05
+    done
+    sleep 2
+    before=$(ls "$sig" | grep -c '^ccxtrace\..*\.json$')
+    out=$(nsenter -t "$inner" --pid --mount "$hook" signal "$sig" 20); rc=$?
+    f=$(newest "$sig")
+    [ $rc = 0 ] && [ -n "$f" ] && [ "$(field "$f" reason)" = signal ] && echo "$out" | grep -q "SIGUSR1 to pid 1" \
+        && ok "signal: the traced pid 1 took a snapshot on its CCXTRACE_SIGNAL ($out)" \
+        || bad "signal to the traced pid 1: rc=$rc before=$before out=$out"
+    [ ! -e "$sig/trigger" ] && ok "signal: no trigger file written" || bad "signal wrote a trigger file"
+    err=$(nsenter -t "$inner" --pid --mount "$hook" signal "$tmp/elsewhere" 2 2>&1); rc=$?
+    [ $rc = 1 ] && echo "$err" | grep -q "writes its snapshots to $sig/" \
+        && ok "signal: another directory than pid 1's CCXTRACE_DIR is refused ($err)" || bad "signal other dir: rc=$rc $err"
+    kill -KILL "$inner" 2>/dev/null; wait $upid 2>/dev/null # pid 1 ignores an uncaught SIGTERM
+else
+    echo "note: not root or no unshare: the signal-to-pid-1 check did not run"
+fi
 
 # ---- no tracer: bounded -----------------------------------------------------------
 mkdir -p "$tmp/empty"

@@ -5,7 +5,8 @@ real traced Python process writing into them (one pod without tar, so
 collect falls back to cat), one untraced, one that never answers.  Every
 traced pod gets a new snapshot; status counts what is really there; collect
 copies every file byte for byte, a second collect only what is new or grew
-(checked in the stand-in's call log); the untraced pod is reported as such;
+(checked in the stand-in's call log); snapshot --label labels each pod's
+snapshot, --via signal refuses where pid 1 is not the traced process; the untraced pod is reported as such;
 the silent pod is given up after --timeout and the others still done."""
 import filecmp
 import json
@@ -129,7 +130,21 @@ def run_checks():
               "second collect: %s copies its new snapshot and not the old one" % pod)
         check("2 of 3 files copied" in out.split(pod + ": ")[1].split("\n")[0],
               "second collect: %s: 2 of 3 (new snapshot, grown CSV)" % pod)
-    tool("snapshot", "-l", "app=svc")  # a third one each, for the trend below
+    rc, out, err = tool("snapshot", "-l", "app=svc", "--label", "after burst 3")  # a third one each, for the trend below
+    labels = {}
+    for pod in ("pod-a", "pod-b"):
+        newest = max((os.path.join(TMP, pod, "ccxtrace/snapshots", n) for n in snaps(pod)), key=os.path.getmtime)
+        with open(newest) as f:
+            labels[pod] = json.load(f).get("label")
+    check(rc == 0 and labels == {"pod-a": "after burst 3", "pod-b": "after burst 3"},
+          "snapshot --label: each pod's new snapshot carries the label (%s)" % labels)
+    rc, out, err = tool("snapshot", "-l", "app=svc", "--label", "two\nlines")
+    check(rc == 2 and len(err.strip().splitlines()) == 1, "snapshot --label with a newline: exit 2, one line (%s)" % err.strip())
+    rc, out, err = tool("snapshot", "-l", "app=svc", "--label", "x", "--via", "signal")
+    check(rc == 2 and "signal carries no label" in err, "--label with --via signal: exit 2 (%s)" % err.strip()[-80:])
+    rc, out, err = tool("snapshot", "-l", "app=svc", "--via", "signal")
+    check(rc == 1 and out.count("not signalled") == 2 and "pod-c: not traced" in out,
+          "--via signal where pid 1 is not the traced process: each pod says so, exit 1 (%s)" % out.strip().replace("\n", " | "))
     rc, out, err = tool("collect", "-l", "tier=all", "-o", dest, "--timeout", "3")
     check(rc == 1 and "pod-d: no answer within 3 s" in out and "pod-a: " in out and "pod-b: " in out,
           "silent pod-d given up after --timeout 3, exit 1, the others done (%s)" % out.strip().replace("\n", " | "))

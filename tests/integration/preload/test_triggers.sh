@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # test_triggers.sh - every snapshot trigger of DESIGN.md: the signal
 # (SIGUSR2; "none" leaves the signal alone), the trigger file (a content
-# change), CCXTRACE_INTERVAL, ccxtrace_snapshot() with its label and the
-# sequence number it returned, and process exit (CCXTRACE_AT_EXIT=0: none);
-# plus the stats CSV with the header of DESIGN.md.
+# change; its "label=" line labels the snapshot), CCXTRACE_INTERVAL,
+# ccxtrace_snapshot() with its label and the sequence number it returned,
+# and process exit (CCXTRACE_AT_EXIT=0: none); plus the stats CSV with the header of DESIGN.md.
 source "$(dirname "$0")/lib.sh"
 build_prog api
 
@@ -34,12 +34,21 @@ kill -USR2 $pid
 wait_reason "$d" signal || fail "no snapshot after SIGUSR2"
 echo 1 >"$CCX_TMP/trigger"
 wait_reason "$d" trigger || fail "no snapshot after the trigger file changed"
+# a "label=" line in the trigger file labels the snapshot it takes
+printf '2\nlabel=after burst 2\n' >"$CCX_TMP/trigger"
+for _ in $(seq 100); do
+    [ "$(snapshots "$d" | wc -l)" -ge 3 ] && break
+    sleep 0.1
+done
+last=$(snapshots "$d" | tail -n 1)
+[ "$($CHECK field "$last" reason)" = trigger ] || fail "no second trigger snapshot"
+[ "$($CHECK field "$last" label)" = "after burst 2" ] || fail "trigger label: '$($CHECK field "$last" label)'"
 wait $pid
 [ $? = 3 ] || fail "exit status changed"
 [ -s "$CCX_TMP/err" ] && fail "stderr: $(cat "$CCX_TMP/err")"
 reasons=$(for f in $(snapshots "$d"); do $CHECK field "$f" reason; done | tr '\n' ' ')
 echo "reasons in order: $reasons"
-[ "$reasons" = "signal trigger exit " ] || fail "want exactly signal, trigger, exit"
+[ "$reasons" = "signal trigger trigger exit " ] || fail "want exactly signal, trigger, trigger, exit"
 $CHECK valid $(snapshots "$d") || fail "invalid snapshot"
 csv=$(ls "$d"/*.stats.csv)
 head -n 1 "$csv" | grep -qx 'time_utc,uptime_s,rss_bytes,live_bytes,tracer_bytes,gc_count0,gc_count1,gc_count2,gc_collections0,gc_collections1,gc_collections2' ||
