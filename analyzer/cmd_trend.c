@@ -4,42 +4,13 @@
  * RATE is the leak regression gate. */
 #include "cmd.h"
 #include "holders.h"
+#include "print_python.h"
+#include "print_fleet.h"
+#include "print_trend.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-
-/* Shared with report: the one-line headline. */
-void ccx_trend_headline(FILE *f, const struct ccx_trend *tr, int md);
-void ccx_trend_headline(FILE *f, const struct ccx_trend *tr, int md)
-{
-    char b1[48], b2[48];
-    const char *B = md ? "**" : "";
-    if (tr->n_steady) {
-        const struct ccx_grow *top = NULL;
-        for (size_t j = 0; j < tr->n && !top; j++)
-            if (tr->g[j].cls == CCX_STEADY)
-                top = &tr->g[j];
-        fprintf(f, "%s%zu site%s grow%s steadily%s; top site %s (%s)", B, tr->n_steady,
-                tr->n_steady == 1 ? "" : "s", tr->n_steady == 1 ? "s" : "", B,
-                ccx_rate(top->fit.slope, b1, sizeof b1), ccx_pm_rate(top->fit.se, b2, sizeof b2));
-    } else {
-        fprintf(f, "%sno steady growth%s", B, B);
-    }
-    if (tr->n_stopped)
-        fprintf(f, "; %zu site%s grew and stopped", tr->n_stopped, tr->n_stopped == 1 ? "" : "s");
-    if (tr->pos_rate > 0) {
-        char b3[48];
-        fprintf(f, "; %zu site%s make%s up %.0f%% of the growth (%s in all)", tr->n_most, tr->n_most == 1 ? "" : "s",
-                tr->n_most == 1 ? "s" : "", CCX_MOST * 100, ccx_rate(tr->pos_rate, b3, sizeof b3));
-    }
-    if (tr->has_rss)
-        fprintf(f, "; process RSS %s", ccx_rate(tr->rss_rate, b1, sizeof b1));
-    if (tr->has_live)
-        fprintf(f, ", traced live %s", ccx_rate(tr->live_rate, b2, sizeof b2));
-    fputs(".\n", f);
-}
 
 static void warn_set(const struct ccx_set *set)
 {
@@ -49,21 +20,6 @@ static void warn_set(const struct ccx_set *set)
                      set->meta[0].exe, set->meta[i].exe);
             break;
         }
-}
-
-static cJSON *json_fit(const struct ccx_grow *g)
-{
-    cJSON *x = cJSON_CreateObject();
-    cJSON_AddStringToObject(x, "class", ccx_class_name(g->cls));
-    cJSON_AddNumberToObject(x, "rate_bytes_per_h", g->fit.slope * 3600);
-    cJSON_AddNumberToObject(x, "rate_se_bytes_per_h", g->fit.se * 3600);
-    cJSON_AddNumberToObject(x, "late_rate_bytes_per_h", g->fit.late_slope * 3600);
-    cJSON_AddNumberToObject(x, "r2", g->fit.r2);
-    cJSON_AddNumberToObject(x, "fitted_growth_bytes", g->fit.growth);
-    cJSON_AddNumberToObject(x, "first_bytes", g->old_b);
-    cJSON_AddNumberToObject(x, "last_bytes", g->new_b);
-    cJSON_AddNumberToObject(x, "share", g->share);
-    return x;
 }
 
 /* --format pprof: every site's fitted growth over the span and its rate. */
@@ -84,78 +40,8 @@ static int pprof_trend(struct ccx_out *o, const struct ccx_set *set, const struc
     return p ? ccx_pprof_finish(o, p) : 2;
 }
 
-cJSON *ccx_trend_json_headline(const struct ccx_trend *tr, const struct ccx_table *t)
-{
-    cJSON *h = cJSON_CreateObject();
-    cJSON_AddNumberToObject(h, "steady_sites", (double)tr->n_steady);
-    cJSON_AddNumberToObject(h, "stopped_sites", (double)tr->n_stopped);
-    cJSON_AddNumberToObject(h, "shrinking_sites", (double)tr->n_shrinking);
-    cJSON_AddNumberToObject(h, "sites_for_most_growth", (double)tr->n_most);
-    cJSON_AddNumberToObject(h, "most_fraction", CCX_MOST);
-    cJSON_AddNumberToObject(h, "growth_rate_bytes_per_h", tr->pos_rate * 3600);
-    const struct ccx_grow *top = NULL;
-    for (size_t j = 0; j < tr->n && !top; j++)
-        if (tr->g[j].cls == CCX_STEADY)
-            top = &tr->g[j];
-    if (top) {
-        cJSON_AddNumberToObject(h, "top_steady_rate_bytes_per_h", top->fit.slope * 3600);
-        cJSON_AddStringToObject(h, "top_steady_label", ccx_table_str(t, top->row->label));
-    } else {
-        cJSON_AddNullToObject(h, "top_steady_rate_bytes_per_h");
-        cJSON_AddNullToObject(h, "top_steady_label");
-    }
-    if (tr->has_rss)
-        cJSON_AddNumberToObject(h, "rss_rate_bytes_per_h", tr->rss_rate * 3600);
-    else
-        cJSON_AddNullToObject(h, "rss_rate_bytes_per_h");
-    if (tr->has_live)
-        cJSON_AddNumberToObject(h, "live_rate_bytes_per_h", tr->live_rate * 3600);
-    return h;
-}
-
-cJSON *ccx_trend_json_rows(const struct ccx_set *set, const struct ccx_trend *tr, size_t n)
-{
-    const struct ccx_table *t = set->sites;
-    cJSON *rows = cJSON_CreateArray();
-    for (size_t j = 0; j < n && j < tr->n; j++) {
-        const struct ccx_grow *g = &tr->g[j];
-        cJSON *x = json_fit(g);
-        cJSON_AddNumberToObject(x, "rank", (double)(j + 1));
-        cJSON_AddStringToObject(x, "label", ccx_table_str(t, g->row->label));
-        cJSON_AddStringToObject(x, "layer", ccx_layer_name(g->row->layer));
-        cJSON *ser = cJSON_AddArrayToObject(x, "live_bytes");
-        for (size_t i = 0; i < set->k; i++)
-            cJSON_AddItemToArray(ser, cJSON_CreateNumber(g->row->bytes[set->order[i]]));
-        cJSON_AddItemToObject(x, "stack", ccx_json_stack(t, g->row));
-        cJSON_AddItemToArray(rows, x);
-    }
-    return rows;
-}
-
-/* Python census over time: per-type fits */
-cJSON *ccx_trend_json_types(const struct ccx_set *set)
-{
-    size_t first = set->order[0], last = set->order[set->k - 1];
-    cJSON *ty = cJSON_CreateArray();
-    for (size_t j = 0; j < set->ntypes; j++) {
-        struct ccx_fit fc, fb;
-        const struct ccx_trow *r = set->types[j];
-        if (ccx_fit_line(set->t, r->count, NULL, set->k, &fc) < 0 ||
-            ccx_fit_line(set->t, r->bytes, NULL, set->k, &fb) < 0)
-            continue;
-        cJSON *x = cJSON_CreateObject();
-        cJSON_AddStringToObject(x, "type", r->name);
-        cJSON_AddNumberToObject(x, "first_count", r->count[first]);
-        cJSON_AddNumberToObject(x, "last_count", r->count[last]);
-        cJSON_AddNumberToObject(x, "count_per_h", fc.slope * 3600);
-        cJSON_AddNumberToObject(x, "bytes_per_h", fb.slope * 3600);
-        cJSON_AddItemToArray(ty, x);
-    }
-    return ty;
-}
-
 /* One process (or snapshots the user asked to fit together): the classic trend. */
-int ccx_trend_one(const struct ccx_opts *op, struct ccx_out *o)
+static int trend_one(const struct ccx_opts *op, struct ccx_out *o)
 {
     struct ccx_set set;
     int rc = ccx_load_inputs(op, 3, 0, "trend needs 3 or more snapshots (usage: ccx-analyze trend SNAP SNAP SNAP...)", &set);
@@ -270,6 +156,53 @@ int ccx_trend_one(const struct ccx_opts *op, struct ccx_out *o)
     return rc;
 }
 
+/* Several processes: each fitted on its own, then the fleet view
+ * (print_fleet.c). */
+/* --fail-above RATE: a steady fleet site (or a steady site of one process)
+ * faster than RATE. */
+static int gate(const struct ccx_opts *op, const struct ccx_fleet *fl)
+{
+    char b1[48], b2[48];
+    for (size_t j = 0; j < fl->nrows; j++) {
+        const struct ccx_frow *x = fl->rows[j];
+        if (x->cls == CCX_STEADY && x->fit.slope > op->fail_rate) {
+            ccx_err("steady growth above --fail-above %s: %s at %s (fleet: %s)", ccx_rate(op->fail_rate, b1, sizeof b1) + 1,
+                    ccx_rate(x->fit.slope, b2, sizeof b2), ccx_fleet_str(fl, x->label), fl->ps->g[x->group].name);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int trend_fleet(const struct ccx_opts *op, struct ccx_out *o, struct ccx_procs *ps)
+{
+    if (o->fmt != CCX_FMT_TEXT && o->fmt != CCX_FMT_MARKDOWN && o->fmt != CCX_FMT_JSON) {
+        ccx_err("trend over several processes: format %s is not available (text, json, markdown)", ccx_fmt_name(o->fmt));
+        return 2;
+    }
+    cJSON **jp = o->fmt == CCX_FMT_JSON ? calloc(ps->n, sizeof(cJSON *)) : NULL;
+    struct ccx_fleet fl;
+    int rc = 2;
+    if (o->fmt == CCX_FMT_JSON && !jp) {
+        ccx_err("out of memory");
+        return 2;
+    }
+    rc = ccx_fleet_run(op, ps, &fl, jp);
+    if (rc == 0) {
+        if (o->fmt == CCX_FMT_JSON)
+            rc = ccx_fleet_print_json(op, o, &fl, jp);
+        else
+            ccx_fleet_print(op, o, &fl);
+        if (rc == 0 && op->fail_set)
+            rc = gate(op, &fl);
+    }
+    ccx_fleet_free(&fl);
+    for (size_t i = 0; jp && i < ps->n; i++)
+        cJSON_Delete(jp[i]);
+    free(jp);
+    return rc;
+}
+
 int ccx_cmd_trend(const struct ccx_opts *op, struct ccx_out *o)
 {
     if (op->by == CCX_BY_TYPE) {
@@ -284,9 +217,9 @@ int ccx_cmd_trend(const struct ccx_opts *op, struct ccx_out *o)
         struct ccx_opts one = *op;
         one.inputs = ps.p[0].paths;
         one.ninputs = (int)ps.p[0].npaths;
-        rc = ccx_trend_one(&one, o);
+        rc = trend_one(&one, o);
     } else {
-        rc = ccx_trend_fleet(op, o, &ps);
+        rc = trend_fleet(op, o, &ps);
     }
     ccx_procs_free(&ps);
     return rc;

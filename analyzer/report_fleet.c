@@ -8,6 +8,7 @@
  * file.  Kept apart from cmd_report.c, the one-process report. */
 #include "cmd.h"
 #include "fleet.h"
+#include "print_fleet.h"
 
 #include <math.h>
 #include <stdlib.h>
