@@ -2,6 +2,7 @@
  * files, modules, Python types) holding the most live memory. */
 #include "cmd.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -236,6 +237,7 @@ int ccx_cmd_top(const struct ccx_opts *op, struct ccx_out *o)
         ccx_set_free(&set);
         return rc;
     }
+    assert(set.k == 1); /* ccx_load_inputs(op, 1, 1, ...) */
     const struct ccx_table *t = set.sites;
     struct top tp = {op, &set, malloc((t->nrows ? t->nrows : 1) * sizeof *tp.rows), t->nrows, 0, set.meta[0].sites_bytes};
     if (!tp.rows) {

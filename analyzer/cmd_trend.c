@@ -8,6 +8,7 @@
 #include "print_fleet.h"
 #include "print_trend.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -181,6 +182,7 @@ static int trend_one(const struct ccx_opts *op, struct ccx_out *o)
         return rc;
     if (op->by == CCX_BY_TYPE)
         return ccx_refuse_by_type("trend", &set);
+    assert(set.k >= 3); /* ccx_load_inputs(op, 3, 0, ...) */
     warn_set(&set);
     struct ccx_trend tr;
     if (set.t[set.order[set.k - 1]] <= 0) {

@@ -8,6 +8,7 @@
 #include "holders.h"
 #include "print_python.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,6 +118,7 @@ static void choose_rows(struct pair *p)
             break;
         p->show[p->ns++] = j;
     }
+    assert(p->ns <= d->n);
 }
 
 static cJSON *json_totals(const struct pair *p)
@@ -324,6 +326,7 @@ int ccx_diff_pair(const struct ccx_opts *op, struct ccx_out *o)
         return rc;
     if (op->by == CCX_BY_TYPE)
         return ccx_refuse_by_type("diff", &p.set);
+    assert(p.set.k == 2); /* ccx_load_inputs(op, 2, 2, ...) */
     warn_pair(&p.set);
     if (ccx_diff_compute(&p.set, 0, 1, op->min_bytes, &p.d) < 0) {
         ccx_set_free(&p.set);

@@ -6,6 +6,7 @@
  * ccx_reclaim_split).  The HTML form of the same section is report_html.c. */
 #include "print_python.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -131,6 +132,7 @@ static void print_reclaim(struct ccx_out *o, const struct ccx_set *set, size_t i
 
 void ccx_print_python_changes(struct ccx_out *o, const struct ccx_set *set, size_t ia, size_t ib, size_t n, int md)
 {
+    assert(ia < set->k && ib < set->k);
     const struct ccx_meta *a = &set->meta[ia], *b = &set->meta[ib];
     if (!a->has_py && !b->has_py)
         return;
