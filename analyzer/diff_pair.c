@@ -216,12 +216,14 @@ static void text_summary(struct ccx_out *o, const struct pair *p, int md)
 {
     const struct ccx_diff *d = &p->d;
     const struct ccx_meta *a = &p->set.meta[0], *b = &p->set.meta[1];
-    char b1[32], b2[40], b3[32], b4[32], b5[32], b6[32];
+    char b1[32], b2[40], b3[32], b5[32], b6[32];
     fprintf(o->f, "%stotals%s: live %s (%s → %s)", md ? "**" : "", md ? "**" : "",
             ccx_szs(p->total_delta, b1, sizeof b1), ccx_sz(a->has_totals ? a->live_bytes : a->sites_bytes, b2, sizeof b2),
             ccx_sz(b->has_totals ? b->live_bytes : b->sites_bytes, b3, sizeof b3));
-    if (a->sample_mode || b->sample_mode)
+    if (a->sample_mode || b->sample_mode) {
+        char b4[32];
         fprintf(o->f, " %s", ccx_pm(d->growth_se, b4, sizeof b4));
+    }
     fprintf(o->f, ", blocks %s", ccx_counts(b->live_blocks - a->live_blocks, b5, sizeof b5));
     if (a->rss >= 0 && b->rss >= 0)
         fprintf(o->f, "; RSS %s", ccx_szs(b->rss - a->rss, b6, sizeof b6));
@@ -245,8 +247,9 @@ static void text_summary(struct ccx_out *o, const struct pair *p, int md)
 static void text_row(struct ccx_out *o, const struct pair *p, const struct ccx_grow *g, size_t k, int md)
 {
     const struct ccx_table *t = p->set.sites;
-    char b1[32], b2[40], b3[32], b4[32], b5[32];
+    char b1[32], b2[40], b3[32];
     if (md) {
+        char b4[32], b5[32];
         fprintf(o->f, "| %zu | %s | %s | %.1f%% | %s | %s → %s | %s | `", k, ccx_szs(g->delta, b1, sizeof b1),
                 ccx_pm(g->se, b2, sizeof b2), 100 * g->share, ccx_counts(g->new_blocks - g->old_blocks, b3, sizeof b3),
                 ccx_sz(g->old_b, b4, sizeof b4), ccx_sz(g->new_b, b5, sizeof b5), status_of(g));

@@ -109,10 +109,10 @@ static void print_types(struct ccx_out *o, const struct ccx_set *set, size_t ia,
  * or a hint how to get it when b has a census but no split. */
 static void print_reclaim(struct ccx_out *o, const struct ccx_set *set, size_t ia, size_t ib, int md)
 {
-    char b1[32], b2[32], b3[32], b4[32];
     struct ccx_reclaim rc;
     ccx_reclaim_split(set, ia, ib, &rc);
     if (rc.have) {
+        char b1[32], b2[32], b3[32], b4[32];
         fprintf(o->f,
                 "\n%sAfter gc.collect()%s: of the census growth %s, %s was cyclic garbage (reclaimable, "
                 "%s objects collected) and %s is still reachable.\n",
