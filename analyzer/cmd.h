@@ -43,8 +43,6 @@ int ccx_cmd_report(const struct ccx_opts *op, struct ccx_out *o);
 int ccx_cmd_plot(const struct ccx_opts *op, struct ccx_out *o);
 int ccx_cmd_compare(const struct ccx_opts *op, struct ccx_out *o);
 
-/* report over several processes (report_fleet.c). */
-int ccx_report_fleet(const struct ccx_opts *op, struct ccx_out *o, struct ccx_procs *ps);
 /* Expands and scans INPUTS into processes (--cmd, --group-by; fewer than
  * MIN_SNAPS snapshots: left out); 0 or 2. */
 int ccx_load_procs_of(const struct ccx_opts *op, char **inputs, int ninputs, size_t min_snaps,

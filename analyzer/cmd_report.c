@@ -17,6 +17,7 @@
 #include "ccx_format.h"
 #include "print_python.h"
 #include "print_trend.h"
+#include "report.h"
 #include "report_html.h"
 #include "svg.h"
 

@@ -1,7 +1,9 @@
 /* cmd_trend.c - `ccx-analyze trend SNAP...`: growth rate and fit per site
  * over three or more snapshots, classified as steady growth, growth that
  * stopped, shrinking or noise (stats.c: the family-wise rule); --fail-above
- * RATE is the leak regression gate. */
+ * RATE is the leak regression gate.  Snapshots of one process are fitted
+ * together; of several processes, each process on its own, then summed
+ * into the fleet view (fleet.c computes it, print_fleet.c prints it). */
 #include "cmd.h"
 #include "holders.h"
 #include "print_python.h"
@@ -206,7 +208,7 @@ static int trend_one(const struct ccx_opts *op, struct ccx_out *o)
 
 /* --fail-above RATE: a steady fleet site (or a steady site of one process)
  * faster than RATE. */
-static int gate(const struct ccx_opts *op, const struct ccx_fleet *fl)
+static int gate_fleet(const struct ccx_opts *op, const struct ccx_fleet *fl)
 {
     char b1[48], b2[48];
     for (size_t j = 0; j < fl->nrows; j++) {
@@ -240,7 +242,7 @@ static int trend_fleet(const struct ccx_opts *op, struct ccx_out *o, struct ccx_
         else
             ccx_fleet_print(op, o, &fl);
         if (rc == 0 && op->fail_set)
-            rc = gate(op, &fl);
+            rc = gate_fleet(op, &fl);
     }
     ccx_fleet_free(&fl);
     for (size_t i = 0; jp && i < ps->n; i++)
