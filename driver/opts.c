@@ -365,8 +365,9 @@ static int opt_archive_size(const char *a, struct drv_opts *o, char *err, size_t
 #define DURATION(name, f, lo, bad, seen) {name, K_DURATION, FIELD(f), lo, 0, bad, seen, NULL}
 #define SPECIAL(name, fn, seen) {name, K_SPECIAL, 0, 0, 0, 0, NULL, seen, fn}
 
-/* Every upload option, in the order of the usage text; docs/driver.md
- * documents the same list. */
+/* Every upload option (drv_usage shows them to users, docs/driver.md
+ * documents the same list).  getopt_long matches a name or a unique
+ * prefix of one, so the order of the rows changes nothing. */
 static const struct upload_opt upload_opts[] = {
     STR("url", url),
     STR("archives", archives_dir),
@@ -408,6 +409,11 @@ static const struct upload_opt upload_opts[] = {
     STR("log-csv", log_csv),
     {"help", K_HELP, 0, 0, 0, 0, NULL, 0, NULL},
 };
+#undef FIELD
+#undef STR
+#undef UINT
+#undef DURATION
+#undef SPECIAL
 
 #define N_UPLOAD_OPTS (sizeof upload_opts / sizeof upload_opts[0])
 /* getopt_long's val of row i is OPT_BASE + i: above every short option. */
