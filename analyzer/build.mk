@@ -7,6 +7,10 @@ ANALYZER_LIBS := -lcjson -lz -lm
 $(eval $(call need_deps,analyzer,libcjson-dev:cjson/cJSON.h:cjson uthash-dev:uthash.h: zlib1g-dev:zlib.h:z))
 
 $(ANALYZER_OBJ): | $(BUILD)/.deps/analyzer
+# Every function used across files is declared once in a header, so a
+# changed signature does not compile (the unit tests get the same).
+ANALYZER_WARN := -Wmissing-prototypes -Wstrict-prototypes
+$(ANALYZER_OBJ): ALL_CFLAGS += $(ANALYZER_WARN)
 $(BUILD)/bin/ccx-analyze: $(ANALYZER_OBJ) $(COMMON_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(ANALYZER_LIBS)
@@ -14,7 +18,7 @@ $(BUILD)/bin/ccx-analyze: $(ANALYZER_OBJ) $(COMMON_OBJ)
 TOOLS += $(BUILD)/bin/ccx-analyze
 INSTALL_BIN += $(BUILD)/bin/ccx-analyze
 
-$(eval $(call unit_tests,analyzer,$(ANALYZER_SRC) $(COMMON_SRC),$(ANALYZER_LIBS),))
+$(eval $(call unit_tests,analyzer,$(ANALYZER_SRC) $(COMMON_SRC),$(ANALYZER_LIBS),$(ANALYZER_WARN)))
 
 # libFuzzer on the snapshot reader: builds, then runs for FUZZ_SECONDS
 # (default 60) over a scratch copy of the committed seeds; findings land in

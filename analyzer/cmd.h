@@ -43,25 +43,6 @@ int ccx_cmd_report(const struct ccx_opts *op, struct ccx_out *o);
 int ccx_cmd_plot(const struct ccx_opts *op, struct ccx_out *o);
 int ccx_cmd_compare(const struct ccx_opts *op, struct ccx_out *o);
 
-/* trend (cmd_trend.c): one process's trend; its JSON parts. */
-int ccx_trend_one(const struct ccx_opts *op, struct ccx_out *o);
-void ccx_trend_headline(FILE *f, const struct ccx_trend *tr, int md);
-cJSON *ccx_trend_json_headline(const struct ccx_trend *tr, const struct ccx_table *t);
-cJSON *ccx_trend_json_rows(const struct ccx_set *set, const struct ccx_trend *tr, size_t n);
-cJSON *ccx_trend_json_types(const struct ccx_set *set);
-/* diff of two snapshots (cmd_diff.c); of two sets, OLD inputs and NEW
- * inputs2, process by process (cmd_diffsets.c). */
-int ccx_diff_pair(const struct ccx_opts *op, struct ccx_out *o);
-int ccx_diff_sets(const struct ccx_opts *op, struct ccx_out *o);
-/* trend over several processes (cmd_fleet.c): ccx_fleet_run() computes
- * it (with each process's JSON into jp[ps->n] when jp is given),
- * ccx_fleet_print() prints it as text or Markdown. */
-struct ccx_fleet;
-int ccx_trend_fleet(const struct ccx_opts *op, struct ccx_out *o, struct ccx_procs *ps);
-int ccx_fleet_run(const struct ccx_opts *op, struct ccx_procs *ps, struct ccx_fleet *fl, cJSON **jp);
-void ccx_fleet_print(const struct ccx_opts *op, struct ccx_out *o, const struct ccx_fleet *fl);
-/* report over several processes (report_fleet.c). */
-int ccx_report_fleet(const struct ccx_opts *op, struct ccx_out *o, struct ccx_procs *ps);
 /* Expands and scans INPUTS into processes (--cmd, --group-by; fewer than
  * MIN_SNAPS snapshots: left out); 0 or 2. */
 int ccx_load_procs_of(const struct ccx_opts *op, char **inputs, int ninputs, size_t min_snaps,
@@ -89,14 +70,6 @@ int ccx_json_emit(struct ccx_out *o, cJSON *doc);
  * freed. */
 int ccx_load_inputs(const struct ccx_opts *op, size_t min_k, size_t max_k, const char *usage,
                     struct ccx_set *set);
-/* The Python section of diff, trend and report (cmd_diff.c): gc, the
- * census change by type (n rows), the after_collect split, the holders;
- * text, or markdown when md. */
-void ccx_print_python_changes(struct ccx_out *o, const struct ccx_set *set, size_t ia, size_t ib, size_t n, int md);
-/* The after_collect split between snapshots a and b (census bytes, and the
- * traced heap when b records it) as a JSON object; NULL when b has no
- * after_collect census. */
-cJSON *ccx_json_reclaim(const struct ccx_set *set, size_t a, size_t b);
 /* --format pprof (pprof.h): a profile of the site table of snapshots
  * FIRST to LAST (indices into set->meta) with its time, span, sampling
  * period and comments; TV is {type, unit, type, unit} of the two sample

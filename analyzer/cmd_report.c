@@ -15,10 +15,11 @@
 #include <unistd.h>
 
 #include "ccx_format.h"
+#include "print_python.h"
+#include "print_trend.h"
+#include "report.h"
 #include "report_html.h"
 #include "svg.h"
-
-void ccx_trend_headline(FILE *f, const struct ccx_trend *tr, int md);
 
 struct rep {
     struct ccx_set set;

@@ -1,6 +1,7 @@
 /* group.c - processes, groups and lineages of a fleet (see group.h). */
 #include "group.h"
 
+#include <assert.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,8 +11,9 @@
 
 int ccx_group_by_parse(const char *s, enum ccx_group_by *out)
 {
-    static const char *names[] = {"cmd", "host", "process"};
-    for (int i = 0; i < 3; i++)
+    static const char *const names[] = {"cmd", "host", "process"};
+    static_assert(sizeof names / sizeof names[0] == CCX_GROUP_PROCESS + 1, "one name per enum ccx_group_by");
+    for (int i = 0; i < CCX_GROUP_PROCESS + 1; i++)
         if (!strcmp(s, names[i])) {
             *out = (enum ccx_group_by)i;
             return 0;

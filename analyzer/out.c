@@ -1,6 +1,7 @@
 /* out.c - output plumbing (see out.h). */
 #include "out.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -12,10 +13,12 @@
 #include "ccx_units.h"
 
 static const char *const fmt_names[] = {"text", "json", "markdown", "folded", "html", "svg", "pprof"};
+#define N_FMT (sizeof fmt_names / sizeof fmt_names[0])
+static_assert(N_FMT == CCX_FMT_PPROF + 1, "one name per enum ccx_fmt, in its order");
 
 int ccx_fmt_parse(const char *s, enum ccx_fmt *out)
 {
-    for (int i = 0; i < (int)(sizeof fmt_names / sizeof fmt_names[0]); i++)
+    for (int i = 0; i < (int)N_FMT; i++)
         if (strcmp(s, fmt_names[i]) == 0) {
             *out = (enum ccx_fmt)i;
             return 0;
@@ -29,6 +32,7 @@ int ccx_fmt_parse(const char *s, enum ccx_fmt *out)
 
 const char *ccx_fmt_name(enum ccx_fmt f)
 {
+    assert((size_t)f < N_FMT);
     return fmt_names[f];
 }
 

@@ -6,8 +6,10 @@
  * process's own headline and census change.  Markdown (the trend's fleet
  * view under a report title, then the stacks) or one self-contained HTML
  * file.  Kept apart from cmd_report.c, the one-process report. */
-#include "cmd.h"
+#include "report.h"
+
 #include "fleet.h"
+#include "print_fleet.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -3,7 +3,7 @@
  * census change by type as <table>s with headers, the after_collect split
  * as paragraphs, and each holder path as an ordered list, root first, one
  * object per item.  The text and markdown forms of the same figures are
- * ccx_print_python_changes (cmd_diff.c) and ccx_holders_print (holders.c);
+ * ccx_print_python_changes (print_python.c) and ccx_holders_print (holders.c);
  * the numbers come from the same computations (analysis.h). */
 #ifndef CCX_REPORT_HTML_H
 #define CCX_REPORT_HTML_H

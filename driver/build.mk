@@ -8,6 +8,10 @@ DRIVER_LDLIBS  := -lcurl -larchive -lcjson -lz -lm
 $(eval $(call need_deps,driver,libcurl4-openssl-dev:curl/curl.h:curl libarchive-dev:archive.h:archive libcjson-dev:cjson/cJSON.h:cjson zlib1g-dev:zlib.h:z))
 
 $(DRIVER_OBJ): | $(BUILD)/.deps/driver
+# Every function used across files is declared once in a header, so a
+# changed signature does not compile (the unit tests get the same).
+DRIVER_WARN := -Wmissing-prototypes -Wstrict-prototypes
+$(DRIVER_OBJ): ALL_CFLAGS += $(DRIVER_WARN)
 
 $(BUILD)/bin/ccx-driver: $(DRIVER_OBJ) $(COMMON_OBJ) | $(BUILD)/.deps/driver
 	@mkdir -p $(@D)
@@ -16,4 +20,4 @@ $(BUILD)/bin/ccx-driver: $(DRIVER_OBJ) $(COMMON_OBJ) | $(BUILD)/.deps/driver
 TOOLS       += $(BUILD)/bin/ccx-driver
 INSTALL_BIN += $(BUILD)/bin/ccx-driver
 
-$(eval $(call unit_tests,driver,$(DRIVER_LIB_SRC) $(COMMON_SRC),$(DRIVER_LDLIBS),))
+$(eval $(call unit_tests,driver,$(DRIVER_LIB_SRC) $(COMMON_SRC),$(DRIVER_LDLIBS),$(DRIVER_WARN)))

@@ -2,11 +2,13 @@
  * and the usage text below are the same list docs/driver.md documents. */
 #include "opts.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -228,57 +230,6 @@ static int duration(const char *opt, const char *arg, uint64_t *out, char *err, 
     return 0;
 }
 
-enum {
-    O_URL = 256, O_ARCHIVES, O_CTYPE, O_ORG, O_ACCOUNT, O_IDJSON, O_CONC, O_DELAY, O_RATE,
-    O_DURATION, O_MAXUP, O_TIMEOUT, O_RETRIES, O_MODE, O_BURSTS, O_BURSTLEN, O_BREAKLEN,
-    O_SETTLE, O_SNAPEVERY, O_TFILE, O_TSIG, O_TEXEC, O_SNAPDIR, O_SNAPTIMEOUT, O_POOL,
-    O_ASIZE, O_QUIET, O_PROGRESS, O_SUMJSON, O_LOGCSV, O_SIGNAL, O_CLUSTERS, O_IDLE_METRICS,
-    O_IDLE_CMD, O_IDLE_TIMEOUT, O_IDLE_ALL, O_IDLE_RECEIVED, O_IDLE_FINISHED, O_HELP
-};
-
-static const struct option upload_long[] = {
-    {"url", required_argument, 0, O_URL},
-    {"archives", required_argument, 0, O_ARCHIVES},
-    {"content-type", required_argument, 0, O_CTYPE},
-    {"org-id", required_argument, 0, O_ORG},
-    {"account", required_argument, 0, O_ACCOUNT},
-    {"identity-json", required_argument, 0, O_IDJSON},
-    {"concurrency", required_argument, 0, O_CONC},
-    {"delay", required_argument, 0, O_DELAY},
-    {"rate", required_argument, 0, O_RATE},
-    {"duration", required_argument, 0, O_DURATION},
-    {"max-uploads", required_argument, 0, O_MAXUP},
-    {"timeout", required_argument, 0, O_TIMEOUT},
-    {"retries", required_argument, 0, O_RETRIES},
-    {"mode", required_argument, 0, O_MODE},
-    {"bursts", required_argument, 0, O_BURSTS},
-    {"burst-length", required_argument, 0, O_BURSTLEN},
-    {"break-length", required_argument, 0, O_BREAKLEN},
-    {"settle", required_argument, 0, O_SETTLE},
-    {"snapshot-every", required_argument, 0, O_SNAPEVERY},
-    {"trigger-file", required_argument, 0, O_TFILE},
-    {"trigger-signal", required_argument, 0, O_TSIG},
-    {"signal", required_argument, 0, O_SIGNAL},
-    {"trigger-exec", required_argument, 0, O_TEXEC},
-    {"snapshot-dir", required_argument, 0, O_SNAPDIR},
-    {"snapshot-timeout", required_argument, 0, O_SNAPTIMEOUT},
-    {"pool", required_argument, 0, O_POOL},
-    {"clusters", required_argument, 0, O_CLUSTERS},
-    {"idle-metrics", required_argument, 0, O_IDLE_METRICS},
-    {"idle-cmd", required_argument, 0, O_IDLE_CMD},
-    {"idle-timeout", required_argument, 0, O_IDLE_TIMEOUT},
-    {"idle-expect-all", no_argument, 0, O_IDLE_ALL},
-    {"idle-received", required_argument, 0, O_IDLE_RECEIVED},
-    {"idle-finished", required_argument, 0, O_IDLE_FINISHED},
-    {"archive-size", required_argument, 0, O_ASIZE},
-    {"quiet", no_argument, 0, O_QUIET},
-    {"progress-interval", required_argument, 0, O_PROGRESS},
-    {"summary-json", required_argument, 0, O_SUMJSON},
-    {"log-csv", required_argument, 0, O_LOGCSV},
-    {"help", no_argument, 0, O_HELP},
-    {0, 0, 0, 0},
-};
-
 static int size_opt(const char *arg, uint64_t *out, char *err, size_t errlen)
 {
     int rc = ccx_parse_size(arg, 0, out);
@@ -290,198 +241,322 @@ static int size_opt(const char *arg, uint64_t *out, char *err, size_t errlen)
     return 0;
 }
 
-int drv_parse_upload(int argc, char **argv, struct drv_opts *o, char *err, size_t errlen)
+/* --- upload's options: one table, read by one loop ------------------------- */
+
+/* What a row of the table does with its value. */
+enum opt_kind {
+    K_STR,      /* the value as given, into a const char * field */
+    K_NONEMPTY, /* the same, refused when empty */
+    K_UINT,     /* a whole number from min to max, into an unsigned or uint64_t field */
+    K_DURATION, /* a duration of at least min ns, into a uint64_t field */
+    K_FLAG,     /* no value: the int field becomes 1 */
+    K_SPECIAL,  /* its own parser */
+    K_HELP,     /* no value: the usage on stdout */
+};
+
+/* Options that the checks after the loop ask about (check_upload). */
+enum {
+    SEEN_DELAY = 1 << 0,
+    SEEN_DURATION = 1 << 1,
+    SEEN_BURST = 1 << 2,    /* --bursts, --burst-length, --break-length */
+    SEEN_ORG = 1 << 3,
+    SEEN_SIGNAL = 1 << 4,
+    SEEN_IDLE = 1 << 5,     /* --idle-timeout, -expect-all, -received, -finished */
+};
+
+struct upload_opt {
+    const char *name; /* --NAME */
+    enum opt_kind kind;
+    size_t off, size; /* the field in struct drv_opts (K_STR .. K_FLAG) */
+    uint64_t min, max;
+    const char *bad;  /* K_UINT: what a value must be; K_DURATION: what one below min is told */
+    unsigned seen;    /* SEEN_* */
+    int (*parse)(const char *a, struct drv_opts *o, char *err, size_t errlen); /* K_SPECIAL */
+};
+
+static int opt_rate(const char *a, struct drv_opts *o, char *err, size_t errlen)
 {
-    int c, have_delay = 0, have_duration = 0, have_burst_opt = 0, have_org = 0, have_signal = 0;
-    int have_idle_opt = 0;
+    if (drv_parse_upload_rate(a, &o->rate))
+        return fail(err, errlen, "--rate '%s': uploads per second, e.g. 10, 10/s, 600/min", a);
+    return 0;
+}
+
+static int opt_mode(const char *a, struct drv_opts *o, char *err, size_t errlen)
+{
+    if (strcmp(a, "continuous") == 0)
+        o->mode = DRV_MODE_CONTINUOUS;
+    else if (strcmp(a, "bursts") == 0)
+        o->mode = DRV_MODE_BURSTS;
+    else
+        return fail(err, errlen, "--mode '%s': continuous or bursts", a);
+    return 0;
+}
+
+static int opt_trigger_signal(const char *a, struct drv_opts *o, char *err, size_t errlen)
+{
+    free(o->pids);
+    o->pids = NULL;
+    int n = drv_parse_pids(a, &o->pids);
+    if (n <= 0)
+        return fail(err, errlen, "--trigger-signal '%s': process ids separated by commas", a);
+    o->npids = (size_t)n;
+    return 0;
+}
+
+static int opt_signal(const char *a, struct drv_opts *o, char *err, size_t errlen)
+{
+    /* "none" is refused: without --trigger-signal nothing is sent. */
+    if (ccx_signal_parse(a, 0, &o->signal) != CCX_SIGNAL_OK)
+        return fail(err, errlen,
+                    "--signal '%s': not a signal the tracer can take snapshots on "
+                    "(" CCX_SIGNAL_ALLOWED_TEXT ", e.g. USR2, SIGUSR1, 12, RTMIN+3)",
+                    a);
+    return 0;
+}
+
+static int opt_clusters(const char *a, struct drv_opts *o, char *err, size_t errlen)
+{
     uint64_t v;
-    optind = 0; /* full reset: the parser may run more than once (tests) */
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "+hq", upload_long, NULL)) != -1) {
-        const char *a = optarg;
-        int rc = 0;
-        switch (c) {
-        case O_URL: o->url = a; break;
-        case O_ARCHIVES: o->archives_dir = a; break;
-        case O_CTYPE:
-            if (!*a)
-                return fail(err, errlen, "--content-type: empty");
-            o->content_type = a;
-            break;
-        case O_ORG:
-            if (!*a)
-                return fail(err, errlen, "--org-id: empty");
-            o->org_id = a;
-            have_org = 1;
-            break;
-        case O_ACCOUNT: o->account = a; break;
-        case O_IDJSON: o->identity_json = a; break;
-        case O_CONC:
-            if (parse_uint(a, 1, 1024, &v))
-                return fail(err, errlen, "--concurrency '%s': a whole number from 1 to 1024", a);
-            o->concurrency = (unsigned)v;
-            break;
-        case O_DELAY: rc = duration("--delay", a, &o->delay_ns, err, errlen); have_delay = 1; break;
-        case O_RATE:
-            if (drv_parse_upload_rate(a, &o->rate))
-                return fail(err, errlen, "--rate '%s': uploads per second, e.g. 10, 10/s, 600/min", a);
-            break;
-        case O_DURATION:
-            rc = duration("--duration", a, &o->duration_ns, err, errlen);
-            have_duration = 1;
-            if (!rc && o->duration_ns == 0)
-                return fail(err, errlen, "--duration '%s': must be more than 0", a);
-            break;
-        case O_MAXUP:
-            if (parse_uint(a, 1, UINT64_MAX, &o->max_uploads))
-                return fail(err, errlen, "--max-uploads '%s': a whole number >= 1", a);
-            break;
-        case O_TIMEOUT:
-            rc = duration("--timeout", a, &o->timeout_ns, err, errlen);
-            if (!rc && o->timeout_ns < 1000000)
-                return fail(err, errlen, "--timeout '%s': must be at least 1ms", a);
-            break;
-        case O_RETRIES:
-            if (parse_uint(a, 0, 100, &v))
-                return fail(err, errlen, "--retries '%s': a whole number from 0 to 100", a);
-            o->retries = (unsigned)v;
-            break;
-        case O_MODE:
-            if (strcmp(a, "continuous") == 0)
-                o->mode = DRV_MODE_CONTINUOUS;
-            else if (strcmp(a, "bursts") == 0)
-                o->mode = DRV_MODE_BURSTS;
-            else
-                return fail(err, errlen, "--mode '%s': continuous or bursts", a);
-            break;
-        case O_BURSTS:
-            if (parse_uint(a, 1, 100000, &v))
-                return fail(err, errlen, "--bursts '%s': a whole number >= 1", a);
-            o->bursts = (unsigned)v;
-            have_burst_opt = 1;
-            break;
-        case O_BURSTLEN:
-            rc = duration("--burst-length", a, &o->burst_ns, err, errlen);
-            have_burst_opt = 1;
-            if (!rc && o->burst_ns == 0)
-                return fail(err, errlen, "--burst-length '%s': must be more than 0", a);
-            break;
-        case O_BREAKLEN: rc = duration("--break-length", a, &o->break_ns, err, errlen); have_burst_opt = 1; break;
-        case O_SETTLE: rc = duration("--settle", a, &o->settle_ns, err, errlen); break;
-        case O_SNAPEVERY:
-            rc = duration("--snapshot-every", a, &o->snapshot_every_ns, err, errlen);
-            if (!rc && o->snapshot_every_ns < 1000000)
-                return fail(err, errlen, "--snapshot-every '%s': must be at least 1ms", a);
-            break;
-        case O_TFILE: o->trigger_file = a; break;
-        case O_TSIG: {
-            free(o->pids);
-            o->pids = NULL;
-            int n = drv_parse_pids(a, &o->pids);
-            if (n <= 0)
-                return fail(err, errlen, "--trigger-signal '%s': process ids separated by commas", a);
-            o->npids = (size_t)n;
-            break;
-        }
-        case O_SIGNAL:
-            /* "none" is refused: without --trigger-signal nothing is sent. */
-            if (ccx_signal_parse(a, 0, &o->signal) != CCX_SIGNAL_OK)
-                return fail(err, errlen,
-                            "--signal '%s': not a signal the tracer can take snapshots on "
-                            "(" CCX_SIGNAL_ALLOWED_TEXT ", e.g. USR2, SIGUSR1, 12, RTMIN+3)",
-                            a);
-            have_signal = 1;
-            break;
-        case O_TEXEC: o->trigger_exec = a; break;
-        case O_SNAPDIR: o->snapshot_dir = a; break;
-        case O_SNAPTIMEOUT: rc = duration("--snapshot-timeout", a, &o->snapshot_timeout_ns, err, errlen); break;
-        case O_POOL:
-            if (parse_uint(a, 1, 100000, &v))
-                return fail(err, errlen, "--pool '%s': a whole number from 1 to 100000", a);
-            o->pool = (unsigned)v;
-            break;
-        case O_CLUSTERS:
-            o->keep_ids = strcmp(a, "keep") == 0;
-            o->clusters = 0;
-            if (!o->keep_ids && strcmp(a, "new") != 0) {
-                if (parse_uint(a, 1, 10000000, &v))
-                    return fail(err, errlen, "--clusters '%s': new, keep or a whole number from 1 to 10000000", a);
-                o->clusters = (unsigned)v;
-            }
-            break;
-        case O_IDLE_METRICS:
-            if (strncmp(a, "http://", 7) != 0 && strncmp(a, "https://", 8) != 0)
-                return fail(err, errlen, "--idle-metrics '%s': not an http:// or https:// URL", a);
-            if (o->idle.nurls == DRV_IDLE_MAX_URLS)
-                return fail(err, errlen, "--idle-metrics: at most %d URLs", DRV_IDLE_MAX_URLS);
-            o->idle.urls[o->idle.nurls++] = a;
-            break;
-        case O_IDLE_CMD: o->idle.cmd = a; break;
-        case O_IDLE_TIMEOUT:
-            rc = duration("--idle-timeout", a, &o->idle.timeout_ns, err, errlen);
-            have_idle_opt = 1;
-            break;
-        case O_IDLE_ALL: o->idle.expect_all = 1; have_idle_opt = 1; break;
-        case O_IDLE_RECEIVED:
-            if (!metric_name_ok(a))
-                return fail(err, errlen, "--idle-received '%s': not a metric name", a);
-            o->idle.received = a;
-            have_idle_opt = 1;
-            break;
-        case O_IDLE_FINISHED:
-            if (parse_finished(a, o))
-                return fail(err, errlen, "--idle-finished '%s': metric names separated by commas (at most %d)",
-                            a, DRV_IDLE_MAX_FINISHED);
-            have_idle_opt = 1;
-            break;
-        case O_ASIZE: rc = size_opt(a, &o->archive_size, err, errlen); break;
-        case 'q':
-        case O_QUIET: o->quiet = 1; break;
-        case O_PROGRESS:
-            rc = duration("--progress-interval", a, &o->progress_ns, err, errlen);
-            if (!rc && o->progress_ns < 10000000)
-                return fail(err, errlen, "--progress-interval '%s': must be at least 10ms", a);
-            break;
-        case O_SUMJSON: o->summary_json = a; break;
-        case O_LOGCSV: o->log_csv = a; break;
-        case 'h':
-        case O_HELP: drv_usage(stdout); return 1;
-        case ':': return fail(err, errlen, "%s needs a value", argv[optind - 1]);
-        default:
-            if (optopt && optopt < 256)
-                return fail(err, errlen, "unknown option '-%c'", optopt);
-            if (optopt >= O_URL)
-                return fail(err, errlen, "%s needs a value", argv[optind - 1]);
-            return fail(err, errlen, "unknown option '%s'", argv[optind - 1]);
-        }
+    o->keep_ids = strcmp(a, "keep") == 0;
+    o->clusters = 0;
+    if (!o->keep_ids && strcmp(a, "new") != 0) {
+        if (parse_uint(a, 1, 10000000, &v))
+            return fail(err, errlen, "--clusters '%s': new, keep or a whole number from 1 to 10000000", a);
+        o->clusters = (unsigned)v;
+    }
+    return 0;
+}
+
+static int opt_idle_metrics(const char *a, struct drv_opts *o, char *err, size_t errlen)
+{
+    if (strncmp(a, "http://", 7) != 0 && strncmp(a, "https://", 8) != 0)
+        return fail(err, errlen, "--idle-metrics '%s': not an http:// or https:// URL", a);
+    if (o->idle.nurls == DRV_IDLE_MAX_URLS)
+        return fail(err, errlen, "--idle-metrics: at most %d URLs", DRV_IDLE_MAX_URLS);
+    o->idle.urls[o->idle.nurls++] = a;
+    return 0;
+}
+
+static int opt_idle_received(const char *a, struct drv_opts *o, char *err, size_t errlen)
+{
+    if (!metric_name_ok(a))
+        return fail(err, errlen, "--idle-received '%s': not a metric name", a);
+    o->idle.received = a;
+    return 0;
+}
+
+static int opt_idle_finished(const char *a, struct drv_opts *o, char *err, size_t errlen)
+{
+    if (parse_finished(a, o))
+        return fail(err, errlen, "--idle-finished '%s': metric names separated by commas (at most %d)", a,
+                    DRV_IDLE_MAX_FINISHED);
+    return 0;
+}
+
+static int opt_archive_size(const char *a, struct drv_opts *o, char *err, size_t errlen)
+{
+    return size_opt(a, &o->archive_size, err, errlen);
+}
+
+/* A field of struct drv_opts: where it is and how big. */
+#define FIELD(f) offsetof(struct drv_opts, f), sizeof(((struct drv_opts *)0)->f)
+#define STR(name, f) {name, K_STR, FIELD(f), 0, 0, NULL, 0, NULL}
+#define UINT(name, f, lo, hi, bad) {name, K_UINT, FIELD(f), lo, hi, bad, 0, NULL}
+#define DURATION(name, f, lo, bad, seen) {name, K_DURATION, FIELD(f), lo, 0, bad, seen, NULL}
+#define SPECIAL(name, fn, seen) {name, K_SPECIAL, 0, 0, 0, 0, NULL, seen, fn}
+
+/* Every upload option (drv_usage shows them to users, docs/driver.md
+ * documents the same list).  getopt_long matches a name or a unique
+ * prefix of one, so the order of the rows changes nothing. */
+static const struct upload_opt upload_opts[] = {
+    STR("url", url),
+    STR("archives", archives_dir),
+    {"content-type", K_NONEMPTY, FIELD(content_type), 0, 0, NULL, 0, NULL},
+    {"org-id", K_NONEMPTY, FIELD(org_id), 0, 0, NULL, SEEN_ORG, NULL},
+    STR("account", account),
+    STR("identity-json", identity_json),
+    UINT("concurrency", concurrency, 1, 1024, "a whole number from 1 to 1024"),
+    DURATION("delay", delay_ns, 0, NULL, SEEN_DELAY),
+    SPECIAL("rate", opt_rate, 0),
+    DURATION("duration", duration_ns, 1, "must be more than 0", SEEN_DURATION),
+    UINT("max-uploads", max_uploads, 1, UINT64_MAX, "a whole number >= 1"),
+    DURATION("timeout", timeout_ns, 1000000, "must be at least 1ms", 0),
+    UINT("retries", retries, 0, 100, "a whole number from 0 to 100"),
+    SPECIAL("mode", opt_mode, 0),
+    {"bursts", K_UINT, FIELD(bursts), 1, 100000, "a whole number >= 1", SEEN_BURST, NULL},
+    DURATION("burst-length", burst_ns, 1, "must be more than 0", SEEN_BURST),
+    DURATION("break-length", break_ns, 0, NULL, SEEN_BURST),
+    DURATION("settle", settle_ns, 0, NULL, 0),
+    DURATION("snapshot-every", snapshot_every_ns, 1000000, "must be at least 1ms", 0),
+    STR("trigger-file", trigger_file),
+    SPECIAL("trigger-signal", opt_trigger_signal, 0),
+    SPECIAL("signal", opt_signal, SEEN_SIGNAL),
+    STR("trigger-exec", trigger_exec),
+    STR("snapshot-dir", snapshot_dir),
+    DURATION("snapshot-timeout", snapshot_timeout_ns, 0, NULL, 0),
+    UINT("pool", pool, 1, 100000, "a whole number from 1 to 100000"),
+    SPECIAL("clusters", opt_clusters, 0),
+    SPECIAL("idle-metrics", opt_idle_metrics, 0),
+    STR("idle-cmd", idle.cmd),
+    DURATION("idle-timeout", idle.timeout_ns, 0, NULL, SEEN_IDLE),
+    {"idle-expect-all", K_FLAG, FIELD(idle.expect_all), 0, 0, NULL, SEEN_IDLE, NULL},
+    SPECIAL("idle-received", opt_idle_received, SEEN_IDLE),
+    SPECIAL("idle-finished", opt_idle_finished, SEEN_IDLE),
+    SPECIAL("archive-size", opt_archive_size, 0),
+    {"quiet", K_FLAG, FIELD(quiet), 0, 0, NULL, 0, NULL},
+    DURATION("progress-interval", progress_ns, 10000000, "must be at least 10ms", 0),
+    STR("summary-json", summary_json),
+    STR("log-csv", log_csv),
+    {"help", K_HELP, 0, 0, 0, 0, NULL, 0, NULL},
+};
+#undef FIELD
+#undef STR
+#undef UINT
+#undef DURATION
+#undef SPECIAL
+
+#define N_UPLOAD_OPTS (sizeof upload_opts / sizeof upload_opts[0])
+/* getopt_long's val of row i is OPT_BASE + i: above every short option. */
+#define OPT_BASE 256
+
+static const struct upload_opt *find_opt(const char *name)
+{
+    for (size_t i = 0; i < N_UPLOAD_OPTS; i++)
+        if (strcmp(upload_opts[i].name, name) == 0)
+            return &upload_opts[i];
+    return NULL;
+}
+
+/* Stores v into an unsigned or uint64_t field. */
+static void set_uint(struct drv_opts *o, const struct upload_opt *row, uint64_t v)
+{
+    char *field = (char *)o + row->off;
+    if (row->size == sizeof(unsigned)) {
+        unsigned u = (unsigned)v;
+        memcpy(field, &u, sizeof u);
+    } else {
+        assert(row->size == sizeof(uint64_t));
+        memcpy(field, &v, sizeof v);
+    }
+}
+
+/* Applies one option's value a (NULL when it takes none): 0, 1 after
+ * --help, or DRV_EXIT_USAGE with the reason in err. */
+static int apply(const struct upload_opt *row, const char *a, struct drv_opts *o, char *err, size_t errlen)
+{
+    char *field = (char *)o + row->off;
+    char opt[32];
+    uint64_t v;
+    int rc;
+    snprintf(opt, sizeof opt, "--%s", row->name);
+    switch (row->kind) {
+    case K_NONEMPTY:
+        if (!*a)
+            return fail(err, errlen, "%s: empty", opt);
+        /* fall through */
+    case K_STR:
+        assert(row->size == sizeof a);
+        memcpy(field, &a, sizeof a);
+        return 0;
+    case K_UINT:
+        if (parse_uint(a, row->min, row->max, &v))
+            return fail(err, errlen, "%s '%s': %s", opt, a, row->bad);
+        set_uint(o, row, v);
+        return 0;
+    case K_DURATION:
+        assert(row->size == sizeof v);
+        rc = duration(opt, a, &v, err, errlen);
         if (rc)
             return rc;
+        memcpy(field, &v, sizeof v);
+        if (v < row->min)
+            return fail(err, errlen, "%s '%s': %s", opt, a, row->bad);
+        return 0;
+    case K_FLAG:
+        assert(row->size == sizeof(int));
+        memcpy(field, &(int){1}, sizeof(int));
+        return 0;
+    case K_SPECIAL:
+        return row->parse(a, o, err, errlen);
+    case K_HELP:
+        drv_usage(stdout);
+        return 1;
     }
-    if (optind < argc)
-        return fail(err, errlen, "unexpected argument '%s'", argv[optind]);
-    if (have_delay && o->rate > 0)
+    assert(!"an upload option of no kind");
+    return DRV_EXIT_USAGE;
+}
+
+/* What getopt_long returned that is no row of the table. */
+static int not_an_option(int c, char **argv, char *err, size_t errlen)
+{
+    if (c == ':')
+        return fail(err, errlen, "%s needs a value", argv[optind - 1]);
+    if (optopt && optopt < OPT_BASE)
+        return fail(err, errlen, "unknown option '-%c'", optopt);
+    if (optopt >= OPT_BASE)
+        return fail(err, errlen, "%s needs a value", argv[optind - 1]);
+    return fail(err, errlen, "unknown option '%s'", argv[optind - 1]);
+}
+
+/* The options that exclude or need each other, once all are read. */
+static int check_upload(const struct drv_opts *o, unsigned seen, char *err, size_t errlen)
+{
+    if ((seen & SEEN_DELAY) && o->rate > 0)
         return fail(err, errlen, "--delay and --rate exclude each other");
-    if (o->mode == DRV_MODE_BURSTS && have_duration)
+    if (o->mode == DRV_MODE_BURSTS && (seen & SEEN_DURATION))
         return fail(err, errlen, "--duration is for --mode continuous; bursts use --burst-length");
     if (o->mode == DRV_MODE_BURSTS && o->snapshot_every_ns)
         return fail(err, errlen, "--snapshot-every is for --mode continuous; bursts snapshot in each break");
-    if (o->mode == DRV_MODE_CONTINUOUS && have_burst_opt)
+    if (o->mode == DRV_MODE_CONTINUOUS && (seen & SEEN_BURST))
         return fail(err, errlen, "--bursts/--burst-length/--break-length need --mode bursts");
-    if (have_signal && !o->npids)
+    if ((seen & SEEN_SIGNAL) && !o->npids)
         return fail(err, errlen, "--signal is for --trigger-signal; without it no signal is sent");
-    if (have_idle_opt && !drv_idle_enabled(&o->idle))
+    if ((seen & SEEN_IDLE) && !drv_idle_enabled(&o->idle))
         return fail(err, errlen, "--idle-timeout/--idle-expect-all/--idle-received/--idle-finished "
                                  "need --idle-metrics or --idle-cmd");
     if (o->idle.expect_all && !o->idle.nurls)
         return fail(err, errlen, "--idle-expect-all needs --idle-metrics (the received count)");
-    if (o->identity_json && have_org)
+    if (o->identity_json && (seen & SEEN_ORG))
         return fail(err, errlen, "--identity-json and --org-id exclude each other");
     return 0;
 }
 
+int drv_parse_upload(int argc, char **argv, struct drv_opts *o, char *err, size_t errlen)
+{
+    static_assert(N_UPLOAD_OPTS < 256, "getopt vals OPT_BASE + i stay clear of other codes");
+    struct option longs[N_UPLOAD_OPTS + 1];
+    for (size_t i = 0; i < N_UPLOAD_OPTS; i++) {
+        enum opt_kind k = upload_opts[i].kind;
+        longs[i] = (struct option){upload_opts[i].name, k == K_FLAG || k == K_HELP ? no_argument : required_argument,
+                                   NULL, OPT_BASE + (int)i};
+    }
+    longs[N_UPLOAD_OPTS] = (struct option){0, 0, 0, 0};
+    unsigned seen = 0;
+    int c;
+    optind = 0; /* full reset: the parser may run more than once (tests) */
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+hq", longs, NULL)) != -1) {
+        const struct upload_opt *row = c == 'h' ? find_opt("help")
+                                     : c == 'q' ? find_opt("quiet")
+                                     : c >= OPT_BASE && c < OPT_BASE + (int)N_UPLOAD_OPTS ? &upload_opts[c - OPT_BASE]
+                                     : NULL;
+        if (!row)
+            return not_an_option(c, argv, err, errlen);
+        int rc = apply(row, optarg, o, err, errlen);
+        if (rc)
+            return rc;
+        seen |= row->seen;
+    }
+    if (optind < argc)
+        return fail(err, errlen, "unexpected argument '%s'", argv[optind]);
+    return check_upload(o, seen, err, errlen);
+}
+
+/* make-archive's options: -o FILE, --archive-size, --help. */
+enum { MAKE_ARCHIVE_SIZE = OPT_BASE };
 static const struct option make_long[] = {
     {"output", required_argument, 0, 'o'},
-    {"archive-size", required_argument, 0, O_ASIZE},
+    {"archive-size", required_argument, 0, MAKE_ARCHIVE_SIZE},
     {"help", no_argument, 0, 'h'},
     {0, 0, 0, 0},
 };
@@ -494,13 +569,13 @@ int drv_parse_make_archive(int argc, char **argv, struct drv_opts *o, char *err,
     while ((c = getopt_long(argc, argv, "+ho:", make_long, NULL)) != -1) {
         switch (c) {
         case 'o': o->output = optarg; break;
-        case O_ASIZE:
+        case MAKE_ARCHIVE_SIZE:
             if ((rc = size_opt(optarg, &o->archive_size, err, errlen)))
                 return rc;
             break;
         case 'h': drv_usage(stdout); return 1;
         default:
-            if (optopt == 'o' || optopt == O_ASIZE)
+            if (optopt == 'o' || optopt == MAKE_ARCHIVE_SIZE)
                 return fail(err, errlen, "%s needs a value", argv[optind - 1]);
             return fail(err, errlen, "unknown option '%s'", argv[optind - 1]);
         }

@@ -234,6 +234,99 @@ static double cpu_seconds(const struct rusage *ru)
            (double)ru->ru_stime.tv_sec + (double)ru->ru_stime.tv_usec / 1e6;
 }
 
+/* The trigger, the idle wait and the --log-csv file (*csv, NULL without
+ * it) of a run: 0, or DRV_EXIT_USAGE after the message, nothing left open. */
+static int open_run(struct run *r, FILE **csv)
+{
+    const struct drv_opts *o = r->o;
+    char err[512] = "";
+    r->trig.file = o->trigger_file;
+    r->trig.pids = o->pids;
+    r->trig.npids = o->npids;
+    r->trig.sig = o->signal;
+    r->trig.exec = o->trigger_exec;
+    r->trig.snapdir = o->snapshot_dir;
+    r->trig.timeout_ns = o->snapshot_timeout_ns;
+    if (drv_trigger_check(&r->trig, err, sizeof err)) {
+        fprintf(stderr, "ccx-driver: %s\n", err);
+        return DRV_EXIT_USAGE;
+    }
+    if (drv_idle_enabled(&o->idle)) {
+        struct drv_idle_cfg ic = o->idle;
+        ic.settle_ns = o->settle_ns;
+        if (!(r->idle = drv_idle_new(&ic, err, sizeof err))) {
+            fprintf(stderr, "ccx-driver: %s\n", err);
+            return DRV_EXIT_USAGE;
+        }
+    }
+    *csv = NULL;
+    if (o->log_csv) {
+        *csv = fopen(o->log_csv, "w");
+        if (!*csv) {
+            fprintf(stderr, "ccx-driver: --log-csv %s: %s\n", o->log_csv, strerror(errno));
+            drv_idle_free(r->idle);
+            r->idle = NULL;
+            return DRV_EXIT_USAGE;
+        }
+        fputs("time_utc,phase,upload,attempt,status,error,latency_ms,bytes,request_id,cluster_id\n", *csv);
+    }
+    return 0;
+}
+
+/* Ctrl-C and SIGTERM end the run (stop_flag); a closed connection is no
+ * signal. */
+static void catch_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    stop_flag = 0;
+}
+
+/* After the run: why it stopped early, the summary (stdout and
+ * --summary-json; its CPU time counted from cpu0), the --log-csv file
+ * closed; the exit status. */
+static int finish(struct run *r, FILE *csv, double cpu0)
+{
+    const struct drv_opts *o = r->o;
+    char err[512] = "";
+    clear_line(r);
+    const char *unreachable = drv_sender_unreachable(r->sender);
+    if (unreachable)
+        fprintf(stderr, "ccx-driver: cannot reach %s: %s; stopped\n", o->url, unreachable);
+    if (stop_flag)
+        fprintf(stderr, "ccx-driver: interrupted; uploads in flight abandoned\n");
+    uint64_t end = drv_mono_ns();
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) == 0)
+        r->st.cpu_s = cpu_seconds(&ru) - cpu0; /* the run only, not the archive pool */
+    drv_summary_text(&r->st, end, stdout);
+    fflush(stdout);
+    int status = DRV_EXIT_OK;
+    if (r->st.uploads > 0 && r->st.accepted == 0) {
+        fprintf(stderr, "ccx-driver: every upload to %s failed", o->url);
+        if (r->st.noutcome)
+            fprintf(stderr, " (%s)", r->st.outcome[0].key);
+        fputc('\n', stderr);
+        status = DRV_EXIT_ALL_FAILED;
+    }
+    if (o->summary_json && drv_summary_json(&r->st, end, o->summary_json, err, sizeof err)) {
+        fprintf(stderr, "ccx-driver: %s\n", err);
+        if (status == DRV_EXIT_OK)
+            status = DRV_EXIT_USAGE;
+    }
+    if (csv && fclose(csv) != 0) {
+        fprintf(stderr, "ccx-driver: --log-csv %s: %s\n", o->log_csv, strerror(errno));
+        if (status == DRV_EXIT_OK)
+            status = DRV_EXIT_USAGE;
+    }
+    return status;
+}
+
 int drv_run(const struct drv_opts *o, const char *identity, const struct drv_archive *archives,
             size_t narchives, const struct drv_clusters *clusters)
 {
@@ -241,36 +334,9 @@ int drv_run(const struct drv_opts *o, const char *identity, const struct drv_arc
     memset(&r, 0, sizeof r);
     r.o = o;
     r.tty = isatty(STDERR_FILENO);
-    r.trig.file = o->trigger_file;
-    r.trig.pids = o->pids;
-    r.trig.npids = o->npids;
-    r.trig.sig = o->signal;
-    r.trig.exec = o->trigger_exec;
-    r.trig.snapdir = o->snapshot_dir;
-    r.trig.timeout_ns = o->snapshot_timeout_ns;
-    char err[512] = "";
-    if (drv_trigger_check(&r.trig, err, sizeof err)) {
-        fprintf(stderr, "ccx-driver: %s\n", err);
+    FILE *csv;
+    if (open_run(&r, &csv))
         return DRV_EXIT_USAGE;
-    }
-    if (drv_idle_enabled(&o->idle)) {
-        struct drv_idle_cfg ic = o->idle;
-        ic.settle_ns = o->settle_ns;
-        if (!(r.idle = drv_idle_new(&ic, err, sizeof err))) {
-            fprintf(stderr, "ccx-driver: %s\n", err);
-            return DRV_EXIT_USAGE;
-        }
-    }
-    FILE *csv = NULL;
-    if (o->log_csv) {
-        csv = fopen(o->log_csv, "w");
-        if (!csv) {
-            fprintf(stderr, "ccx-driver: --log-csv %s: %s\n", o->log_csv, strerror(errno));
-            drv_idle_free(r.idle);
-            return DRV_EXIT_USAGE;
-        }
-        fputs("time_utc,phase,upload,attempt,status,error,latency_ms,bytes,request_id,cluster_id\n", csv);
-    }
     struct drv_sender_cfg cfg = {
         .url = o->url, .content_type = o->content_type, .identity = identity,
         .concurrency = o->concurrency, .delay_ns = o->rate > 0 ? 0 : o->delay_ns,
@@ -283,6 +349,7 @@ int drv_run(const struct drv_opts *o, const char *identity, const struct drv_arc
     uint64_t t0 = drv_mono_ns();
     drv_stats_init(&r.st, t0);
     r.prev_t = r.last_print = t0;
+    char err[512] = "";
     r.sender = drv_sender_new(&cfg, &r.st, err, sizeof err);
     if (!r.sender) {
         fprintf(stderr, "ccx-driver: %s\n", err);
@@ -291,49 +358,12 @@ int drv_run(const struct drv_opts *o, const char *identity, const struct drv_arc
         drv_idle_free(r.idle);
         return DRV_EXIT_USAGE;
     }
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
-    stop_flag = 0;
-
+    catch_signals();
     if (o->mode == DRV_MODE_BURSTS)
         run_bursts(&r);
     else
         run_continuous(&r);
-
-    clear_line(&r);
-    const char *unreachable = drv_sender_unreachable(r.sender);
-    if (unreachable)
-        fprintf(stderr, "ccx-driver: cannot reach %s: %s; stopped\n", o->url, unreachable);
-    if (stop_flag)
-        fprintf(stderr, "ccx-driver: interrupted; uploads in flight abandoned\n");
-    uint64_t end = drv_mono_ns();
-    if (getrusage(RUSAGE_SELF, &ru) == 0)
-        r.st.cpu_s = cpu_seconds(&ru) - cpu0; /* the run only, not the archive pool */
-    drv_summary_text(&r.st, end, stdout);
-    fflush(stdout);
-    int status = DRV_EXIT_OK;
-    if (r.st.uploads > 0 && r.st.accepted == 0) {
-        fprintf(stderr, "ccx-driver: every upload to %s failed", o->url);
-        if (r.st.noutcome)
-            fprintf(stderr, " (%s)", r.st.outcome[0].key);
-        fputc('\n', stderr);
-        status = DRV_EXIT_ALL_FAILED;
-    }
-    if (o->summary_json && drv_summary_json(&r.st, end, o->summary_json, err, sizeof err)) {
-        fprintf(stderr, "ccx-driver: %s\n", err);
-        if (status == DRV_EXIT_OK)
-            status = DRV_EXIT_USAGE;
-    }
-    if (csv && fclose(csv) != 0) {
-        fprintf(stderr, "ccx-driver: --log-csv %s: %s\n", o->log_csv, strerror(errno));
-        if (status == DRV_EXIT_OK)
-            status = DRV_EXIT_USAGE;
-    }
+    int status = finish(&r, csv, cpu0);
     drv_sender_free(r.sender);
     drv_idle_free(r.idle);
     drv_stats_free(&r.st);

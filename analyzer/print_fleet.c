@@ -1,11 +1,15 @@
-/* cmd_fleet.c - `ccx-analyze trend` over several processes: each process
- * fitted on its own (fleet.c), then the fleet view: the processes' table
- * (a mark on those whose rate is far from their group's others), the
- * processes left out and why, the sites ranked by fleet rate per group,
- * and each process's own headline and census change (never compared
- * across processes).  Text, Markdown and JSON (docs/analyzer.md). */
-#include "cmd.h"
-#include "fleet.h"
+/* print_fleet.c - the fleet view that trend and report share over several
+ * processes: ccx_fleet_run() fits each process on its own (fleet.c) and
+ * keeps its headline and census line (and, for JSON, its own document);
+ * ccx_fleet_print() prints the processes' table (a mark on those whose
+ * rate is far from their group's others), the processes left out and why,
+ * the sites ranked by fleet rate per group, and each process's own
+ * headline and census change (never compared across processes), as text or
+ * Markdown; ccx_fleet_print_json() the same as trend's JSON document
+ * (docs/analyzer.md). */
+#include "print_fleet.h"
+
+#include "print_trend.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -354,7 +358,7 @@ static cJSON *json_row(const struct ccx_fleet *fl, const struct ccx_frow *x, siz
     return j;
 }
 
-static int print_json(const struct ccx_opts *op, struct ccx_out *o, const struct ccx_fleet *fl, cJSON **jp)
+int ccx_fleet_print_json(const struct ccx_opts *op, struct ccx_out *o, const struct ccx_fleet *fl, cJSON **jp)
 {
     const struct ccx_procs *ps = fl->ps;
     cJSON *doc = cJSON_CreateObject();
@@ -418,22 +422,6 @@ static int print_json(const struct ccx_opts *op, struct ccx_out *o, const struct
     return ccx_json_emit(o, doc);
 }
 
-/* --fail-above RATE: a steady fleet site (or a steady site of one process)
- * faster than RATE. */
-static int gate(const struct ccx_opts *op, const struct ccx_fleet *fl)
-{
-    char b1[48], b2[48];
-    for (size_t j = 0; j < fl->nrows; j++) {
-        const struct ccx_frow *x = fl->rows[j];
-        if (x->cls == CCX_STEADY && x->fit.slope > op->fail_rate) {
-            ccx_err("steady growth above --fail-above %s: %s at %s (fleet: %s)", ccx_rate(op->fail_rate, b1, sizeof b1) + 1,
-                    ccx_rate(x->fit.slope, b2, sizeof b2), ccx_fleet_str(fl, x->label), fl->ps->g[x->group].name);
-            return 1;
-        }
-    }
-    return 0;
-}
-
 int ccx_fleet_run(const struct ccx_opts *op, struct ccx_procs *ps, struct ccx_fleet *fl, cJSON **jp)
 {
     memset(fl, 0, sizeof *fl);
@@ -448,33 +436,4 @@ int ccx_fleet_run(const struct ccx_opts *op, struct ccx_procs *ps, struct ccx_fl
     }
     struct fctx c = {op, jp};
     return ccx_fleet_trend(fl, ps, op->by, op->min_bytes, each_proc, &c) == 0 ? 0 : 2;
-}
-
-int ccx_trend_fleet(const struct ccx_opts *op, struct ccx_out *o, struct ccx_procs *ps)
-{
-    if (o->fmt != CCX_FMT_TEXT && o->fmt != CCX_FMT_MARKDOWN && o->fmt != CCX_FMT_JSON) {
-        ccx_err("trend over several processes: format %s is not available (text, json, markdown)", ccx_fmt_name(o->fmt));
-        return 2;
-    }
-    cJSON **jp = o->fmt == CCX_FMT_JSON ? calloc(ps->n, sizeof(cJSON *)) : NULL;
-    struct ccx_fleet fl;
-    int rc = 2;
-    if (o->fmt == CCX_FMT_JSON && !jp) {
-        ccx_err("out of memory");
-        return 2;
-    }
-    rc = ccx_fleet_run(op, ps, &fl, jp);
-    if (rc == 0) {
-        if (o->fmt == CCX_FMT_JSON)
-            rc = print_json(op, o, &fl, jp);
-        else
-            ccx_fleet_print(op, o, &fl);
-        if (rc == 0 && op->fail_set)
-            rc = gate(op, &fl);
-    }
-    ccx_fleet_free(&fl);
-    for (size_t i = 0; jp && i < ps->n; i++)
-        cJSON_Delete(jp[i]);
-    free(jp);
-    return rc;
 }

@@ -1,11 +1,13 @@
-/* cmd_diffsets.c - `ccx-analyze diff OLD... -- NEW...` (or two
+/* diff_sets.c - `ccx-analyze diff OLD... -- NEW...` (or two
  * directories): like with like.  Each process found in both sets (by
  * instance_id, else host, pid and start time) is diffed on its own, from
  * its latest snapshot in OLD to its latest in NEW; the changes are summed
  * per site within each group of processes (--group-by, --cmd: group.h) with
  * their variances, and classified by diff's family-wise rule.  Processes in
  * only one set are named and left out; the output says what was done.  Two
- * single snapshots are the classic diff (cmd_diff.c). */
+ * single snapshots are the classic diff (diff_pair.c). */
+#include "diff.h"
+
 #include "cmd.h"
 #include "fleet.h"
 
