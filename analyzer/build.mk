@@ -22,8 +22,9 @@ $(eval $(call unit_tests,analyzer,$(ANALYZER_SRC) $(COMMON_SRC),$(ANALYZER_LIBS)
 FUZZ_SECONDS ?= 60
 FUZZ_CC ?= clang
 .PHONY: fuzz
-FUZZ_SNAPSHOT_SRC := analyzer/snapshot.c analyzer/frames.c analyzer/holders.c analyzer/strpool.c \
-    analyzer/jsonread.c analyzer/textsafe.c analyzer/infile.c
+FUZZ_SNAPSHOT_SRC := analyzer/snapshot.c analyzer/snaptables.c analyzer/snapread.c analyzer/jsonread.c \
+    analyzer/ident.c analyzer/frames.c analyzer/holders.c analyzer/strpool.c analyzer/textsafe.c \
+    analyzer/infile.c
 $(BUILD)/fuzz/fuzz_snapshot: tests/fuzz/fuzz_snapshot.c $(FUZZ_SNAPSHOT_SRC) $(FUZZ_SNAPSHOT_SRC:.c=.h) common/ccx_format.h | $(BUILD)/.deps/analyzer
 	@mkdir -p $(@D)
 	$(FUZZ_CC) -std=gnu11 -g -O1 -D_GNU_SOURCE -Icommon -Ianalyzer -fsanitize=fuzzer,address,undefined \
