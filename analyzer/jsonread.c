@@ -18,7 +18,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#define JR_WINDOW (1u << 20)
+#ifndef CCX_JR_WINDOW            /* the fuzz build makes it tiny (analyzer/build.mk) */
+#define CCX_JR_WINDOW (1u << 20)
+#endif
 #define JR_MAX_DEPTH 1000    /* as cJSON's nesting limit */
 #define JR_MAX_NUMBER 512    /* characters of one number */
 #define JR_LINEAR 16         /* keys compared one by one up to this many */
@@ -91,9 +93,9 @@ static int refill(struct ccx_jr *j)
         return -1;
     if (j->fd < 0 || done >= j->size)
         return 0;
-    if (!j->win && !(j->win = malloc(JR_WINDOW)))
+    if (!j->win && !(j->win = malloc(CCX_JR_WINDOW)))
         return fail(j, "out of memory");
-    size_t want = j->size - done < JR_WINDOW ? (size_t)(j->size - done) : JR_WINDOW;
+    size_t want = j->size - done < CCX_JR_WINDOW ? (size_t)(j->size - done) : CCX_JR_WINDOW;
     ssize_t n;
     do
         n = read(j->fd, j->win, want);
