@@ -435,11 +435,59 @@ static int take(struct ccx_jr *j, const char *set)
     return put(j, &ch, 1) < 0 ? -1 : 1;
 }
 
-/* A number in JSON's grammar: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
+static const unsigned char *skip_digits(const unsigned char *q, const unsigned char *e)
+{
+    while (q < e && *q >= '0' && *q <= '9')
+        q++;
+    return q;
+}
+
+/* The usual case of read_num: a valid number that ends inside the window.
+ * 1 read, 0 not so (read_num's byte-by-byte path then reads or refuses it). */
+static int num_fast(struct ccx_jr *j, double *v)
+{
+    const unsigned char *q = j->p, *e = j->end, *d;
+    if (q < e && *q == '-')
+        q++;
+    if (q < e && *q == '0')
+        q++;
+    else if ((d = skip_digits(q, e)) > q)
+        q = d;
+    else
+        return 0;
+    if (q < e && *q == '.') {
+        if ((d = skip_digits(q + 1, e)) == q + 1)
+            return 0;
+        q = d;
+    }
+    if (q < e && (*q == 'e' || *q == 'E')) {
+        q++;
+        if (q < e && (*q == '+' || *q == '-'))
+            q++;
+        if ((d = skip_digits(q, e)) == q)
+            return 0;
+        q = d;
+    }
+    if (q >= e || q - j->p > JR_MAX_NUMBER)
+        return 0;
+    if (v) {
+        j->slen = 0;
+        if (put(j, j->p, (size_t)(q - j->p)) < 0)
+            return -1;
+        *v = strtod(j->s, NULL);
+    }
+    j->p = q;
+    return 1;
+}
+
+/* A number in JSON's grammar: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?,
+ * its value in *v (unless v is NULL). */
 static int read_num(struct ccx_jr *j, double *v)
 {
+    int t = num_fast(j, v);
+    if (t != 0)
+        return t < 0 ? -1 : 0;
     j->slen = 0;
-    int t;
     if (put(j, "", 0) < 0 || take(j, "-") < 0)
         return -1;
     if ((t = take(j, "0")) < 0 || (!t && digits(j, 1) < 0))
@@ -448,7 +496,8 @@ static int read_num(struct ccx_jr *j, double *v)
         return -1;
     if ((t = take(j, "eE")) < 0 || (t && (take(j, "+-") < 0 || digits(j, 1) < 0)))
         return -1;
-    *v = strtod(j->s, NULL); /* the analyzer keeps the C locale */
+    if (v) /* NULL: skipped */
+        *v = strtod(j->s, NULL); /* the analyzer keeps the C locale */
     return 0;
 }
 
@@ -566,7 +615,6 @@ int ccx_jr_number(struct ccx_jr *j, double *v)
 
 int ccx_jr_skip(struct ccx_jr *j)
 {
-    double v;
     const char *k;
     int r;
     switch (ccx_jr_peek(j)) {
@@ -585,7 +633,7 @@ int ccx_jr_skip(struct ccx_jr *j)
                 return -1;
         return r;
     case CCX_JR_STRING: return read_str(j, 0);
-    case CCX_JR_NUMBER: return read_num(j, &v);
+    case CCX_JR_NUMBER: return read_num(j, NULL);
     case CCX_JR_TRUE: return literal(j, "true");
     case CCX_JR_FALSE: return literal(j, "false");
     case CCX_JR_NULL: return literal(j, "null");
