@@ -37,8 +37,7 @@ struct ccx_jr_level {
     size_t hcap;
 };
 
-static int fail(struct ccx_jr *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int fail(struct ccx_jr *j, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static int fail(struct ccx_jr *j, const char *fmt, ...)
 {
     if (!j->failed) {
         va_list ap;
