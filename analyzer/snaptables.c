@@ -551,6 +551,13 @@ int ccx_tables_finish(struct ccx_rd *r)
      * are needed only when something refers to them: the ids say so.) */
     if (!t->present[CCX_TABLE_SITES])
         return ccx_rd_fail(r, "no \"%s\" array", CCX_F_SITES);
+    /* never NULL, even when empty (as the reader always left them) */
+    if ((!s->frames && !(s->frames = ccx_rd_calloc(r, 1, sizeof *s->frames))) ||
+        (!s->stack_start && !(s->stack_start = ccx_rd_calloc(r, 1, sizeof *s->stack_start))) ||
+        (!s->stack_len && !(s->stack_len = ccx_rd_calloc(r, 1, sizeof *s->stack_len))) ||
+        (!s->stack_frames && !(s->stack_frames = ccx_rd_calloc(r, 1, sizeof *s->stack_frames))) ||
+        (!s->sites && !(s->sites = ccx_rd_calloc(r, 1, sizeof *s->sites))))
+        return -1;
     size_t most = t->nmod > s->nframes ? t->nmod : s->nframes;
     unsigned char *seen = ccx_rd_calloc(r, (most > s->nstacks ? most : s->nstacks) + 1, 1);
     if (!seen)
