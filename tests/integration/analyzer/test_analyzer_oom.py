@@ -4,8 +4,8 @@ reported as out of memory (exit 2, one line naming the file), not as
 "invalid JSON at byte N" (issue 12): the analyzer runs under address-space
 limits (RLIMIT_AS) that hold the program but not what the snapshot needs.
 The reader streams (issue 19), so the limits are below the snapshot's own
-records (2,000,000 sites of 56 bytes each), not below a JSON tree of it; and
-a 96 MB string it must keep (the command line) runs out in the JSON
+records (1,200,000 sites of 56 bytes each), not below a JSON tree of it; and
+a 40 MB string it must keep (the command line) runs out in the JSON
 reader's string buffer.  Skipped for an AddressSanitizer build, which needs
 terabytes of address space for itself."""
 import sys
@@ -24,8 +24,8 @@ with open(tool, "rb") as f:
         print("skip: %s is built with AddressSanitizer, which cannot run under an address-space limit" % tool)
         sys.exit(77)
 
-# A valid snapshot of 2,000,000 small sites (156 MB): read, its sites
-# take 112 MB.
+# A valid snapshot of 1,200,000 small sites (94 MB): read, its sites
+# take 67 MB.
 head = {"format": "ccxtrace-snapshot", "version": 1, "pid": 1,
         "sampling": {"mode": "all", "interval_bytes": 0},
         "modules": [{"id": 0, "path": "/x.so"}],
@@ -34,18 +34,18 @@ head = {"format": "ccxtrace-snapshot", "version": 1, "pid": 1,
 site = '{"stack":0,"layer":"libc","live_bytes":4096,"live_blocks":1,"live_samples":1}'
 path = os.path.join(tmp, "ccxtrace.big.1.2.1.json")
 with open(path, "w") as f:
-    f.write(json.dumps(head)[:-1] + ', "sites": [' + ",".join([site] * 2000000) + "]}")
-# The same with a 96 MB command line and one site.
+    f.write(json.dumps(head)[:-1] + ', "sites": [' + ",".join([site] * 1200000) + "]}")
+# The same with a 40 MB command line and one site.
 long_path = os.path.join(tmp, "ccxtrace.big.1.2.2.json")
 with open(long_path, "w") as f:
-    f.write(json.dumps(dict(head, cmdline="x" * (96 << 20)))[:-1] + ', "sites": [' + site + "]}")
+    f.write(json.dumps(dict(head, cmdline="x" * (40 << 20)))[:-1] + ', "sites": [' + site + "]}")
 
 # Without a limit they read fine: the files are valid.
 for f in (path, long_path):
     p = subprocess.run([tool, "top", f, "-n", "1"], capture_output=True, text=True, timeout=300)
     check(p.returncode == 0, "no limit: exit %d: %s" % (p.returncode, p.stderr.strip()))
 
-for snap, limit_mib in ((path, 16), (path, 48), (path, 96), (long_path, 48)):
+for snap, limit_mib in ((path, 16), (path, 32), (path, 48), (long_path, 32)):
     limit = limit_mib << 20
 
     def cap():
