@@ -33,7 +33,7 @@ struct ccx_jr_level {
     size_t index;            /* arrays: elements begun */
     size_t kstart, nkeys;    /* objects: their keys in j->keys */
     size_t kcur;             /* the current member's key (offset in j->keys) */
-    size_t *hidx;            /* past JR_LINEAR keys: key offset + 1 per slot */
+    uint32_t *hidx;          /* past JR_LINEAR keys: offset from kstart + 1 per slot */
     size_t hcap;
 };
 
@@ -224,7 +224,7 @@ static void index_put(const struct ccx_jr *j, struct ccx_jr_level *l, size_t off
     size_t m = l->hcap - 1, i = (size_t)key_hash(j->keys + off) & m;
     while (l->hidx[i])
         i = (i + 1) & m;
-    l->hidx[i] = off + 1;
+    l->hidx[i] = (uint32_t)(off - l->kstart + 1);
 }
 
 /* Whether key k is among the level's keys. */
@@ -241,18 +241,20 @@ static int known(const struct ccx_jr *j, const struct ccx_jr_level *l, const cha
     }
     size_t m = l->hcap - 1;
     for (size_t i = (size_t)key_hash(k) & m; l->hidx[i]; i = (i + 1) & m)
-        if (strcmp(j->keys + l->hidx[i] - 1, k) == 0)
+        if (strcmp(j->keys + l->kstart + l->hidx[i] - 1, k) == 0)
             return 1;
     return 0;
 }
 
-/* (Re)builds the hash index with room for twice the keys. */
+/* (Re)builds the hash index, at most half full. */
 static int reindex(struct ccx_jr *j, struct ccx_jr_level *l)
 {
     size_t cap = 64;
-    while (cap < 4 * (l->nkeys + 1))
+    while (cap < 2 * (l->nkeys + 1))
         cap *= 2;
-    size_t *h = calloc(cap, sizeof *h);
+    if (j->klen - l->kstart >= UINT32_MAX) /* never in a file below 2 GiB */
+        return fail(j, "an object with more than 4 GiB of keys");
+    uint32_t *h = calloc(cap, sizeof *h);
     if (!h)
         return fail(j, "out of memory");
     free(l->hidx);
