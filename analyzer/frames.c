@@ -1,53 +1,11 @@
-/* frames.c - symbolic frame identity, allocator filter and grouping keys
- * (see frames.h). */
+/* frames.c - frame labels and grouping keys (see frames.h); the identity
+ * hashes and the allocator filter are ident.c's. */
 #include "frames.h"
 
 #include <stdio.h>
 #include <string.h>
 
 #include "textsafe.h"
-
-uint64_t ccx_frame_hash(const struct ccx_snap *s, const struct ccx_frame *f)
-{
-    if (f->kind == CCX_FRAME_PYTHON) {
-        const char *file = ccx_str(s, f->file), *fn = ccx_str(s, f->name);
-        uint64_t h = ccx_hash_bytes(file, strlen(file), 0x5079);
-        h = ccx_hash_mix(h, ccx_hash_bytes(fn, strlen(fn), 1));
-        return ccx_hash_mix(h, f->line);
-    }
-    const char *mod = ccx_str(s, f->module_name), *sym = ccx_str(s, f->name);
-    uint64_t h = ccx_hash_bytes(mod, strlen(mod), 0x4e61);
-    if (*sym)
-        return ccx_hash_mix(h, ccx_hash_bytes(sym, strlen(sym), 2));
-    return ccx_hash_mix(h, f->offset ^ 0xabcdefull);
-}
-
-int ccx_frame_is_allocator(const char *module, const char *symbol)
-{
-    static const char *const exact[] = {
-        "malloc", "calloc", "realloc", "free", "reallocarray", "posix_memalign",
-        "aligned_alloc", "memalign", "valloc", "pvalloc", "mmap", "mmap64", "munmap",
-        "mremap", "malloc_usable_size", "sysmalloc", "tcache_init", "gc_alloc",
-        "PyType_GenericAlloc", "new_arena", "allocate_from_new_pool",
-    };
-    static const char *const prefix[] = {
-        "__libc_", "_int_", "_mid_memalign", "PyMem_", "_PyMem_", "PyObject_Malloc",
-        "PyObject_Calloc", "PyObject_Realloc", "_PyObject_Malloc", "_PyObject_Calloc",
-        "_PyObject_Realloc", "pymalloc_", "_PyObject_GC_", "PyObject_GC_", "_PyObject_New",
-        "_PyType_Alloc", "ccx_", "ccxtrace_", "_Znw", "_Zna",
-    };
-    if (module && strncmp(module, "libccxtrace", 11) == 0)
-        return 1;
-    if (!symbol || !*symbol)
-        return 0;
-    for (size_t i = 0; i < sizeof exact / sizeof exact[0]; i++)
-        if (strcmp(symbol, exact[i]) == 0)
-            return 1;
-    for (size_t i = 0; i < sizeof prefix / sizeof prefix[0]; i++)
-        if (strncmp(symbol, prefix[i], strlen(prefix[i])) == 0)
-            return 1;
-    return 0;
-}
 
 char *ccx_frame_format_parts(const struct ccx_snap *s, const struct ccx_frame *f, char *buf,
                              size_t len, size_t *a, size_t *b)

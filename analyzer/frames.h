@@ -1,11 +1,11 @@
-/* frames.h - symbolic identity of frames and how sites are grouped.
+/* frames.h - how frames are labelled and sites are grouped.
  *
- * A frame's identity is what survives a restart: module basename + symbol
- * (module basename + offset when there is no symbol) for native frames,
- * file + function + line for Python frames (DESIGN.md).  Grouping keys
- * (--by function|line|file|module) come from the "leaf-most interesting
- * frame": the leaf-most Python frame when the stack has one, else the
- * leaf-most native frame outside the allocator and the tracer.
+ * A frame's symbolic identity (ident.h) is stamped on it by the reader
+ * (struct ccx_frame's hash); this file depends on the snapshot, never the
+ * other way round.  Grouping keys (--by function|line|file|module) come
+ * from the "leaf-most interesting frame": the leaf-most Python frame when
+ * the stack has one, else the leaf-most native frame outside the allocator
+ * and the tracer.
  */
 #ifndef CCX_FRAMES_H
 #define CCX_FRAMES_H
@@ -17,10 +17,6 @@
 
 enum ccx_by { CCX_BY_STACK, CCX_BY_FUNCTION, CCX_BY_LINE, CCX_BY_FILE, CCX_BY_MODULE, CCX_BY_TYPE };
 
-uint64_t ccx_frame_hash(const struct ccx_snap *s, const struct ccx_frame *f);
-/* Native frames of the allocator (malloc family, PyMem/PyObject allocators,
- * pymalloc internals) or of the tracer itself (libccxtrace.so, ccx_*). */
-int ccx_frame_is_allocator(const char *module, const char *symbol);
 /* "file.py:42 Broker.add_exception" or "libfoo.so!parse+0x1c". */
 char *ccx_frame_format(const struct ccx_snap *s, const struct ccx_frame *f, char *buf, size_t len);
 /* The same label, also saying where its parts end (each at most the

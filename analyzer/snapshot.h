@@ -1,9 +1,11 @@
 /* snapshot.h - one ccxtrace snapshot, read into compact structures.
  *
- * The reader (snapshot.c) parses one JSON file with cJSON, validates it
- * against the format of DESIGN.md (field names from common/ccx_format.h),
- * copies what the analyzer needs into the flat arrays below and frees the
- * cJSON tree before returning, so only one tree is ever in memory.  Every
+ * The reader (snapshot.c, snaptables.c) streams one JSON file through
+ * jsonread.h, validates it against the format (docs/snapshot-format.md,
+ * field names from common/ccx_format.h) and copies what the analyzer needs
+ * into the flat arrays below as it goes: the file is never held whole, no
+ * tree of its big arrays is built, a member it does not know is skipped
+ * unbuilt, so reading costs a small multiple of the arrays kept.  Every
  * string lives in one pool per snapshot (snap->strs, strpool.h); frames, stacks and
  * sites refer to each other by array index.  Each frame, stack and site also
  * carries a 64-bit hash of its *symbolic* identity (module basename +
@@ -16,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ident.h"
 #include "strpool.h"
 
 /* Caps that turn absurd input into a clear error instead of a huge allocation. */
@@ -125,16 +128,5 @@ void ccx_snap_free(struct ccx_snap *s);
 int ccx_parse_utc(const char *t, int loose, double *out);
 
 const char *ccx_layer_name(int layer);
-
-/* 64-bit hashing shared by the symbolic identities. */
-uint64_t ccx_hash_bytes(const void *p, size_t n, uint64_t seed);
-static inline uint64_t ccx_hash_mix(uint64_t a, uint64_t b)
-{
-    uint64_t x = a ^ (b + 0x9e3779b97f4a7c15ull + (a << 6) + (a >> 2));
-    x ^= x >> 31;
-    x *= 0x7fb5d329728ea185ull;
-    x ^= x >> 27;
-    return x;
-}
 
 #endif

@@ -12,7 +12,7 @@ BUILD_PKGS="gcc g++ make pkg-config libc6-dev
 # the HTML report headless (tests/integration/analyzer/test_report_html.py).
 TEST_PKGS="python3 clang libclang-rt-14-dev cppcheck binutils tar gzip procps curl file chromium"
 # Benchmarks: heaptrack as the reference tracer.
-BENCH_PKGS="heaptrack"
+BENCH_PKGS="heaptrack time"  # time: /usr/bin/time measures peak RSS (bench_reader.py)
 # Each part's own extra packages (one line per part; keep each to its line).
 PRELOAD_PKGS="valgrind"
 PYTHON_PKGS=""

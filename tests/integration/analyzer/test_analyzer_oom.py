@@ -1,9 +1,13 @@
 #!/usr/bin/env python3
 """test_analyzer_oom.py - running out of memory while reading a snapshot is
 reported as out of memory (exit 2, one line naming the file), not as
-"invalid JSON at byte N" (issue 12): the analyzer runs under an address-space
-limit (RLIMIT_AS) that holds the file but not its JSON tree.  Skipped for an
-AddressSanitizer build, which needs terabytes of address space for itself."""
+"invalid JSON at byte N" (issue 12): the analyzer runs under address-space
+limits (RLIMIT_AS) that hold the program but not what the snapshot needs.
+The reader streams (issue 19), so the limits are below the snapshot's own
+records (1,200,000 sites of 56 bytes each), not below a JSON tree of it; and
+a 40 MB string it must keep (the command line) runs out in the JSON
+reader's string buffer.  Skipped for an AddressSanitizer build, which needs
+terabytes of address space for itself."""
 import sys
 sys.dont_write_bytecode = True  # no __pycache__ in the checkout
 import json
@@ -20,8 +24,8 @@ with open(tool, "rb") as f:
         print("skip: %s is built with AddressSanitizer, which cannot run under an address-space limit" % tool)
         sys.exit(77)
 
-# A valid snapshot of 400,000 small sites (about 31 MB): its cJSON tree
-# takes some 300 MB.
+# A valid snapshot of 1,200,000 small sites (94 MB): read, its sites
+# take 67 MB.
 head = {"format": "ccxtrace-snapshot", "version": 1, "pid": 1,
         "sampling": {"mode": "all", "interval_bytes": 0},
         "modules": [{"id": 0, "path": "/x.so"}],
@@ -30,24 +34,28 @@ head = {"format": "ccxtrace-snapshot", "version": 1, "pid": 1,
 site = '{"stack":0,"layer":"libc","live_bytes":4096,"live_blocks":1,"live_samples":1}'
 path = os.path.join(tmp, "ccxtrace.big.1.2.1.json")
 with open(path, "w") as f:
-    f.write(json.dumps(head)[:-1] + ', "sites": [' + ",".join([site] * 400000) + "]}")
-size = os.path.getsize(path)
+    f.write(json.dumps(head)[:-1] + ', "sites": [' + ",".join([site] * 1200000) + "]}")
+# The same with a 40 MB command line and one site.
+long_path = os.path.join(tmp, "ccxtrace.big.1.2.2.json")
+with open(long_path, "w") as f:
+    f.write(json.dumps(dict(head, cmdline="x" * (40 << 20)))[:-1] + ', "sites": [' + site + "]}")
 
-# Without a limit it reads fine: the file is valid.
-p = subprocess.run([tool, "top", path, "-n", "1"], capture_output=True, text=True, timeout=300)
-check(p.returncode == 0, "no limit: exit %d: %s" % (p.returncode, p.stderr.strip()))
+# Without a limit they read fine: the files are valid.
+for f in (path, long_path):
+    p = subprocess.run([tool, "top", f, "-n", "1"], capture_output=True, text=True, timeout=300)
+    check(p.returncode == 0, "no limit: exit %d: %s" % (p.returncode, p.stderr.strip()))
 
-for extra_mib in (48, 96):
-    limit = size + (extra_mib << 20)
+for snap, limit_mib in ((path, 16), (path, 32), (path, 48), (long_path, 32)):
+    limit = limit_mib << 20
 
     def cap():
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
-    p = subprocess.run([tool, "top", path], capture_output=True, text=True, timeout=300, preexec_fn=cap)
+    p = subprocess.run([tool, "top", snap], capture_output=True, text=True, timeout=300, preexec_fn=cap)
     err = p.stderr.strip().splitlines()
-    what = "limit file + %d MiB" % extra_mib
+    what = "%s, limit %d MiB" % (os.path.basename(snap), limit_mib)
     check(p.returncode == 2, "%s: exit %d, want 2" % (what, p.returncode))
-    check(len(err) == 1 and path in err[0] and "out of memory" in err[0],
+    check(len(err) == 1 and snap in err[0] and "out of memory" in err[0],
           "%s: want one line naming the file and 'out of memory', got %r" % (what, err))
     check(not any("invalid JSON" in e or "truncated" in e for e in err), "%s: reported as bad JSON: %r" % (what, err))
     check(p.stdout == "", "%s: output on stdout" % what)

@@ -133,6 +133,57 @@ static int parse_good(const char *doc, struct ccx_snap *s)
     return rc;
 }
 
+/* The four arrays in another order, and after the sections they depend
+ * on: sites first, modules last, "format" at the very end, stacks in
+ * reverse order.  The reader keeps every id raw until the end: the same
+ * snapshot as the usual order. */
+static void any_order(void)
+{
+    const char *doc =
+        "{\"sites\":[{\"stack\":0,\"layer\":\"python\",\"live_bytes\":2000000,\"live_blocks\":5,\"live_samples\":4,\"alloc_bytes\":1,\"alloc_calls\":1,\"zz\":[]},"
+        "{\"stack\":1,\"layer\":\"libc\",\"live_bytes\":1000000,\"live_blocks\":2,\"live_samples\":2}],"
+        "\"stacks\":[{\"frames\":[0,1],\"id\":1},{\"id\":0,\"frames\":[0,1,2]}],"
+        "\"frames\":[{\"id\":1,\"kind\":\"native\",\"module\":0,\"offset\":\"0x99\",\"symbol\":\"PyList_Append\",\"symbol_offset\":3},"
+        "{\"id\":2,\"kind\":\"python\",\"file\":\"/app/x.py\",\"function\":\"f\",\"line\":42,\"future\":true},"
+        "{\"module\":1,\"offset\":\"0x1234\",\"symbol\":\"malloc\",\"symbol_offset\":16,\"kind\":\"native\",\"id\":0}],"
+        "\"modules\":[{\"id\":0,\"path\":\"/usr/lib/libpython3.11.so\",\"base\":\"0x1\"},{\"id\":1,\"path\":\"/lib/libc.so.6\",\"base\":\"0x7f0000000000\"}],"
+        "\"sampling\":{\"mode\":\"sample\",\"interval_bytes\":524288,\"extra\":1},"
+        "\"version\":1,\"host\":\"h\",\"pid\":42,\"start_time\":100,\"time\":\"2026-11-26T22:40:00Z\","
+        "\"format\":\"ccxtrace-snapshot\"}";
+    char *usual = good(42, "0x7f0000000000", "0x1234");
+    struct ccx_snap a, b;
+    if (parse_good(doc, &a) == 0) {
+        if (parse_good(usual, &b) == 0) {
+            CHECK_EQ_INT(a.nsites, 2);
+            CHECK_EQ_INT(a.nframes, 3);
+            CHECK(a.nsites == b.nsites && a.nframes == b.nframes && a.nstacks == b.nstacks);
+            for (size_t i = 0; i < a.nsites && i < b.nsites; i++)
+                CHECK_MSG(a.sites[i].key == b.sites[i].key && a.sites[i].stack == b.sites[i].stack &&
+                          a.sites[i].live_bytes == b.sites[i].live_bytes, "site %zu", i);
+            for (size_t i = 0; i < a.nframes && i < b.nframes; i++)
+                CHECK_MSG(a.frames[i].hash == b.frames[i].hash && a.frames[i].skip == b.frames[i].skip,
+                          "frame %zu", i);
+            for (size_t i = 0; i < a.nstacks && i < b.nstacks; i++)
+                CHECK_MSG(a.stack_hash[i] == b.stack_hash[i] && a.stack_len[i] == b.stack_len[i], "stack %zu", i);
+            CHECK_STR(ccx_str(&a, a.frames[1].module_name), "libpython3.11.so");
+            CHECK_EQ_INT(ccx_stack_key_frame(&a, 0), 2);
+            ccx_snap_free(&b);
+        }
+        ccx_snap_free(&a);
+    }
+    free(usual);
+    /* a table referring to one that comes later is checked at the end, by
+     * the referring element's position */
+    raw_bad("{\"sites\":[{\"stack\":0},{\"stack\":5}],\"stacks\":[{\"id\":0,\"frames\":[]}],"
+            "\"sampling\":{\"mode\":\"all\"},\"format\":\"ccxtrace-snapshot\",\"version\":1}",
+            strlen("{\"sites\":[{\"stack\":0},{\"stack\":5}],\"stacks\":[{\"id\":0,\"frames\":[]}],"
+                   "\"sampling\":{\"mode\":\"all\"},\"format\":\"ccxtrace-snapshot\",\"version\":1}"),
+            "site 1: \"stack\" 5 is out of range (0..0)");
+    /* another file's format is told before its arrays are read */
+    const char *other = "{\"format\":\"memray\",\"sites\":7}";
+    raw_bad(other, strlen(other), "format \"memray\" is not");
+}
+
 /* A document followed by more than whitespace, or by a second document. */
 static void trailing(void)
 {
@@ -280,12 +331,15 @@ int main(void)
     bad("\"offset\":\"0x2\"", "\"offset\":\"zz\"", "not a hex number");
     trailing();
     escapes();
+    any_order();
     /* a key given twice: cJSON would keep both and lookups see the first */
     bad("\"sites\":[", "\"sites\":[],\"sites\":[", "key \"sites\" appears twice in the top-level object");
     bad("{\"stack\":1,", "{\"stack\":1,\"live_bytes\":0,", "key \"live_bytes\" appears twice in sites[1]");
     bad("\"mode\":\"sample\"", "\"mode\":\"all\",\"mode\":\"sample\"", "key \"mode\" appears twice in sampling");
     bad("\"arena\":5", "\"arena\":5,\"arena\":6", "appears twice in process.heap");
     bad("\"future\":true", "\"future\":{\"a\":1,\"a\":2}", "key \"a\" appears twice in frames[0].future");
+    /* in a top-level member the reader does not know (skipped unbuilt) */
+    bad("\"b\":null", "\"b\":null,\"b\":1", "key \"b\" appears twice in new_top_level.a[2]");
     /* required: "sites", and "sampling" with its mode (else a sampled
      * snapshot would pass for an exact one) */
     bad("\"sites\":[", "\"old_sites\":[", "no \"sites\" array");
