@@ -117,3 +117,68 @@ int py_parse_version(const char *s, int *major, int *minor, int *micro)
     *major = a; *minor = b; *micro = c;
     return 0;
 }
+
+/* The deep census's table (py_layout.h, struct py_deep_layout). */
+static const struct py_deep_layout deep_layouts[] = {
+    { .minor = 9, .str_wstr = 40, .str_wstr_length = 64, .str_utf8_length = 48, .str_utf8 = 56,
+      .long_tag = 0, .dk_size = 8, .dk_log2_index_bytes = PY_OFF_NONE, .dk_kind = PY_OFF_NONE,
+      .dk_nentries = 32, .dk_indices = 40 },
+    { .minor = 10, .str_wstr = 40, .str_wstr_length = 64, .str_utf8_length = 48, .str_utf8 = 56,
+      .long_tag = 0, .dk_size = 8, .dk_log2_index_bytes = PY_OFF_NONE, .dk_kind = PY_OFF_NONE,
+      .dk_nentries = 32, .dk_indices = 40 },
+    { .minor = 11, .str_wstr = 40, .str_wstr_length = 64, .str_utf8_length = 48, .str_utf8 = 56,
+      .long_tag = 0, .dk_size = PY_OFF_NONE, .dk_log2_index_bytes = 9, .dk_kind = 10,
+      .dk_nentries = 24, .dk_indices = 32 },
+    { .minor = 12, .str_wstr = PY_OFF_NONE, .str_wstr_length = PY_OFF_NONE, .str_utf8_length = 40,
+      .str_utf8 = 48, .long_tag = 1, .dk_size = PY_OFF_NONE, .dk_log2_index_bytes = 9, .dk_kind = 10,
+      .dk_nentries = 24, .dk_indices = 32 },
+    { .minor = 13, .str_wstr = PY_OFF_NONE, .str_wstr_length = PY_OFF_NONE, .str_utf8_length = 40,
+      .str_utf8 = 48, .long_tag = 1, .dk_size = PY_OFF_NONE, .dk_log2_index_bytes = 9, .dk_kind = 10,
+      .dk_nentries = 24, .dk_indices = 32 },
+};
+
+const struct py_deep_layout *py_deep_layout_for(int minor)
+{
+    for (size_t i = 0; i < sizeof deep_layouts / sizeof deep_layouts[0]; i++)
+        if (deep_layouts[i].minor == minor)
+            return &deep_layouts[i];
+    return NULL;
+}
+
+int py_dict_keys_of(const struct py_deep_layout *l, const void *dict, struct py_dict_keys *out)
+{
+    const char *keys, *values;
+    memcpy(&keys, (const char *)dict + PY_DICT_KEYS, sizeof keys);
+    memcpy(&values, (const char *)dict + PY_DICT_VALUES, sizeof values);
+    if (!keys)
+        return -1;
+    int64_t n, index_bytes;
+    memcpy(&n, keys + l->dk_nentries, sizeof n);
+    int general = 1;
+    if (l->dk_size != PY_OFF_NONE) {
+        int64_t size;
+        memcpy(&size, keys + l->dk_size, sizeof size);
+        if (size <= 0 || (size & (size - 1)) || size > ((int64_t)1 << 40))
+            return -1;
+        int width = size <= 0xff ? 1 : size <= 0xffff ? 2 : size <= 0xffffffffll ? 4 : 8;
+        index_bytes = size * width;
+        out->untraversed = 1;
+    } else {
+        uint8_t log2, kind;
+        memcpy(&log2, keys + l->dk_log2_index_bytes, 1);
+        memcpy(&kind, keys + l->dk_kind, 1);
+        if (log2 > 43 || kind > 2)
+            return -1;
+        index_bytes = (int64_t)1 << log2;
+        general = kind == PY_DK_KIND_GENERAL;
+        out->untraversed = !general;
+    }
+    if (n < 0 || n > ((int64_t)1 << 40))
+        return -1;
+    out->entries = keys + l->dk_indices + index_bytes;
+    out->n = n;
+    out->stride = general ? PY_DK_ENTRY_GENERAL : PY_DK_ENTRY_UNICODE;
+    out->key_off = general ? 8 : 0;
+    out->value_off = values ? PY_OFF_NONE : out->key_off + 8;
+    return 0;
+}
