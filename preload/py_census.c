@@ -15,6 +15,7 @@
  */
 #include "py_census.h"
 #include "py_holders.h"
+#include "py_deep.h"
 #include "ccx_format.h"
 #include "ccx_clock.h"
 
@@ -246,8 +247,9 @@ static void qualify(struct census *c, struct tcount *e)
     c->nnames++;
 }
 
-/* Counts every gc-tracked object by type and writes "types": [...]. */
-static int census_types(struct ccx_json *j, struct census *c)
+/* Counts every gc-tracked object by type and writes "types": [...]; with
+ * deep, also what they reach that the gc does not track (py_deep.c). */
+static int census_types(struct ccx_json *j, struct census *c, int deep)
 {
     memset(c->t, 0, TYPE_SLOTS * sizeof *c->t);
     c->used = 0;
@@ -261,6 +263,9 @@ static int census_types(struct ccx_json *j, struct census *c)
     ptrdiff_t n = py.PyList_Size(objs);
     for (ptrdiff_t i = 0; i < n; i++)
         count_object(c, py.PyList_GetItem(objs, i));
+    if (deep && py_deep_begin((size_t)n))
+        for (ptrdiff_t i = 0; i < n; i++)
+            py_deep_visit(py.PyList_GetItem(objs, i));
     /* Names that two different types share get module-qualified. */
     qsort(c->t, TYPE_SLOTS, sizeof *c->t, by_name);
     for (unsigned i = 0; i + 1 < c->used; i++) {
@@ -303,6 +308,10 @@ static int census_types(struct ccx_json *j, struct census *c)
         ccx_json_end_object(j);
     }
     ccx_json_end_array(j);
+    if (deep) {
+        py_deep_write(j);
+        py_deep_end();
+    }
     py.Py_DecRef(objs);
     return 0;
 }
@@ -350,7 +359,7 @@ void py_census_write(struct ccx_json *j)
             c.names = ccx_mem_alloc(512 * sizeof *c.names);
             c.frame_type = py.minor >= 11 ? py.PyFrame_Type : NULL;
         }
-        if (c.t && census_types(j, &c) == 0) {
+        if (c.t && census_types(j, &c, 1) == 0) {
             ccx_json_key(j, CCX_F_CENSUS_MS);
             ccx_json_double(j, ccx_mono_ms() - t0);
             /* "Who holds it" (docs/holders.md): before gc.collect(), so
@@ -379,7 +388,7 @@ void py_census_write(struct ccx_json *j)
                 ccx_json_u64(j, live_bytes);
                 ccx_json_key(j, CCX_F_LIVE_BLOCKS);
                 ccx_json_u64(j, live_blocks);
-                census_types(j, &c);
+                census_types(j, &c, 0);
                 /* gc.collect() and the second census, together. */
                 ccx_json_key(j, CCX_F_CENSUS_MS);
                 ccx_json_double(j, ccx_mono_ms() - t1);

@@ -122,19 +122,19 @@ int py_parse_version(const char *s, int *major, int *minor, int *micro)
 static const struct py_deep_layout deep_layouts[] = {
     { .minor = 9, .str_wstr = 40, .str_wstr_length = 64, .str_utf8_length = 48, .str_utf8 = 56,
       .long_tag = 0, .dk_size = 8, .dk_log2_index_bytes = PY_OFF_NONE, .dk_kind = PY_OFF_NONE,
-      .dk_nentries = 32, .dk_indices = 40 },
+      .dk_nentries = 32, .dk_indices = 40, .fr_localsplus = PY_OFF_NONE, .co_nlocalsplus = PY_OFF_NONE },
     { .minor = 10, .str_wstr = 40, .str_wstr_length = 64, .str_utf8_length = 48, .str_utf8 = 56,
       .long_tag = 0, .dk_size = 8, .dk_log2_index_bytes = PY_OFF_NONE, .dk_kind = PY_OFF_NONE,
-      .dk_nentries = 32, .dk_indices = 40 },
+      .dk_nentries = 32, .dk_indices = 40, .fr_localsplus = PY_OFF_NONE, .co_nlocalsplus = PY_OFF_NONE },
     { .minor = 11, .str_wstr = 40, .str_wstr_length = 64, .str_utf8_length = 48, .str_utf8 = 56,
       .long_tag = 0, .dk_size = PY_OFF_NONE, .dk_log2_index_bytes = 9, .dk_kind = 10,
-      .dk_nentries = 24, .dk_indices = 32 },
+      .dk_nentries = 24, .dk_indices = 32, .fr_localsplus = 72, .co_nlocalsplus = 76 },
     { .minor = 12, .str_wstr = PY_OFF_NONE, .str_wstr_length = PY_OFF_NONE, .str_utf8_length = 40,
       .str_utf8 = 48, .long_tag = 1, .dk_size = PY_OFF_NONE, .dk_log2_index_bytes = 9, .dk_kind = 10,
-      .dk_nentries = 24, .dk_indices = 32 },
+      .dk_nentries = 24, .dk_indices = 32, .fr_localsplus = 72, .co_nlocalsplus = 72 },
     { .minor = 13, .str_wstr = PY_OFF_NONE, .str_wstr_length = PY_OFF_NONE, .str_utf8_length = 40,
       .str_utf8 = 48, .long_tag = 1, .dk_size = PY_OFF_NONE, .dk_log2_index_bytes = 9, .dk_kind = 10,
-      .dk_nentries = 24, .dk_indices = 32 },
+      .dk_nentries = 24, .dk_indices = 32, .fr_localsplus = 72, .co_nlocalsplus = 72 },
 };
 
 const struct py_deep_layout *py_deep_layout_for(int minor)

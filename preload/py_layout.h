@@ -115,6 +115,11 @@ struct py_deep_layout {
     uint32_t dk_kind;             /* PY_OFF_NONE before 3.11 */
     uint32_t dk_nentries;
     uint32_t dk_indices;
+    /* The locals of the frames threads are running, which the gc does not
+     * see (3.11+; before, the frame object's traverse visits them):
+     * _PyInterpreterFrame.localsplus and PyCodeObject.co_nlocalsplus (int). */
+    uint32_t fr_localsplus;
+    uint32_t co_nlocalsplus;
 };
 /* Fixed across 3.9-3.13 (checked by the layout test). */
 #define PY_TP_TRAVERSE      184u /* PyTypeObject.tp_traverse */

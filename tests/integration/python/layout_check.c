@@ -265,6 +265,12 @@ static void deep_checks(void)
     eq("unicode me_value", 8, offsetof(PyDictUnicodeEntry, me_value));
     eq("PY_DK_KIND_GENERAL", PY_DK_KIND_GENERAL, DICT_KEYS_GENERAL);
     eq("sizeof dk_kind", 1, sizeof(((PyDictKeysObject *)0)->dk_kind));
+    DQ(fr_localsplus, offsetof(_PyInterpreterFrame, localsplus));
+    DQ(co_nlocalsplus, offsetof(PyCodeObject, co_nlocalsplus));
+    eq("sizeof co_nlocalsplus", 4, sizeof(((PyCodeObject *)0)->co_nlocalsplus));
+#else
+    DQ(fr_localsplus, PY_OFF_NONE);
+    DQ(co_nlocalsplus, PY_OFF_NONE);
 #endif
 #ifdef CHECK_RUNTIME
     runtime_checks(dl);
