@@ -41,7 +41,7 @@
 #define STACK_SLOTS   (256u << 10)        /* untracked containers waiting: 2 MiB */
 #define MEM_BUDGET    ((size_t)32 << 20)  /* set + stack + types, peak */
 #define SET_MIN_SLOTS ((size_t)1 << 16)
-#define SET_PER_TRACKED 3                  /* initial slots per tracked object */
+#define SET_PER_TRACKED 1                  /* initial slots per tracked object */
 #define SET_MAX_LOAD(n) ((n) / 8 * 7)      /* grow (or stop) past 7/8 full */
 
 typedef int (*visitproc)(PyObj *, void *);
@@ -61,6 +61,7 @@ static struct {
     const struct py_deep_layout *l;
     const struct py_layout *sl;        /* str fields of the frame table */
     const void *bytearray_type;
+    const void *general_lookup;        /* 3.9/3.10: lookup function of general dicts */
     const char *why;                   /* the deep form wanted but not taken */
     int form;                          /* CCX_CENSUS_DEEP or _TRACKED this time */
     int running;
@@ -296,22 +297,28 @@ static void count(const void *o, const void *t)
     }
 }
 
-/* The batch: objects' headers (type, gc head) prefetched, then the
- * untracked ones' set slots, then counted. */
+/* The batch: objects' headers (type, refcount) prefetched, then the
+ * untracked ones' set slots, then counted.  An object with a reference
+ * count of one skips the set: its one reference is visited once (a
+ * traverse visits each reference it owns once, as the gc requires, and
+ * the keys and frame locals read here are not visited otherwise), so
+ * only shared objects need remembering - most of them are not. */
 static void flush(void)
 {
     const void *cand[BATCH], *ctype[BATCH];
     size_t cslot[BATCH];
     unsigned n = d.npend, nc = 0;
     d.npend = 0;
-    for (unsigned i = 0; i < n; i++) {
+    for (unsigned i = 0; i < n; i++)
         __builtin_prefetch(d.pend[i]);
-        __builtin_prefetch((const char *)d.pend[i] - PY_GC_HEAD_SIZE);
-    }
     for (unsigned i = 0; i < n; i++) {
         const void *o = d.pend[i], *t = ld_ptr(o, PY_OB_TYPE);
         if (tracked(o, t))
             continue;
+        if (ld_i64(o, 0) == 1) {
+            count(o, t);  /* one reference: reached once, no need to remember it */
+            continue;
+        }
         cand[nc] = o;
         ctype[nc] = t;
         cslot[nc] = slot_of((uintptr_t)o, d.nslots);
@@ -349,7 +356,7 @@ static void walk(const void *o)
     if (tr)
         tr((PyObj *)o, visit, NULL);
     struct py_dict_keys k;
-    if (!(tflags(t) & PY_TPFLAGS_DICT_SUBCLASS) || py_dict_keys_of(d.l, o, &k) != 0 || !k.untraversed)
+    if (!(tflags(t) & PY_TPFLAGS_DICT_SUBCLASS) || py_dict_keys_of(d.l, o, d.general_lookup, &k) != 0 || !k.untraversed)
         return;
     for (int64_t i = 0; i < k.n; i++) {
         const char *e = k.entries + i * k.stride;
@@ -378,7 +385,8 @@ static void walk_frame(const void *f)
 {
     const struct py_layout *fl = d.sl;
     if (d.l->fr_localsplus == PY_OFF_NONE) {
-        walk(f);
+        if (!tracked(f, ld_ptr(f, PY_OB_TYPE)))  /* a tracked one is the census's */
+            walk(f);
         return;
     }
     uint8_t owner;
@@ -448,6 +456,29 @@ static void release(void)
     d.running = 0;
 }
 
+/* 3.9/3.10: a dict's keys table says whether the gc's traverse visits
+ * its keys only through its lookup function; that of general tables is
+ * read from a dict made here with an int key.  NULL when it cannot be
+ * made (then only split dicts' keys are read: py_dict_keys_of). */
+static const void *learn_general_lookup(const struct py_deep_layout *l)
+{
+    PyObj *(*dict_new)(void) = (PyObj * (*)(void)) dlsym(RTLD_DEFAULT, "PyDict_New");
+    int (*set_item)(PyObj *, PyObj *, PyObj *) = (int (*)(PyObj *, PyObj *, PyObj *))dlsym(RTLD_DEFAULT, "PyDict_SetItem");
+    PyObj *(*from_long)(long) = (PyObj * (*)(long)) dlsym(RTLD_DEFAULT, "PyLong_FromLong");
+    if (!dict_new || !set_item || !from_long || !py.Py_None)
+        return NULL;
+    PyObj *g = dict_new(), *one = from_long(1);
+    const void *f = NULL;
+    if (g && one && set_item(g, one, (PyObj *)py.Py_None) == 0)
+        f = ld_ptr(ld_ptr(g, PY_DICT_KEYS), l->dk_lookup);
+    if (one)
+        py.Py_DecRef(one);
+    if (g)
+        py.Py_DecRef(g);
+    py.PyErr_Clear();
+    return f;
+}
+
 int py_deep_begin(size_t ntracked)
 {
     double t0 = ccx_mono_ms();
@@ -469,6 +500,8 @@ int py_deep_begin(size_t ntracked)
         d.l = py_deep_layout_for(py.minor);
         d.sl = py_layout_for(py.minor);
         d.bytearray_type = dlsym(RTLD_DEFAULT, "PyByteArray_Type");
+        if (d.l && d.l->dk_lookup != PY_OFF_NONE)
+            d.general_lookup = learn_general_lookup(d.l);
     }
     if (!d.l || !d.sl) {
         d.why = CCX_CENSUS_WHY_LAYOUT;

@@ -121,19 +121,19 @@ int py_parse_version(const char *s, int *major, int *minor, int *micro)
 /* The deep census's table (py_layout.h, struct py_deep_layout). */
 static const struct py_deep_layout deep_layouts[] = {
     { .minor = 9, .str_wstr = 40, .str_wstr_length = 64, .str_utf8_length = 48, .str_utf8 = 56,
-      .long_tag = 0, .dk_size = 8, .dk_log2_index_bytes = PY_OFF_NONE, .dk_kind = PY_OFF_NONE,
+      .long_tag = 0, .dk_size = 8, .dk_lookup = 16, .dk_log2_index_bytes = PY_OFF_NONE, .dk_kind = PY_OFF_NONE,
       .dk_nentries = 32, .dk_indices = 40, .fr_localsplus = PY_OFF_NONE, .co_nlocalsplus = PY_OFF_NONE },
     { .minor = 10, .str_wstr = 40, .str_wstr_length = 64, .str_utf8_length = 48, .str_utf8 = 56,
-      .long_tag = 0, .dk_size = 8, .dk_log2_index_bytes = PY_OFF_NONE, .dk_kind = PY_OFF_NONE,
+      .long_tag = 0, .dk_size = 8, .dk_lookup = 16, .dk_log2_index_bytes = PY_OFF_NONE, .dk_kind = PY_OFF_NONE,
       .dk_nentries = 32, .dk_indices = 40, .fr_localsplus = PY_OFF_NONE, .co_nlocalsplus = PY_OFF_NONE },
     { .minor = 11, .str_wstr = 40, .str_wstr_length = 64, .str_utf8_length = 48, .str_utf8 = 56,
-      .long_tag = 0, .dk_size = PY_OFF_NONE, .dk_log2_index_bytes = 9, .dk_kind = 10,
+      .long_tag = 0, .dk_size = PY_OFF_NONE, .dk_lookup = PY_OFF_NONE, .dk_log2_index_bytes = 9, .dk_kind = 10,
       .dk_nentries = 24, .dk_indices = 32, .fr_localsplus = 72, .co_nlocalsplus = 76 },
     { .minor = 12, .str_wstr = PY_OFF_NONE, .str_wstr_length = PY_OFF_NONE, .str_utf8_length = 40,
-      .str_utf8 = 48, .long_tag = 1, .dk_size = PY_OFF_NONE, .dk_log2_index_bytes = 9, .dk_kind = 10,
+      .str_utf8 = 48, .long_tag = 1, .dk_size = PY_OFF_NONE, .dk_lookup = PY_OFF_NONE, .dk_log2_index_bytes = 9, .dk_kind = 10,
       .dk_nentries = 24, .dk_indices = 32, .fr_localsplus = 72, .co_nlocalsplus = 72 },
     { .minor = 13, .str_wstr = PY_OFF_NONE, .str_wstr_length = PY_OFF_NONE, .str_utf8_length = 40,
-      .str_utf8 = 48, .long_tag = 1, .dk_size = PY_OFF_NONE, .dk_log2_index_bytes = 9, .dk_kind = 10,
+      .str_utf8 = 48, .long_tag = 1, .dk_size = PY_OFF_NONE, .dk_lookup = PY_OFF_NONE, .dk_log2_index_bytes = 9, .dk_kind = 10,
       .dk_nentries = 24, .dk_indices = 32, .fr_localsplus = 72, .co_nlocalsplus = 72 },
 };
 
@@ -145,7 +145,8 @@ const struct py_deep_layout *py_deep_layout_for(int minor)
     return NULL;
 }
 
-int py_dict_keys_of(const struct py_deep_layout *l, const void *dict, struct py_dict_keys *out)
+int py_dict_keys_of(const struct py_deep_layout *l, const void *dict, const void *general_lookup,
+                    struct py_dict_keys *out)
 {
     const char *keys, *values;
     memcpy(&keys, (const char *)dict + PY_DICT_KEYS, sizeof keys);
@@ -162,7 +163,9 @@ int py_dict_keys_of(const struct py_deep_layout *l, const void *dict, struct py_
             return -1;
         int width = size <= 0xff ? 1 : size <= 0xffff ? 2 : size <= 0xffffffffll ? 4 : 8;
         index_bytes = size * width;
-        out->untraversed = 1;
+        const void *lookup;
+        memcpy(&lookup, keys + l->dk_lookup, sizeof lookup);
+        out->untraversed = general_lookup ? lookup != general_lookup : values != NULL;
     } else {
         uint8_t log2, kind;
         memcpy(&log2, keys + l->dk_log2_index_bytes, 1);

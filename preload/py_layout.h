@@ -111,6 +111,7 @@ struct py_deep_layout {
      * entry of 1-8 bytes by dk_size, general entries; 3.11+: uint8_t
      * dk_log2_index_bytes and dk_kind (0 general, else str keys). */
     uint32_t dk_size;             /* PY_OFF_NONE since 3.11 */
+    uint32_t dk_lookup;           /* 3.9/3.10: the lookup function, which says general or not */
     uint32_t dk_log2_index_bytes; /* PY_OFF_NONE before 3.11 */
     uint32_t dk_kind;             /* PY_OFF_NONE before 3.11 */
     uint32_t dk_nentries;
@@ -145,8 +146,10 @@ const struct py_deep_layout *py_deep_layout_for(int minor);
  * entries + i * stride + key_off; an entry counts when its value (at
  * value_off) is set, or always in a split dict (values kept elsewhere;
  * value_off is PY_OFF_NONE).  untraversed: 1 when the gc's traverse does
- * not visit the keys (3.11+ str-keyed and split tables; 3.9/3.10 cannot
- * tell from the table, so always 1). */
+ * not visit the keys (3.11+ str-keyed and split tables; 3.9/3.10 tables
+ * whose dk_lookup is not general_lookup, the lookup function of general
+ * tables, which the caller learns from a dict with a non-str key; when
+ * it is NULL, split tables only, whose values are kept apart). */
 struct py_dict_keys {
     const char *entries;
     int64_t n;
@@ -154,6 +157,7 @@ struct py_dict_keys {
     int untraversed;
 };
 /* Reads memory only.  0, or -1 when the table does not look like one. */
-int py_dict_keys_of(const struct py_deep_layout *l, const void *dict, struct py_dict_keys *out);
+int py_dict_keys_of(const struct py_deep_layout *l, const void *dict, const void *general_lookup,
+                    struct py_dict_keys *out);
 
 #endif

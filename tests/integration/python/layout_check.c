@@ -144,11 +144,51 @@ int main(void)
 #define DQ(field, truth) eq("deep " #field, (unsigned long)dl->field, (unsigned long)(truth))
 
 #ifdef CHECK_RUNTIME
-/* Every key PyDict_Next gives is found by py_dict_keys_of, and no other. */
+static PyObject *seen[256];
+static int nseen;
+
+static int collect(PyObject *o, void *arg)
+{
+    (void)arg;
+    if (nseen < 256)
+        seen[nseen++] = o;
+    return 0;
+}
+
+/* Whether the dict type's own traverse visits any of d's keys. */
+static int traverse_visits_keys(PyObject *d)
+{
+    nseen = 0;
+    Py_TYPE(d)->tp_traverse(d, collect, NULL);
+    Py_ssize_t pos = 0;
+    PyObject *key, *value;
+    while (PyDict_Next(d, &pos, &key, &value))
+        for (int i = 0; i < nseen; i++)
+            if (seen[i] == key)
+                return 1;
+    return 0;
+}
+
+/* 3.9/3.10: the lookup function of general tables, from a dict with an
+ * int key (as py_deep.c learns it). */
+static const void *general_lookup(const struct py_deep_layout *dl)
+{
+    if (dl->dk_lookup == PY_OFF_NONE)
+        return NULL;
+    PyObject *g = PyDict_New(), *one = PyLong_FromLong(1);
+    PyDict_SetItem(g, one, Py_None);
+    const void *f = *(void **)(*(char **)((char *)g + PY_DICT_KEYS) + dl->dk_lookup);
+    Py_DECREF(one);
+    Py_DECREF(g);
+    return f;
+}
+
+/* Every key PyDict_Next gives is found by py_dict_keys_of, and no other;
+ * "untraversed" says whether the gc's traverse skips the keys. */
 static void check_dict(const struct py_deep_layout *dl, const char *what, PyObject *d)
 {
     struct py_dict_keys k;
-    if (py_dict_keys_of(dl, d, &k) != 0) {
+    if (py_dict_keys_of(dl, d, general_lookup(dl), &k) != 0) {
         printf("MISMATCH runtime: %s: keys table not recognised\n", what);
         bad = 1;
         return;
@@ -168,6 +208,11 @@ static void check_dict(const struct py_deep_layout *dl, const char *what, PyObje
         const char *e = k.entries + i * k.stride;
         if (*(PyObject **)(e + k.key_off) && (k.value_off == PY_OFF_NONE || *(PyObject **)(e + k.value_off)))
             counted++;
+    }
+    if (listed && k.untraversed == traverse_visits_keys(d)) {
+        printf("MISMATCH runtime: %s: untraversed %d, but the traverse %s the keys\n", what, k.untraversed,
+               k.untraversed ? "visits" : "skips");
+        bad = 1;
     }
     if (found != listed || (k.value_off != PY_OFF_NONE && counted != listed)) {
         printf("MISMATCH runtime: %s: %zd keys, %zd found through the table, %zd entries counted\n", what,

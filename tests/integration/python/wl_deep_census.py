@@ -9,8 +9,11 @@ objects:
   - a list of K tuples (i, -i) of ints, untracked by the gc (a collection
     untracks tuples that hold only untracked objects), whose ints are
     reached only through the untracked tuples;
-  - instances whose attribute values are K more str (a split or managed
-    dict: values only through the instance).
+  - instances whose attribute values are K/2 more str (a split or managed
+    dict: values only through the instance);
+  - a list of the cache's values again (shared: still counted once);
+  - a general dict (one int key) with K/2 str keys, which its traverse
+    visits: counted once, not again when the keys table is read.
 The deep census's growth of str, bytes, tuple and int (bytes + owned_bytes,
 python.deep.types) must be within 2% of the sys.getsizeof sums of what was
 kept, and the counts within 2% too.  They are the locals of a running
@@ -62,12 +65,17 @@ def main():
     blobs = [b"blob %d " % i * 3 for i in range(K)]
     pairs = [(1000000 + i, -1000000 - i) for i in range(K)]
     holders = [Holder("a%d" % i, 1.5) for i in range(K // 2)]
+    alias = list(cache.values())  # shared values: counted once all the same
+    general = {0: None}           # a general dict (an int key): its traverse visits the keys
+    for i in range(K // 2):
+        general["gen-%d" % i] = None
     gc.collect()  # untracks the tuples of ints
     after = ccxsnap.snapshot_path("after")
     a, b = deep(ccxsnap.load(before)), deep(ccxsnap.load(after))
     truth = {
-        "str": (2 * K + K // 2, sum(sys.getsizeof(k) + sys.getsizeof(v) for k, v in cache.items())
-                + sum(sys.getsizeof(h.a) for h in holders)),
+        "str": (2 * K + K // 2 + K // 2, sum(sys.getsizeof(k) + sys.getsizeof(v) for k, v in cache.items())
+                + sum(sys.getsizeof(h.a) for h in holders)
+                + sum(sys.getsizeof(k) for k in general if isinstance(k, str))),
         "bytes": (K, sum(map(sys.getsizeof, blobs))),
         "tuple": (K, sum(map(sys.getsizeof, pairs))),
         "int": (2 * K, sum(sys.getsizeof(x) + sys.getsizeof(y) for x, y in pairs)),
