@@ -162,6 +162,19 @@ static int set_add(uintptr_t p, size_t k)
 
 /* ---- types and sizes ------------------------------------------------ */
 
+static uint8_t kind_of(const void *t, unsigned long f)
+{
+    if (f & PY_TPFLAGS_UNICODE_SUBCLASS)
+        return DK_STR;
+    if (f & PY_TPFLAGS_LONG_SUBCLASS)
+        return DK_INT;
+    if ((f & PY_TPFLAGS_DICT_SUBCLASS) && py.PyDict_SizeOf)
+        return DK_DICT;
+    if (f & PY_TPFLAGS_TUPLE_SUBCLASS)
+        return DK_TUPLE;
+    return t == d.bytearray_type ? DK_BYTEARRAY : DK_PLAIN;
+}
+
 static struct dtype *dtype_of(const void *t)
 {
     uint32_t i = (uint32_t)(((uintptr_t)t >> 4) * 2654435761u) & (DTYPE_SLOTS - 1);
@@ -175,12 +188,7 @@ static struct dtype *dtype_of(const void *t)
         e->type = t;
         e->name = ld_ptr(t, PY_TP_NAME);
         e->gc = (f & PY_TPFLAGS_HAVE_GC) != 0;
-        e->kind = f & PY_TPFLAGS_UNICODE_SUBCLASS ? DK_STR
-                  : f & PY_TPFLAGS_LONG_SUBCLASS  ? DK_INT
-                  : (f & PY_TPFLAGS_DICT_SUBCLASS) && py.PyDict_SizeOf ? DK_DICT
-                  : f & PY_TPFLAGS_TUPLE_SUBCLASS ? DK_TUPLE
-                  : t == d.bytearray_type ? DK_BYTEARRAY
-                                          : DK_PLAIN;
+        e->kind = kind_of(t, f);
         e->owns = e->kind == DK_DICT || e->kind == DK_BYTEARRAY;
         return e;
     }
@@ -306,7 +314,6 @@ static void count(const void *o, const void *t)
 static void flush(void)
 {
     const void *cand[BATCH], *ctype[BATCH];
-    size_t cslot[BATCH];
     unsigned n = d.npend, nc = 0;
     d.npend = 0;
     for (unsigned i = 0; i < n; i++)
@@ -321,15 +328,11 @@ static void flush(void)
         }
         cand[nc] = o;
         ctype[nc] = t;
-        cslot[nc] = slot_of((uintptr_t)o, d.nslots);
-        __builtin_prefetch(&d.set[cslot[nc]], 1);
+        __builtin_prefetch(&d.set[slot_of((uintptr_t)o, d.nslots)], 1);
         nc++;
     }
-    size_t nslots = d.nslots;
     for (unsigned i = 0; i < nc; i++) {
-        /* the set may have grown since the slot was computed */
-        size_t k = nslots == d.nslots ? cslot[i] : slot_of((uintptr_t)cand[i], d.nslots);
-        int r = set_add((uintptr_t)cand[i], k);
+        int r = set_add((uintptr_t)cand[i], slot_of((uintptr_t)cand[i], d.nslots));
         if (r > 0)
             count(cand[i], ctype[i]);
         else if (r < 0)
