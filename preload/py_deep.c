@@ -465,9 +465,12 @@ static void release(void)
  * made (then only split dicts' keys are read: py_dict_keys_of). */
 static const void *learn_general_lookup(const struct py_deep_layout *l)
 {
-    PyObj *(*dict_new)(void) = (PyObj * (*)(void)) dlsym(RTLD_DEFAULT, "PyDict_New");
-    int (*set_item)(PyObj *, PyObj *, PyObj *) = (int (*)(PyObj *, PyObj *, PyObj *))dlsym(RTLD_DEFAULT, "PyDict_SetItem");
-    PyObj *(*from_long)(long) = (PyObj * (*)(long)) dlsym(RTLD_DEFAULT, "PyLong_FromLong");
+    PyObj *(*dict_new)(void);
+    int (*set_item)(PyObj *, PyObj *, PyObj *);
+    PyObj *(*from_long)(long);
+    *(void **)&dict_new = dlsym(RTLD_DEFAULT, "PyDict_New");
+    *(void **)&set_item = dlsym(RTLD_DEFAULT, "PyDict_SetItem");
+    *(void **)&from_long = dlsym(RTLD_DEFAULT, "PyLong_FromLong");
     if (!dict_new || !set_item || !from_long || !py.Py_None)
         return NULL;
     PyObj *g = dict_new(), *one = from_long(1);
