@@ -82,11 +82,60 @@ static void json_python(cJSON *doc, const struct ccx_set *set, struct ccx_tdelta
         }
         cJSON_AddItemToArray(types, x);
     }
+    struct ccx_ddelta *dd;
+    size_t nd = ccx_deep_diff(set, 0, 1, &dd);
+    if (b->has_deep) {
+        cJSON *deep = cJSON_AddArrayToObject(py, "deep_types");
+        for (size_t j = 0; j < nd && j < n; j++) {
+            cJSON *x = cJSON_CreateObject();
+            cJSON_AddStringToObject(x, "type", dd[j].name);
+            cJSON_AddNumberToObject(x, "new_count", dd[j].count);
+            cJSON_AddNumberToObject(x, "count_delta", dd[j].dcount);
+            cJSON_AddNumberToObject(x, "bytes_delta", dd[j].dbytes);
+            cJSON_AddItemToArray(deep, x);
+        }
+    }
+    free(dd);
     cJSON *r = ccx_json_reclaim(set, 0, 1);
     if (r)
         cJSON_AddItemToObject(py, "after_collect", r);
     if (b->holders)
         cJSON_AddItemToObject(py, "holders", ccx_holders_json(b->holders, b->path));
+}
+
+/* The deep census's table (python.deep): what the gc does not track. */
+static void print_deep(struct ccx_out *o, const struct ccx_set *set, size_t ia, size_t ib, size_t n, int md)
+{
+    struct ccx_ddelta *dd;
+    size_t nd = ccx_deep_diff(set, ia, ib, &dd), shown = 0;
+    char b1[32], b2[32], b3[32];
+    for (size_t j = 0; j < nd && shown < n; j++) {
+        if (dd[j].dcount == 0 && dd[j].dbytes == 0)
+            continue;
+        if (!shown++) {
+            if (md)
+                fputs("\n**Python objects the gc does not track** (deep census, by type, largest growth first):\n\n"
+                      "| type | objects | change | bytes change |\n|---|---:|---:|---:|\n", o->f);
+            else
+                fprintf(o->f, "\nPython objects the gc does not track (deep census, by type, largest growth first):\n"
+                              "%s  %-30s %14s %12s %12s%s\n", ccx_c_bold(o), "type", "objects", "change", "bytes",
+                        ccx_c_off(o));
+        }
+        size_t len = strlen(dd[j].name);
+        if (md) {
+            fputs("| `", o->f);
+            ccx_put_md(o->f, dd[j].name);
+            fprintf(o->f, "` | %s | %s | %s |\n", ccx_count(dd[j].count, b1, sizeof b1),
+                    ccx_counts(dd[j].dcount, b2, sizeof b2), ccx_szs(dd[j].dbytes, b3, sizeof b3));
+        } else {
+            fputs("  ", o->f);
+            ccx_put_cut(o->f, dd[j].name, 30);
+            fprintf(o->f, "%*s %14s %12s %12s\n", 30 - (int)(len < 30 ? len : 30), "",
+                    ccx_count(dd[j].count, b1, sizeof b1), ccx_counts(dd[j].dcount, b2, sizeof b2),
+                    ccx_szs(dd[j].dbytes, b3, sizeof b3));
+        }
+    }
+    free(dd);
 }
 
 void ccx_print_python_changes(struct ccx_out *o, const struct ccx_set *set, size_t ia, size_t ib, size_t n, int md)
@@ -150,6 +199,7 @@ void ccx_print_python_changes(struct ccx_out *o, const struct ccx_set *set, size
         }
     }
     free(td);
+    print_deep(o, set, ia, ib, n, md);
     struct ccx_reclaim rc;
     ccx_reclaim_split(set, ia, ib, &rc);
     if (rc.have) {

@@ -391,6 +391,9 @@ static void read_python(struct rd *r, const cJSON *root)
         if (!p->after.present && !r->failed)
             fail(r, "python after_collect has no \"%s\"", CCX_F_TYPES);
     }
+    const cJSON *dp = obj(r, py, CCX_F_DEEP);
+    if (dp && !r->failed)
+        read_census(r, get(dp, CCX_F_TYPES), &p->deep, "deep types");
     const cJSON *ho = get(py, CCX_F_HOLDERS);
     if (ho && !cJSON_IsNull(ho) && !r->failed) {
         char why[200];
@@ -767,6 +770,7 @@ void ccx_snap_free(struct ccx_snap *s)
     ccx_strpool_free(&s->strs);
     free(s->py.types.types);
     free(s->py.after.types);
+    free(s->py.deep.types);
     ccx_holders_free(s->py.holders);
     memset(s, 0, sizeof *s);
 }

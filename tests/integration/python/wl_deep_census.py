@@ -16,7 +16,8 @@ objects:
     visits: counted once, not again when the keys table is read.
 The deep census's growth of str, bytes, tuple and int (bytes + owned_bytes,
 python.deep.types) must be within 2% of the sys.getsizeof sums of what was
-kept, and the counts within 2% too.  They are the locals of a running
+kept, and the counts within 2% too; ccx-analyze diff's deep_types (when it
+is built) show the same growth.  They are the locals of a running
 function: the gc does not track running frames, the deep census walks them.  With CCXTRACE_CENSUS=tracked (arg
 "tracked") there is no python.deep and census_form says "tracked"."""
 import gc
@@ -92,6 +93,15 @@ def main():
         if abs(db - want) > 0.02 * want:
             print("FAIL: %s bytes grew by %d, sys.getsizeof says %d (+-2%%)" % (name, db, want))
             ok = False
+    an = ccxsnap.analyze("diff", before, after)   # None when ccx-analyze is not built
+    if an is not None:
+        shown = {t["type"]: t for t in an.get("python", {}).get("deep_types", [])}
+        for name in ("str", "bytes", "tuple"):
+            got, want = shown.get(name, {}).get("bytes_delta", 0), truth[name][1]
+            print("  ccx-analyze diff: %s %+d bytes in deep_types" % (name, got))
+            if abs(got - want) > 0.02 * want:
+                print("FAIL: ccx-analyze diff shows %s growing by %d bytes, sys.getsizeof says %d" % (name, got, want))
+                ok = False
     d = ccxsnap.load(after)["python"]["deep"]
     print("  deep census: %d objects, %d unseen, %d unexplored, %.1f ms, %d bytes of memory"
           % (d["objects"], d["unseen"], d["unexplored"], d["deep_ms"], d["memory_bytes"]))
