@@ -19,7 +19,8 @@
  * the object's address in one ccx_mem_alloc block, sized from the number
  * of tracked objects and grown while the whole stays within MEM_BUDGET;
  * objects found once it is full are counted as "unseen", containers that
- * find the stack full as "unexplored", both in the snapshot.  Reached
+ * find the stack full and NEST_MAX walks under way as "unexplored", both
+ * in the snapshot.  Reached
  * objects are processed in batches: the objects' headers, then their
  * visited-set slots are prefetched a batch ahead, since nearly every
  * object and slot is a cache miss.  Nothing here runs Python code or
@@ -43,6 +44,7 @@
 #define SET_MIN_SLOTS ((size_t)1 << 16)
 #define SET_PER_TRACKED 1                  /* initial slots per tracked object */
 #define SET_MAX_LOAD(n) ((n) / 8 * 7)      /* grow (or stop) past 7/8 full */
+#define NEST_MAX      16                  /* containers walked at once when the stack is full */
 
 typedef int (*visitproc)(PyObj *, void *);
 typedef int (*traverseproc)(PyObj *, visitproc, void *);
@@ -72,6 +74,7 @@ static struct {
     struct dtype *t;
     const void *pend[BATCH];
     unsigned npend;
+    int depth;                         /* walks nested in a flush (stack full) */
     const void *ring[AHEAD];
     unsigned nvisits;
     double t0;                         /* the first visit */
@@ -286,6 +289,8 @@ static inline int tracked(const void *o, const void *t)
     return ld_ptr((const char *)o - PY_GC_HEAD_SIZE, 0) != NULL;
 }
 
+static void walk(const void *o);
+
 static void count(const void *o, const void *t)
 {
     struct dtype *e = dtype_of(t);
@@ -297,11 +302,16 @@ static void count(const void *o, const void *t)
     e->owned += owned;
     d.objects++;
     d.bytes += bytes + owned;
-    if (e->kind == DK_DICT || e->kind == DK_TUPLE) {
-        if (d.sp < STACK_SLOTS)
-            d.stack[d.sp++] = o;
-        else
-            d.unexplored++;
+    if (e->kind != DK_DICT && e->kind != DK_TUPLE)
+        return;
+    if (d.sp < STACK_SLOTS) {
+        d.stack[d.sp++] = o;
+    } else if (d.depth < NEST_MAX) {  /* a wide container: walked right away */
+        d.depth++;
+        walk(o);
+        d.depth--;
+    } else {
+        d.unexplored++;
     }
 }
 
@@ -310,16 +320,19 @@ static void count(const void *o, const void *t)
  * count of one skips the set: its one reference is visited once (a
  * traverse visits each reference it owns once, as the gc requires, and
  * the keys and frame locals read here are not visited otherwise), so
- * only shared objects need remembering - most of them are not. */
+ * only shared objects need remembering - most of them are not.  A tuple
+ * or dict counted when the stack is full is walked at once (NEST_MAX
+ * deep), which may flush again: the batch is copied out first. */
 static void flush(void)
 {
-    const void *cand[BATCH], *ctype[BATCH];
+    const void *batch[BATCH], *cand[BATCH], *ctype[BATCH];
     unsigned n = d.npend, nc = 0;
+    memcpy(batch, d.pend, n * sizeof *batch);  /* a nested walk may refill pend */
     d.npend = 0;
     for (unsigned i = 0; i < n; i++)
-        __builtin_prefetch(d.pend[i]);
+        __builtin_prefetch(batch[i]);
     for (unsigned i = 0; i < n; i++) {
-        const void *o = d.pend[i], *t = ld_ptr(o, PY_OB_TYPE);
+        const void *o = batch[i], *t = ld_ptr(o, PY_OB_TYPE);
         if (tracked(o, t))
             continue;
         if (ld_i64(o, 0) == 1) {
@@ -359,7 +372,8 @@ static void walk(const void *o)
     if (tr)
         tr((PyObj *)o, visit, NULL);
     struct py_dict_keys k;
-    if (!(tflags(t) & PY_TPFLAGS_DICT_SUBCLASS) || py_dict_keys_of(d.l, o, d.general_lookup, &k) != 0 || !k.untraversed)
+    if (!(tflags(t) & PY_TPFLAGS_DICT_SUBCLASS) || py_dict_keys_of(d.l, o, d.general_lookup, &k) != 0 ||
+        !k.untraversed)
         return;
     for (int64_t i = 0; i < k.n; i++) {
         const char *e = k.entries + i * k.stride;

@@ -8,7 +8,8 @@ objects:
   - a list of K bytes objects;
   - a list of K tuples (i, -i) of ints, untracked by the gc (a collection
     untracks tuples that hold only untracked objects), whose ints are
-    reached only through the untracked tuples;
+    reached only through the untracked tuples, and a list of 300,000
+    one-int tuples (more than the deep census's stack of 256 Ki holds);
   - instances whose attribute values are K/2 more str (a split or managed
     dict: values only through the instance);
   - a list of the cache's values again (shared: still counted once);
@@ -28,6 +29,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ccxsnap  # noqa: E402
 
 K = 20000
+WIDE = 300000   # > 256 Ki: the stack of untracked containers overflows
 
 
 class Holder(object):
@@ -65,6 +67,7 @@ def main():
         cache["key-%07d" % i] = "text %d " % i * 4
     blobs = [b"blob %d " % i * 3 for i in range(K)]
     pairs = [(1000000 + i, -1000000 - i) for i in range(K)]
+    wide = [(2000000 + i,) for i in range(WIDE)]   # more tuples than the deep census's stack holds
     holders = [Holder("a%d" % i, 1.5) for i in range(K // 2)]
     alias = list(cache.values())  # shared values: counted once all the same
     general = {0: None}           # a general dict (an int key): its traverse visits the keys
@@ -78,8 +81,9 @@ def main():
                 + sum(sys.getsizeof(h.a) for h in holders)
                 + sum(sys.getsizeof(k) for k in general if isinstance(k, str))),
         "bytes": (K, sum(map(sys.getsizeof, blobs))),
-        "tuple": (K, sum(map(sys.getsizeof, pairs))),
-        "int": (2 * K, sum(sys.getsizeof(x) + sys.getsizeof(y) for x, y in pairs)),
+        "tuple": (K + WIDE, sum(map(sys.getsizeof, pairs)) + sum(map(sys.getsizeof, wide))),
+        "int": (2 * K + WIDE, sum(sys.getsizeof(x) + sys.getsizeof(y) for x, y in pairs)
+                + sum(sys.getsizeof(t[0]) for t in wide)),
     }
     ok = True
     for name, (want_count, want) in truth.items():
