@@ -137,6 +137,7 @@
 #define CCX_F_DEEP_UNEXPLORED "unexplored"   /* untracked containers counted but not followed */
 #define CCX_F_DEEP_MEMORY     "memory_bytes" /* the deep census's transient memory, peak */
 #define CCX_F_DEEP_MS         "deep_ms"      /* its time, GIL held */
+#define CCX_F_DEEP_CPU_MS     "deep_cpu_ms"  /* the CPU time of that (less when other threads took the CPU) */
 
 /* modules */
 #define CCX_F_ID       "id"

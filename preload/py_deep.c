@@ -35,6 +35,7 @@
 #include <dlfcn.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define DTYPE_SLOTS   4096u
 #define BATCH         64u
@@ -77,10 +78,17 @@ static struct {
     int depth;                         /* walks nested in a flush (stack full) */
     const void *ring[AHEAD];
     unsigned nvisits;
-    double t0;                         /* the first visit */
+    double t0, cpu0;                   /* the first visit: wall and thread CPU clocks */
     uint64_t objects, bytes, unseen, unexplored, mem_peak;
-    double ms;
+    double ms, cpu_ms;                 /* begin's own, then the whole */
 } d;
+
+static double cpu_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
 
 static inline const void *ld_ptr(const void *base, uint32_t off)
 {
@@ -444,8 +452,10 @@ void py_deep_visit(const void *o)
 {
     if (!d.running)
         return;
-    if (d.t0 == 0)
+    if (d.t0 == 0) {
         d.t0 = ccx_mono_ms();
+        d.cpu0 = cpu_ms();
+    }
     __builtin_prefetch(o);
     unsigned i = d.nvisits++ % AHEAD;
     const void *due = d.ring[i];
@@ -501,7 +511,7 @@ static const void *learn_general_lookup(const struct py_deep_layout *l)
 
 int py_deep_begin(size_t ntracked)
 {
-    double t0 = ccx_mono_ms();
+    double t0 = ccx_mono_ms(), c0 = cpu_ms();
     release();
     d.why = NULL;
     d.form = CCX_CENSUS_TRACKED;
@@ -543,6 +553,7 @@ int py_deep_begin(size_t ntracked)
     d.form = CCX_CENSUS_DEEP;
     d.running = 1;
     d.ms = ccx_mono_ms() - t0;
+    d.cpu_ms = cpu_ms() - c0;
     return 1;
 }
 
@@ -639,6 +650,8 @@ void py_deep_write(struct ccx_json *j)
     ccx_json_u64(j, d.mem_peak);
     ccx_json_key(j, CCX_F_DEEP_MS);
     ccx_json_double(j, d.ms + (d.t0 ? ccx_mono_ms() - d.t0 : 0));
+    ccx_json_key(j, CCX_F_DEEP_CPU_MS);
+    ccx_json_double(j, d.cpu_ms + (d.t0 ? cpu_ms() - d.cpu0 : 0));
     ccx_json_end_object(j);
 }
 

@@ -4,7 +4,8 @@
 # gc does not track (deep_heap.py), per CPython present: the census with
 # CCXTRACE_CENSUS=tracked (today's census) beside CCXTRACE_CENSUS=deep, as
 # the snapshots record them (census_ms: the whole census, GIL held;
-# deep_ms: the deep part alone; the deep part's memory, and the peak RSS
+# deep_ms: the deep part alone, deep_cpu_ms its CPU time, which on a busy
+# machine is the steadier figure; the deep part's memory, and the peak RSS
 # the snapshot added).  Budget (docs/python.md): the deep part adds at most
 # 150 ms of GIL hold and 32 MiB of transient memory.  A measurement, never
 # a pass/fail on timing.   DEEP_BENCH_OBJECTS (default 1000000)

@@ -55,13 +55,13 @@ def main():
         py = snap["python"]
         d = py.get("deep") or {}
         tracked = sum(t["count"] for t in py["types"])
-        figures.append((py["census_ms"], d.get("deep_ms", 0.0), d.get("memory_bytes", 0), d.get("objects", 0),
-                        tracked, py.get("census_form", "?")))
+        figures.append((py["census_ms"], d.get("deep_ms", 0.0), d.get("deep_cpu_ms", 0.0), d.get("memory_bytes", 0),
+                        d.get("objects", 0), tracked, py.get("census_form", "?")))
     figures.sort()
-    census_ms, deep_ms, mem, objects, tracked, form = figures[1]
-    print("form %-7s tracked %8d untracked %8d census_ms %8.1f deep_ms %8.1f deep_memory_MiB %5.1f "
-          "peak_rss_added_MiB %5.1f" % (form, tracked, objects, census_ms, deep_ms, mem / 1048576.0,
-                                        hwm_added / 1024.0))
+    census_ms, deep_ms, deep_cpu, mem, objects, tracked, form = figures[1]
+    print("form %-7s tracked %8d untracked %8d census_ms %6.1f deep_ms %6.1f deep_cpu_ms %6.1f "
+          "deep_memory_MiB %4.1f peak_rss_added_MiB %4.1f" % (form, tracked, objects, census_ms, deep_ms, deep_cpu,
+                                                               mem / 1048576.0, hwm_added / 1024.0))
     del recs, rows, maps
 
 
