@@ -131,7 +131,7 @@ static inline ptrdiff_t ld_ssize(const void *base, uint32_t off)
 }
 
 /* What a type's objects own besides themselves, decided once per type. */
-enum owns { OWNS_NOTHING = 1, OWNS_LIST, OWNS_DICT, OWNS_SET };
+enum owns { OWNS_NOTHING = 1, OWNS_LIST, OWNS_DICT, OWNS_SET, OWNS_DEEP };
 
 static enum owns owns_of(const void *t)
 {
@@ -144,6 +144,8 @@ static enum owns owns_of(const void *t)
     if (py.PyType_IsSubtype && ((py.PySet_Type && py.PyType_IsSubtype((void *)t, py.PySet_Type)) ||
                                 (py.PyFrozenSet_Type && py.PyType_IsSubtype((void *)t, py.PyFrozenSet_Type))))
         return OWNS_SET;
+    if (py_deep_owns(t))
+        return OWNS_DEEP;  /* a deque's blocks (py_deep.c) */
     return OWNS_NOTHING;
 }
 
@@ -169,6 +171,8 @@ static uint64_t owned_bytes(enum owns kind, const void *o, ptrdiff_t basic)
         ptrdiff_t mask = ld_ssize(o, PY_SET_MASK);
         return mask > 0 && mask < ((ptrdiff_t)1 << 40) ? (uint64_t)(mask + 1) * PY_SET_ENTRY_SIZE : 0;
     }
+    case OWNS_DEEP:
+        return py_deep_owned(o);
     default:
         return 0;
     }

@@ -659,3 +659,16 @@ void py_deep_end(void)
 {
     release();
 }
+
+/* ---- owned storage of tracked objects --------------------------------- */
+
+int py_deep_owns(const void *t)
+{
+    const char *name = ld_ptr(t, PY_TP_NAME);
+    return name && strcmp(name, "collections.deque") == 0;
+}
+
+uint64_t py_deep_owned(const void *o)
+{
+    return py_deque_blocks_bytes(o);
+}

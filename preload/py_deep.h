@@ -21,4 +21,11 @@ CCX_INTERNAL void py_deep_write(struct ccx_json *j);
 /* Gives back the memory; safe to call after any begin. */
 CCX_INTERNAL void py_deep_end(void);
 
+/* For the tracked census's owned_bytes: whether objects of type t own
+ * storage the census's own kinds do not cover (a collections.deque's
+ * blocks), decided once per type; and how many bytes o owns, as its
+ * __sizeof__ counts them.  Read from the object only. */
+CCX_INTERNAL int py_deep_owns(const void *t);
+CCX_INTERNAL uint64_t py_deep_owned(const void *o);
+
 #endif

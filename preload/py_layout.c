@@ -190,3 +190,13 @@ int py_dict_keys_of(const struct py_deep_layout *l, const void *dict, const void
     out->value_off = values ? PY_OFF_NONE : out->key_off + 8;
     return 0;
 }
+
+uint64_t py_deque_blocks_bytes(const void *deque)
+{
+    int64_t left, n;
+    memcpy(&left, (const char *)deque + PY_DEQUE_LEFTINDEX, sizeof left);
+    memcpy(&n, (const char *)deque + PY_OB_SIZE, sizeof n);
+    if (left < 0 || left >= PY_DEQUE_BLOCKLEN || n < 0 || n > ((int64_t)1 << 40))
+        return 0;
+    return (uint64_t)((left + n + PY_DEQUE_BLOCKLEN - 1) / PY_DEQUE_BLOCKLEN) * PY_DEQUE_BLOCK_SIZE;
+}

@@ -138,6 +138,14 @@ struct py_deep_layout {
 #define PY_DK_KIND_GENERAL  0
 #define PY_BYTEARRAY_ALLOC  24u  /* PyByteArrayObject.ob_alloc */
 #define PY_LONG_TAG_SHIFT   3    /* 3.12+: digits = lv_tag >> 3 */
+/* collections.deque (Modules/_collectionsmodule.c, 3.9-3.13): blocks of
+ * BLOCKLEN items plus two links; __sizeof__ counts
+ * (leftindex + ob_size + BLOCKLEN - 1) / BLOCKLEN of them. */
+#define PY_DEQUE_LEFTINDEX  40u
+#define PY_DEQUE_BLOCKLEN   64
+#define PY_DEQUE_BLOCK_SIZE 528u
+/* A deque's blocks in bytes, as its __sizeof__ counts them (memory only). */
+uint64_t py_deque_blocks_bytes(const void *deque);
 
 /* The deep census's table for 3.<minor>, or NULL. */
 const struct py_deep_layout *py_deep_layout_for(int minor);

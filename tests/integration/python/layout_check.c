@@ -260,8 +260,23 @@ static void runtime_checks(const struct py_deep_layout *dl)
        (unsigned long)(((size_t)PyLong_AsSsize_t(sz) - (size_t)Py_TYPE(big)->tp_basicsize) / sizeof(digit)));
     Py_XDECREF(sz);
     Py_DECREF(big);
+    /* a deque's blocks, as py_deque_blocks_bytes reads them, against its __sizeof__ */
+    r = PyRun_String("import collections\n"
+                     "dq = collections.deque(range(1000))\n"
+                     "for i in range(70): dq.popleft()\n"
+                     "dq_size = dq.__sizeof__()\n",
+                     Py_file_input, g, g);
+    if (!r) {
+        PyErr_Print();
+        bad = 1;
+    } else {
+        Py_DECREF(r);
+        PyObject *dq = PyDict_GetItemString(g, "dq");
+        eq("deque blocks", (unsigned long)(Py_TYPE(dq)->tp_basicsize + py_deque_blocks_bytes(dq)),
+           (unsigned long)PyLong_AsLong(PyDict_GetItemString(g, "dq_size")));
+    }
     Py_DECREF(g);
-    printf("runtime: dict keys and int sizes read through the table agree; ");
+    printf("runtime: dict keys, int sizes and deque blocks read through the table agree; ");
 }
 #endif
 
