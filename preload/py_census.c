@@ -4,7 +4,7 @@
  * (gc.get_objects()) counted by type, with bytes = tp_basicsize +
  * |ob_size| * tp_itemsize + the gc header (the object itself, as
  * sys.getsizeof counts it for fixed-size objects) and, for lists, dicts
- * and sets (and their subclasses), owned_bytes: the storage they allocate
+ * and sets (and their subclasses) and deques (py_deep.c), owned_bytes: the storage they allocate
  * separately (item array, hash tables), so bytes + owned_bytes is what
  * sys.getsizeof says of them.
  * With CCXTRACE_GC_COLLECT=1 a second census follows gc.collect(), so the
