@@ -4,7 +4,8 @@
  * (gc.get_objects()) counted by type, with bytes = tp_basicsize +
  * |ob_size| * tp_itemsize + the gc header (the object itself, as
  * sys.getsizeof counts it for fixed-size objects) and, for lists, dicts
- * and sets (and their subclasses) and deques (py_deep.c), owned_bytes: the storage they allocate
+ * and sets (and their subclasses), deques and 3.11+ instances (py_deep.c),
+ * owned_bytes: the storage they allocate
  * separately (item array, hash tables), so bytes + owned_bytes is what
  * sys.getsizeof says of them.
  * With CCXTRACE_GC_COLLECT=1 a second census follows gc.collect(), so the
@@ -144,9 +145,8 @@ static enum owns owns_of(const void *t)
     if (py.PyType_IsSubtype && ((py.PySet_Type && py.PyType_IsSubtype((void *)t, py.PySet_Type)) ||
                                 (py.PyFrozenSet_Type && py.PyType_IsSubtype((void *)t, py.PyFrozenSet_Type))))
         return OWNS_SET;
-    if (py_deep_owns(t))
-        return OWNS_DEEP;  /* a deque's blocks (py_deep.c) */
-    return OWNS_NOTHING;
+    int deep = py_deep_owns(t);  /* a deque's blocks, instances' values (py_deep.c) */
+    return deep ? (enum owns)(OWNS_DEEP + deep) : OWNS_NOTHING;
 }
 
 /* Bytes an object owns in separate allocations, as its __sizeof__ (and so
@@ -171,10 +171,8 @@ static uint64_t owned_bytes(enum owns kind, const void *o, ptrdiff_t basic)
         ptrdiff_t mask = ld_ssize(o, PY_SET_MASK);
         return mask > 0 && mask < ((ptrdiff_t)1 << 40) ? (uint64_t)(mask + 1) * PY_SET_ENTRY_SIZE : 0;
     }
-    case OWNS_DEEP:
-        return py_deep_owned(o);
     default:
-        return 0;
+        return kind > OWNS_DEEP ? py_deep_owned(kind - OWNS_DEEP, o) : 0;
     }
 }
 

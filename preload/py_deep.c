@@ -665,10 +665,18 @@ void py_deep_end(void)
 int py_deep_owns(const void *t)
 {
     const char *name = ld_ptr(t, PY_TP_NAME);
-    return name && strcmp(name, "collections.deque") == 0;
+    if (name && strcmp(name, "collections.deque") == 0)
+        return PY_DEEP_OWNS_DEQUE;
+    const struct py_deep_layout *l = py_deep_layout_for(py.minor);
+    if (l && (l->values_back != PY_OFF_NONE || l->inline_values) && (tflags(t) & PY_TPFLAGS_MANAGED_DICT))
+        return PY_DEEP_OWNS_VALUES;
+    return 0;
 }
 
-uint64_t py_deep_owned(const void *o)
+uint64_t py_deep_owned(int kind, const void *o)
 {
-    return py_deque_blocks_bytes(o);
+    if (kind == PY_DEEP_OWNS_DEQUE)
+        return py_deque_blocks_bytes(o);
+    const struct py_deep_layout *l = py_deep_layout_for(py.minor);
+    return kind == PY_DEEP_OWNS_VALUES && l ? py_instance_values_bytes(l, o) : 0;
 }

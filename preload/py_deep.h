@@ -21,11 +21,13 @@ CCX_INTERNAL void py_deep_write(struct ccx_json *j);
 /* Gives back the memory; safe to call after any begin. */
 CCX_INTERNAL void py_deep_end(void);
 
-/* For the tracked census's owned_bytes: whether objects of type t own
- * storage the census's own kinds do not cover (a collections.deque's
- * blocks), decided once per type; and how many bytes o owns, as its
- * __sizeof__ counts them.  Read from the object only. */
+/* For the tracked census's owned_bytes: what objects of type t own that
+ * the census's own kinds do not cover, decided once per type (0: nothing;
+ * a collections.deque's blocks, as its __sizeof__ counts them; 3.11+ an
+ * instance's pre-header and attribute values, as tracemalloc sees them
+ * allocated), and how many bytes o owns.  Read from memory only. */
+enum { PY_DEEP_OWNS_DEQUE = 1, PY_DEEP_OWNS_VALUES = 2 };
 CCX_INTERNAL int py_deep_owns(const void *t);
-CCX_INTERNAL uint64_t py_deep_owned(const void *o);
+CCX_INTERNAL uint64_t py_deep_owned(int kind, const void *o);
 
 #endif

@@ -123,23 +123,28 @@ static const struct py_deep_layout deep_layouts[] = {
     { .minor = 9, .str_wstr = 40, .str_wstr_length = 64, .str_utf8_length = 48, .str_utf8 = 56,
       .long_tag = 0, .dk_size = 8, .dk_lookup = 16, .dk_log2_index_bytes = PY_OFF_NONE,
       .dk_kind = PY_OFF_NONE, .dk_nentries = 32, .dk_indices = 40,
-      .fr_localsplus = PY_OFF_NONE, .co_nlocalsplus = PY_OFF_NONE },
+      .fr_localsplus = PY_OFF_NONE, .co_nlocalsplus = PY_OFF_NONE,
+      .values_back = PY_OFF_NONE, .ht_cached_keys = PY_OFF_NONE },
     { .minor = 10, .str_wstr = 40, .str_wstr_length = 64, .str_utf8_length = 48, .str_utf8 = 56,
       .long_tag = 0, .dk_size = 8, .dk_lookup = 16, .dk_log2_index_bytes = PY_OFF_NONE,
       .dk_kind = PY_OFF_NONE, .dk_nentries = 32, .dk_indices = 40,
-      .fr_localsplus = PY_OFF_NONE, .co_nlocalsplus = PY_OFF_NONE },
+      .fr_localsplus = PY_OFF_NONE, .co_nlocalsplus = PY_OFF_NONE,
+      .values_back = PY_OFF_NONE, .ht_cached_keys = PY_OFF_NONE },
     { .minor = 11, .str_wstr = 40, .str_wstr_length = 64, .str_utf8_length = 48, .str_utf8 = 56,
       .long_tag = 0, .dk_size = PY_OFF_NONE, .dk_lookup = PY_OFF_NONE, .dk_log2_index_bytes = 9,
       .dk_kind = 10, .dk_nentries = 24, .dk_indices = 32,
-      .fr_localsplus = 72, .co_nlocalsplus = 76 },
+      .fr_localsplus = 72, .co_nlocalsplus = 76,
+      .values_back = 32, .values_tagged = 0, .ht_cached_keys = 872, .inline_values = 0 },
     { .minor = 12, .str_wstr = PY_OFF_NONE, .str_wstr_length = PY_OFF_NONE, .str_utf8_length = 40,
       .str_utf8 = 48, .long_tag = 1, .dk_size = PY_OFF_NONE, .dk_lookup = PY_OFF_NONE,
       .dk_log2_index_bytes = 9, .dk_kind = 10, .dk_nentries = 24, .dk_indices = 32,
-      .fr_localsplus = 72, .co_nlocalsplus = 72 },
+      .fr_localsplus = 72, .co_nlocalsplus = 72,
+      .values_back = 24, .values_tagged = 1, .ht_cached_keys = 880, .inline_values = 0 },
     { .minor = 13, .str_wstr = PY_OFF_NONE, .str_wstr_length = PY_OFF_NONE, .str_utf8_length = 40,
       .str_utf8 = 48, .long_tag = 1, .dk_size = PY_OFF_NONE, .dk_lookup = PY_OFF_NONE,
       .dk_log2_index_bytes = 9, .dk_kind = 10, .dk_nentries = 24, .dk_indices = 32,
-      .fr_localsplus = 72, .co_nlocalsplus = 72 },
+      .fr_localsplus = 72, .co_nlocalsplus = 72,
+      .values_back = PY_OFF_NONE, .values_tagged = 0, .ht_cached_keys = PY_OFF_NONE, .inline_values = 1 },
 };
 
 const struct py_deep_layout *py_deep_layout_for(int minor)
@@ -199,4 +204,46 @@ uint64_t py_deque_blocks_bytes(const void *deque)
     if (left < 0 || left >= PY_DEQUE_BLOCKLEN || n < 0 || n > ((int64_t)1 << 40))
         return 0;
     return (uint64_t)((left + n + PY_DEQUE_BLOCKLEN - 1) / PY_DEQUE_BLOCKLEN) * PY_DEQUE_BLOCK_SIZE;
+}
+
+uint64_t py_instance_values_bytes(const struct py_deep_layout *l, const void *obj)
+{
+    const char *t, *v;
+    unsigned long flags;
+    memcpy(&t, (const char *)obj + PY_OB_TYPE, sizeof t);
+    memcpy(&flags, t + PY_TP_FLAGS, sizeof flags);
+    if ((l->values_back == PY_OFF_NONE && !l->inline_values) || !(flags & PY_TPFLAGS_MANAGED_DICT))
+        return 0;
+    if (l->inline_values) {
+        if (!(flags & PY_TPFLAGS_INLINE_VALUES))
+            return PY_PREHEADER_SIZE;
+        int64_t basic;
+        memcpy(&basic, t + PY_TP_BASICSIZE, sizeof basic);
+        uint64_t cap = ((const uint8_t *)obj)[basic];  /* then the insertion order, cap bytes */
+        return PY_PREHEADER_SIZE + 8 + cap * sizeof(void *) + ((cap + 7) & ~(uint64_t)7);
+    }
+    memcpy(&v, (const char *)obj - l->values_back, sizeof v);
+    if (l->values_tagged) {
+        if (!((uintptr_t)v & 1))
+            return PY_PREHEADER_SIZE;   /* a dict, counted as one */
+        v++;                            /* stored as the address minus one */
+    }
+    const char *keys;
+    memcpy(&keys, t + l->ht_cached_keys, sizeof keys);
+    if (!v || !keys)
+        return PY_PREHEADER_SIZE;
+    int64_t n, usable;
+    memcpy(&n, keys + 24, sizeof n);   /* dk_nentries, 3.11+ */
+    memcpy(&usable, keys + PY_DK_USABLE, sizeof usable);
+    if (n < 0 || usable < 0 || n + usable > 4096)
+        return PY_PREHEADER_SIZE;
+    /* The capacity is the keys' nentries + usable when the values were
+     * made (usable shrinks by one per new instance down to 1); the prefix,
+     * capacity + 2 rounded up to 8, bounds it. */
+    int64_t prefix = (uint8_t)v[-1], cap = n + usable;
+    if (cap < prefix - 9)
+        cap = prefix - 9;
+    if (cap > prefix - 2)
+        cap = prefix - 2;
+    return PY_PREHEADER_SIZE + (uint64_t)prefix + (uint64_t)(cap > 0 ? cap : 0) * sizeof(void *);
 }

@@ -121,6 +121,18 @@ struct py_deep_layout {
      * _PyInterpreterFrame.localsplus and PyCodeObject.co_nlocalsplus (int). */
     uint32_t fr_localsplus;
     uint32_t co_nlocalsplus;
+    /* Instances' attribute values (types with Py_TPFLAGS_MANAGED_DICT,
+     * 3.11+): 3.11/3.12 keep them apart, their pointer values_back bytes
+     * before the object (3.12: the address minus one, so the low bit is set), in a block
+     * of a prefix (its size in the byte before the values) and capacity
+     * pointers, capacity being the type's shared keys' dk_nentries +
+     * dk_usable (ht_cached_keys); 3.13 keeps them inline after
+     * tp_basicsize, a uint8_t capacity first, 8 bytes of header.
+     * PY_OFF_NONE where they do not apply. */
+    uint32_t values_back;
+    int values_tagged;
+    uint32_t ht_cached_keys;
+    int inline_values;
 };
 /* Fixed across 3.9-3.13 (checked by the layout test). */
 #define PY_TP_TRAVERSE      184u /* PyTypeObject.tp_traverse */
@@ -146,6 +158,15 @@ struct py_deep_layout {
 #define PY_DEQUE_BLOCK_SIZE 528u
 /* A deque's blocks in bytes, as its __sizeof__ counts them (memory only). */
 uint64_t py_deque_blocks_bytes(const void *deque);
+#define PY_TPFLAGS_INLINE_VALUES (1ul << 2)  /* 3.13 */
+#define PY_TPFLAGS_MANAGED_DICT  (1ul << 4)  /* 3.11+ */
+#define PY_PREHEADER_SIZE   16u  /* a managed-dict object's two words before its gc head */
+#define PY_DK_USABLE        16u  /* PyDictKeysObject.dk_usable, 3.11+ */
+/* What an instance of a managed-dict type (3.11+) occupies beyond its
+ * tp_basicsize and gc head: the pre-header and its attribute values (a
+ * separate block in 3.11/3.12, inline in 3.13).  0 for other types and
+ * versions.  Reads memory only. */
+uint64_t py_instance_values_bytes(const struct py_deep_layout *l, const void *obj);
 
 /* The deep census's table for 3.<minor>, or NULL. */
 const struct py_deep_layout *py_deep_layout_for(int minor);

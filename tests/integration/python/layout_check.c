@@ -11,6 +11,7 @@
 #if PY_VERSION_HEX >= 0x030b0000
 #include <internal/pycore_frame.h>
 #include <internal/pycore_dict.h>
+#include <internal/pycore_object.h>
 #endif
 #include <internal/pycore_gc.h>
 #include "py_layout.h"
@@ -260,6 +261,24 @@ static void runtime_checks(const struct py_deep_layout *dl)
        (unsigned long)(((size_t)PyLong_AsSsize_t(sz) - (size_t)Py_TYPE(big)->tp_basicsize) / sizeof(digit)));
     Py_XDECREF(sz);
     Py_DECREF(big);
+#if PY_VERSION_HEX >= 0x030b0000
+    /* an instance's values where the interpreter's own accessors find them */
+    PyObject *inst = PyDict_GetItemString(g, "c2");
+#if PY_VERSION_HEX < 0x030c0000
+    eq("deep values_back", dl->values_back, (unsigned long)((char *)inst - (char *)_PyObject_ValuesPointer(inst)));
+#elif PY_VERSION_HEX < 0x030d0000
+    eq("deep values_back", dl->values_back,
+       (unsigned long)((char *)inst - (char *)_PyObject_DictOrValuesPointer(inst)));
+    eq("deep values tag", 1, (unsigned long)(_PyDictOrValues_IsValues(*_PyObject_DictOrValuesPointer(inst)) &&
+                                          (char *)_PyDictOrValues_GetValues(*_PyObject_DictOrValuesPointer(inst)) ==
+                                              *(char **)((char *)inst - dl->values_back) + 1));
+#else
+    eq("deep inline values", (unsigned long)Py_TYPE(inst)->tp_basicsize,
+       (unsigned long)((char *)_PyObject_InlineValues(inst) - (char *)inst));
+    eq("deep inline values size", (unsigned long)py_instance_values_bytes(dl, inst) - PY_PREHEADER_SIZE,
+       (unsigned long)_PyInlineValuesSize(Py_TYPE(inst)));
+#endif
+#endif
     /* a deque's blocks, as py_deque_blocks_bytes reads them, against its __sizeof__ */
     r = PyRun_String("import collections\n"
                      "dq = collections.deque(range(1000))\n"
@@ -276,7 +295,7 @@ static void runtime_checks(const struct py_deep_layout *dl)
            (unsigned long)PyLong_AsLong(PyDict_GetItemString(g, "dq_size")));
     }
     Py_DECREF(g);
-    printf("runtime: dict keys, int sizes and deque blocks read through the table agree; ");
+    printf("runtime: dict keys, int sizes, deque blocks and instance values read through the table agree; ");
 }
 #endif
 
@@ -325,6 +344,18 @@ static void deep_checks(void)
     eq("unicode me_value", 8, offsetof(PyDictUnicodeEntry, me_value));
     eq("PY_DK_KIND_GENERAL", PY_DK_KIND_GENERAL, DICT_KEYS_GENERAL);
     eq("sizeof dk_kind", 1, sizeof(((PyDictKeysObject *)0)->dk_kind));
+    eq("PY_TPFLAGS_MANAGED_DICT", PY_TPFLAGS_MANAGED_DICT, Py_TPFLAGS_MANAGED_DICT);
+    eq("PY_PREHEADER_SIZE", PY_PREHEADER_SIZE, 2 * sizeof(PyObject *));
+    eq("PY_DK_USABLE", PY_DK_USABLE, offsetof(PyDictKeysObject, dk_usable));
+#if PY_VERSION_HEX < 0x030d0000
+    DQ(ht_cached_keys, offsetof(PyHeapTypeObject, ht_cached_keys));
+    DQ(inline_values, 0);
+#else
+    DQ(values_back, PY_OFF_NONE);
+    DQ(inline_values, 1);
+    eq("PY_TPFLAGS_INLINE_VALUES", PY_TPFLAGS_INLINE_VALUES, Py_TPFLAGS_INLINE_VALUES);
+    eq("PyDictValues header", 8, offsetof(PyDictValues, values));
+#endif
     DQ(fr_localsplus, offsetof(_PyInterpreterFrame, localsplus));
     DQ(co_nlocalsplus, offsetof(PyCodeObject, co_nlocalsplus));
     eq("sizeof co_nlocalsplus", 4, sizeof(((PyCodeObject *)0)->co_nlocalsplus));
