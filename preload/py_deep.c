@@ -675,8 +675,10 @@ int py_deep_owns(const void *t)
 
 uint64_t py_deep_owned(int kind, const void *o)
 {
+    static const struct py_deep_layout *l;
     if (kind == PY_DEEP_OWNS_DEQUE)
         return py_deque_blocks_bytes(o);
-    const struct py_deep_layout *l = py_deep_layout_for(py.minor);
+    if (!l)
+        l = py_deep_layout_for(py.minor);
     return kind == PY_DEEP_OWNS_VALUES && l ? py_instance_values_bytes(l, o) : 0;
 }

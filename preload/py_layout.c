@@ -238,12 +238,11 @@ uint64_t py_instance_values_bytes(const struct py_deep_layout *l, const void *ob
     if (n < 0 || usable < 0 || n + usable > 4096)
         return PY_PREHEADER_SIZE;
     /* The capacity is the keys' nentries + usable when the values were
-     * made (usable shrinks by one per new instance down to 1); the prefix,
-     * capacity + 2 rounded up to 8, bounds it. */
-    int64_t prefix = (uint8_t)v[-1], cap = n + usable;
-    if (cap < prefix - 9)
-        cap = prefix - 9;
-    if (cap > prefix - 2)
-        cap = prefix - 2;
-    return PY_PREHEADER_SIZE + (uint64_t)prefix + (uint64_t)(cap > 0 ? cap : 0) * sizeof(void *);
+     * made; usable shrinks by one per new instance down to 1, so the first
+     * few dozen instances of a class got more than read here.  The block
+     * starts with a prefix of capacity + 2 bytes rounded up to 8 (its size
+     * is in the byte before the values; not read: a cache miss per
+     * instance, for those few). */
+    uint64_t cap = (uint64_t)(n + usable);
+    return PY_PREHEADER_SIZE + ((cap + 2 + 7) & ~(uint64_t)7) + cap * sizeof(void *);
 }
