@@ -172,6 +172,46 @@ static int cmp_tdelta(const void *x, const void *y)
     return strcmp(a->t->name, b->t->name);
 }
 
+static int cmp_ddelta(const void *x, const void *y)
+{
+    const struct ccx_ddelta *a = x, *b = y;
+    if (a->dbytes != b->dbytes)
+        return a->dbytes > b->dbytes ? -1 : 1;
+    if (a->dcount != b->dcount)
+        return a->dcount > b->dcount ? -1 : 1;
+    return strcmp(a->name, b->name);
+}
+
+size_t ccx_deep_diff(const struct ccx_set *set, size_t a, size_t b, struct ccx_ddelta **out)
+{
+    const struct ccx_meta *ma = &set->meta[a], *mb = &set->meta[b];
+    *out = NULL;
+    if (!mb->has_deep || !(*out = calloc(mb->ndeep + ma->ndeep + 1, sizeof **out)))
+        return 0;
+    size_t n = 0;
+    for (size_t j = 0; j < mb->ndeep; j++) {
+        struct ccx_ddelta *d = &(*out)[n++];
+        d->name = mb->deep[j].name;
+        d->count = d->dcount = mb->deep[j].count;
+        d->dbytes = mb->deep[j].bytes;
+        for (size_t i = 0; i < ma->ndeep; i++)
+            if (strcmp(ma->deep[i].name, d->name) == 0) {
+                d->dcount -= ma->deep[i].count;
+                d->dbytes -= ma->deep[i].bytes;
+                break;
+            }
+    }
+    for (size_t i = 0; i < ma->ndeep; i++) {   /* gone by b */
+        size_t j = 0;
+        while (j < mb->ndeep && strcmp(mb->deep[j].name, ma->deep[i].name) != 0)
+            j++;
+        if (j == mb->ndeep)
+            (*out)[n++] = (struct ccx_ddelta){ma->deep[i].name, 0, -ma->deep[i].count, -ma->deep[i].bytes};
+    }
+    qsort(*out, n, sizeof **out, cmp_ddelta);
+    return n;
+}
+
 size_t ccx_types_diff(const struct ccx_set *set, size_t a, size_t b, struct ccx_tdelta **out)
 {
     *out = NULL;

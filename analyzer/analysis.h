@@ -58,6 +58,16 @@ struct ccx_tdelta {
 };
 size_t ccx_types_diff(const struct ccx_set *set, size_t a, size_t b, struct ccx_tdelta **out);
 
+/* The deep census's change per type name from a to b (python.deep: the
+ * objects the gc does not track), largest byte growth first; 0 and NULL
+ * when b has no deep census.  A type absent from a counts from zero. */
+struct ccx_ddelta {
+    const char *name;
+    double count;          /* in b */
+    double dcount, dbytes;
+};
+size_t ccx_deep_diff(const struct ccx_set *set, size_t a, size_t b, struct ccx_ddelta **out);
+
 /* The after_collect split of the census growth between a and b. */
 struct ccx_reclaim {
     int have;                 /* b has after_collect */

@@ -35,6 +35,25 @@ static void warn_pair(const struct ccx_set *set)
         ccx_warn("OLD %s is newer than NEW %s: growth is negative of what you may expect", a->path, b->path);
 }
 
+/* The deep census's change per type (python.deep): what the gc does not track. */
+static void json_deep(cJSON *py, const struct ccx_set *set, size_t n)
+{
+    struct ccx_ddelta *dd;
+    size_t nd = ccx_deep_diff(set, 0, 1, &dd);
+    if (set->meta[1].has_deep) {
+        cJSON *deep = cJSON_AddArrayToObject(py, "deep_types");
+        for (size_t j = 0; j < nd && j < n; j++) {
+            cJSON *x = cJSON_CreateObject();
+            cJSON_AddStringToObject(x, "type", dd[j].name);
+            cJSON_AddNumberToObject(x, "new_count", dd[j].count);
+            cJSON_AddNumberToObject(x, "count_delta", dd[j].dcount);
+            cJSON_AddNumberToObject(x, "bytes_delta", dd[j].dbytes);
+            cJSON_AddItemToArray(deep, x);
+        }
+    }
+    free(dd);
+}
+
 static void json_python(cJSON *doc, const struct ccx_set *set, struct ccx_tdelta *td, size_t ntd, size_t n)
 {
     const struct ccx_meta *a = &set->meta[0], *b = &set->meta[1];
@@ -67,6 +86,7 @@ static void json_python(cJSON *doc, const struct ccx_set *set, struct ccx_tdelta
         }
         cJSON_AddItemToArray(types, x);
     }
+    json_deep(py, set, n);
     cJSON *r = ccx_json_reclaim(set, 0, 1);
     if (r)
         cJSON_AddItemToObject(py, "after_collect", r);

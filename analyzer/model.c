@@ -202,6 +202,23 @@ static int add_types(struct ccx_set *set, size_t i, const struct ccx_snap *s, in
     return 0;
 }
 
+/* The deep census's types (python.deep), kept by name. */
+static void fill_deep(struct ccx_meta *m, const struct ccx_snap *s)
+{
+    const struct ccx_census *c = &s->py.deep;
+    if (!c->present || !(m->deep = calloc(c->ntypes + 1, sizeof *m->deep)))
+        return;
+    m->has_deep = 1;
+    for (size_t j = 0; j < c->ntypes; j++) {
+        struct ccx_dtype *d = &m->deep[m->ndeep];
+        if (!(d->name = strdup(ccx_str(s, c->types[j].name))))
+            break;
+        d->count = c->types[j].count;
+        d->bytes = c->types[j].bytes;
+        m->ndeep++;
+    }
+}
+
 static void fill_meta(struct ccx_meta *m, const struct ccx_snap *s)
 {
     m->path = strdup(s->path);
@@ -259,6 +276,7 @@ static void fill_meta(struct ccx_meta *m, const struct ccx_snap *s)
         m->after_bytes += p->after.types[j].bytes;
         m->after_count += p->after.types[j].count;
     }
+    fill_deep(m, s);
 }
 
 static const struct ccx_set *sort_set;
@@ -345,6 +363,9 @@ void ccx_set_free(struct ccx_set *set)
             free(m->time_str);
             free(m->py_version);
             ccx_holders_free(m->holders);
+            for (size_t j = 0; j < m->ndeep; j++)
+                free(m->deep[j].name);
+            free(m->deep);
         }
     HASH_CLEAR(hh, set->thash);
     for (size_t j = 0; j < set->ntypes; j++) {

@@ -34,6 +34,12 @@ struct ccx_meta {
     int has_after_live;                   /* the traced heap after gc.collect() */
     double after_live_bytes;
     struct ccx_holders *holders;          /* python.holders (holders.h), NULL if absent */
+    int has_deep;                         /* python.deep: the deep census's types */
+    size_t ndeep;
+    struct ccx_dtype {
+        char *name;
+        double count, bytes;              /* bytes with owned bytes */
+    } *deep;
 };
 
 struct ccx_trow {          /* one Python type across the snapshots */

@@ -130,6 +130,45 @@ static void print_reclaim(struct ccx_out *o, const struct ccx_set *set, size_t i
                       "reclaimable garbage and reachable memory)\n");
 }
 
+/* The deep census's table (python.deep): what the gc does not track. */
+static void print_deep_row(struct ccx_out *o, const struct ccx_ddelta *d, int md)
+{
+    char b1[32], b2[32], b3[32];
+    size_t len = strlen(d->name);
+    if (md) {
+        fputs("| `", o->f);
+        ccx_put_md(o->f, d->name);
+        fprintf(o->f, "` | %s | %s | %s |\n", ccx_count(d->count, b1, sizeof b1), ccx_counts(d->dcount, b2, sizeof b2),
+                ccx_szs(d->dbytes, b3, sizeof b3));
+        return;
+    }
+    fputs("  ", o->f);
+    ccx_put_cut(o->f, d->name, 30);
+    fprintf(o->f, "%*s %14s %12s %12s\n", 30 - (int)(len < 30 ? len : 30), "", ccx_count(d->count, b1, sizeof b1),
+            ccx_counts(d->dcount, b2, sizeof b2), ccx_szs(d->dbytes, b3, sizeof b3));
+}
+
+static void print_deep(struct ccx_out *o, const struct ccx_set *set, size_t ia, size_t ib, size_t n, int md)
+{
+    struct ccx_ddelta *dd;
+    size_t nd = ccx_deep_diff(set, ia, ib, &dd), shown = 0;
+    for (size_t j = 0; j < nd && shown < n; j++) {
+        if (dd[j].dcount == 0 && dd[j].dbytes == 0)
+            continue;
+        if (!shown++) {
+            if (md)
+                fputs("\n**Python objects the gc does not track** (deep census, by type, largest growth first):\n\n"
+                      "| type | objects | change | bytes change |\n|---|---:|---:|---:|\n", o->f);
+            else
+                fprintf(o->f, "\nPython objects the gc does not track (deep census, by type, largest growth first):\n"
+                              "%s  %-30s %14s %12s %12s%s\n", ccx_c_bold(o), "type", "objects", "change", "bytes",
+                        ccx_c_off(o));
+        }
+        print_deep_row(o, &dd[j], md);
+    }
+    free(dd);
+}
+
 void ccx_print_python_changes(struct ccx_out *o, const struct ccx_set *set, size_t ia, size_t ib, size_t n, int md)
 {
     assert(ia < set->k && ib < set->k);
@@ -139,6 +178,7 @@ void ccx_print_python_changes(struct ccx_out *o, const struct ccx_set *set, size
     if (a->has_gc && b->has_gc)
         print_gc(o, a, b, md);
     print_types(o, set, ia, ib, n, md);
+    print_deep(o, set, ia, ib, n, md);
     print_reclaim(o, set, ia, ib, md);
     ccx_holders_print(o->f, b->holders, b->path, md);
 }

@@ -204,6 +204,9 @@ static void read_python(struct ccx_rd *r, const cJSON *root)
         if (!p->after.present && !r->failed)
             ccx_rd_fail(r, "python after_collect has no \"%s\"", CCX_F_TYPES);
     }
+    const cJSON *dp = ccx_rd_obj(r, py, CCX_F_DEEP);
+    if (dp && !r->failed)
+        read_census(r, cJSON_GetObjectItemCaseSensitive(dp, CCX_F_TYPES), &p->deep, "deep types");
     const cJSON *ho = cJSON_GetObjectItemCaseSensitive(py, CCX_F_HOLDERS);
     if (ho && !cJSON_IsNull(ho) && !r->failed) {
         char why[200];
@@ -444,6 +447,7 @@ void ccx_snap_free(struct ccx_snap *s)
     ccx_strpool_free(&s->strs);
     free(s->py.types.types);
     free(s->py.after.types);
+    free(s->py.deep.types);
     ccx_holders_free(s->py.holders);
     memset(s, 0, sizeof *s);
 }

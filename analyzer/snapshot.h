@@ -76,6 +76,7 @@ struct ccx_python {
     int has_after_live;             /* after_collect.live_bytes present (newer tracers) */
     double after_live_bytes, after_live_blocks; /* the traced heap after gc.collect() */
     struct ccx_census after;        /* census after gc.collect() */
+    struct ccx_census deep;         /* python.deep's types: the untracked objects (newer tracers) */
     struct ccx_holders *holders;    /* python.holders (holders.h), NULL if absent */
 };
 

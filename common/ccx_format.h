@@ -119,6 +119,25 @@
 #define CCX_F_TYPE_OWNED    "owned_bytes" /* added: lists', dicts', sets' separate storage */
 #define CCX_F_CENSUS_MS     "census_ms"
 #define CCX_F_AFTER_COLLECT "after_collect"
+/* the deep census (added; preload/py_deep.c, docs/snapshot-format.md):
+ * python.census_form says which form ran, census_form_why why the deep
+ * form was wanted and not taken; python.deep has, besides CCX_F_TYPES
+ * (the untracked objects reached, by type, as the census's entries): */
+#define CCX_F_CENSUS_FORM     "census_form"
+#define CCX_F_CENSUS_FORM_WHY "census_form_why"
+#define CCX_CENSUS_FORM_DEEP    "deep"
+#define CCX_CENSUS_FORM_TRACKED "tracked"
+#define CCX_CENSUS_WHY_PRESSURE "the process is under memory pressure (CCXTRACE_PRESSURE)"
+#define CCX_CENSUS_WHY_LAYOUT   "no deep-census layout for this Python version"
+#define CCX_CENSUS_WHY_MEMORY   "out of memory for the visited set"
+#define CCX_F_DEEP            "deep"
+#define CCX_F_DEEP_OBJECTS    "objects"      /* untracked objects counted */
+#define CCX_F_DEEP_BYTES      "bytes"        /* their bytes with owned bytes */
+#define CCX_F_DEEP_UNSEEN     "unseen"       /* reached once the visited set was full: not counted */
+#define CCX_F_DEEP_UNEXPLORED "unexplored"   /* untracked containers counted but not followed */
+#define CCX_F_DEEP_MEMORY     "memory_bytes" /* the deep census's transient memory, peak */
+#define CCX_F_DEEP_MS         "deep_ms"      /* its time, GIL held */
+#define CCX_F_DEEP_CPU_MS     "deep_cpu_ms"  /* the CPU time of that (less when other threads took the CPU) */
 
 /* modules */
 #define CCX_F_ID       "id"

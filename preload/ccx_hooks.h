@@ -90,9 +90,11 @@ CCX_INTERNAL void ccx_mem_free(void *p, size_t size);
 /* Options of the Python layer, read once by the core's option table
  * (ccx_options.c, which also warns about bad values): CCXTRACE_PYTHON
  * (the layer is wanted), CCXTRACE_CENSUS, CCXTRACE_GC_COLLECT.  Each is
- * 0 or 1. */
+ * 0 or 1; CCXTRACE_CENSUS also one of the two below. */
 CCX_INTERNAL int ccx_opt_python(void);
 CCX_INTERNAL int ccx_opt_census(void);
+/* CCXTRACE_CENSUS beyond 0 and 1 (1: the default form, deep). */
+enum { CCX_CENSUS_TRACKED = 2, CCX_CENSUS_DEEP = 3 };
 CCX_INTERNAL int ccx_opt_gc_collect(void);
 
 /* Options of "who holds it" (docs/holders.md), read and checked by the

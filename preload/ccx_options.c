@@ -166,6 +166,19 @@ static int p_bool(const char *v, void *f, const char **why)
     return -1;
 }
 
+/* 0 or 1 as p_bool (1: the default form), or "deep" or "tracked". */
+static int p_census(const char *v, void *f, const char **why)
+{
+    if (strcasecmp(v, "deep") == 0 || strcasecmp(v, "tracked") == 0) {
+        *(int *)f = v[0] == 'd' || v[0] == 'D' ? CCX_CENSUS_DEEP : CCX_CENSUS_TRACKED;
+        return 0;
+    }
+    if (p_bool(v, f, why) == 0)
+        return 0;
+    *why = "must be deep, tracked, or 1 or 0 (yes/no, true/false, on/off)";
+    return -1;
+}
+
 static int p_str(const char *v, void *f, size_t cap, const char **why)
 {
     size_t n = strlen(v);
@@ -295,8 +308,8 @@ static const struct row {
     {"CCXTRACE_MAX_STACKS", "262144", p_max_stacks, F(max_stacks),
      "distinct (stack, layer) sites kept; further ones are counted in one overflow site per layer"},
     {"CCXTRACE_PYTHON", "1", p_bool, F(python), "enable the Python layer (PyMem hooks, Python frames, census)"},
-    {"CCXTRACE_CENSUS", "1", p_bool, F(census),
-     "Python: count live gc-tracked objects by type at each snapshot (0 disables)"},
+    {"CCXTRACE_CENSUS", "1", p_census, F(census),
+     "Python: count live objects by type at each snapshot: deep (the default, 1) adds the untracked objects the tracked ones reach (str, bytes, int, ...); tracked counts only gc-tracked ones; 0 disables"},
     {"CCXTRACE_GC_COLLECT", "0", p_bool, F(gc_collect),
      "Python: after the census, run gc.collect() and take a second census"},
     {"CCXTRACE_HOLDERS", "3", p_holders, F(holders),

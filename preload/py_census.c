@@ -4,7 +4,8 @@
  * (gc.get_objects()) counted by type, with bytes = tp_basicsize +
  * |ob_size| * tp_itemsize + the gc header (the object itself, as
  * sys.getsizeof counts it for fixed-size objects) and, for lists, dicts
- * and sets (and their subclasses), owned_bytes: the storage they allocate
+ * and sets (and their subclasses), deques and 3.11+ instances (py_deep.c),
+ * owned_bytes: the storage they allocate
  * separately (item array, hash tables), so bytes + owned_bytes is what
  * sys.getsizeof says of them.
  * With CCXTRACE_GC_COLLECT=1 a second census follows gc.collect(), so the
@@ -15,6 +16,7 @@
  */
 #include "py_census.h"
 #include "py_holders.h"
+#include "py_deep.h"
 #include "ccx_format.h"
 #include "ccx_clock.h"
 
@@ -130,7 +132,7 @@ static inline ptrdiff_t ld_ssize(const void *base, uint32_t off)
 }
 
 /* What a type's objects own besides themselves, decided once per type. */
-enum owns { OWNS_NOTHING = 1, OWNS_LIST, OWNS_DICT, OWNS_SET };
+enum owns { OWNS_NOTHING = 1, OWNS_LIST, OWNS_DICT, OWNS_SET, OWNS_DEEP };
 
 static enum owns owns_of(const void *t)
 {
@@ -143,7 +145,8 @@ static enum owns owns_of(const void *t)
     if (py.PyType_IsSubtype && ((py.PySet_Type && py.PyType_IsSubtype((void *)t, py.PySet_Type)) ||
                                 (py.PyFrozenSet_Type && py.PyType_IsSubtype((void *)t, py.PyFrozenSet_Type))))
         return OWNS_SET;
-    return OWNS_NOTHING;
+    int deep = py_deep_owns(t);  /* a deque's blocks, instances' values (py_deep.c) */
+    return deep ? (enum owns)(OWNS_DEEP + deep) : OWNS_NOTHING;
 }
 
 /* Bytes an object owns in separate allocations, as its __sizeof__ (and so
@@ -169,7 +172,7 @@ static uint64_t owned_bytes(enum owns kind, const void *o, ptrdiff_t basic)
         return mask > 0 && mask < ((ptrdiff_t)1 << 40) ? (uint64_t)(mask + 1) * PY_SET_ENTRY_SIZE : 0;
     }
     default:
-        return 0;
+        return kind > OWNS_DEEP ? py_deep_owned(kind - OWNS_DEEP, o) : 0;
     }
 }
 
@@ -246,8 +249,9 @@ static void qualify(struct census *c, struct tcount *e)
     c->nnames++;
 }
 
-/* Counts every gc-tracked object by type and writes "types": [...]. */
-static int census_types(struct ccx_json *j, struct census *c)
+/* Counts every gc-tracked object by type and writes "types": [...]; with
+ * deep, also what they reach that the gc does not track (py_deep.c). */
+static int census_types(struct ccx_json *j, struct census *c, int deep)
 {
     memset(c->t, 0, TYPE_SLOTS * sizeof *c->t);
     c->used = 0;
@@ -261,6 +265,9 @@ static int census_types(struct ccx_json *j, struct census *c)
     ptrdiff_t n = py.PyList_Size(objs);
     for (ptrdiff_t i = 0; i < n; i++)
         count_object(c, py.PyList_GetItem(objs, i));
+    if (deep && py_deep_begin((size_t)n))
+        for (ptrdiff_t i = 0; i < n; i++)
+            py_deep_visit(py.PyList_GetItem(objs, i));
     /* Names that two different types share get module-qualified. */
     qsort(c->t, TYPE_SLOTS, sizeof *c->t, by_name);
     for (unsigned i = 0; i + 1 < c->used; i++) {
@@ -303,6 +310,10 @@ static int census_types(struct ccx_json *j, struct census *c)
         ccx_json_end_object(j);
     }
     ccx_json_end_array(j);
+    if (deep) {
+        py_deep_write(j);
+        py_deep_end();
+    }
     py.Py_DecRef(objs);
     return 0;
 }
@@ -350,7 +361,7 @@ void py_census_write(struct ccx_json *j)
             c.names = ccx_mem_alloc(512 * sizeof *c.names);
             c.frame_type = py.minor >= 11 ? py.PyFrame_Type : NULL;
         }
-        if (c.t && census_types(j, &c) == 0) {
+        if (c.t && census_types(j, &c, 1) == 0) {
             ccx_json_key(j, CCX_F_CENSUS_MS);
             ccx_json_double(j, ccx_mono_ms() - t0);
             /* "Who holds it" (docs/holders.md): before gc.collect(), so
@@ -379,7 +390,7 @@ void py_census_write(struct ccx_json *j)
                 ccx_json_u64(j, live_bytes);
                 ccx_json_key(j, CCX_F_LIVE_BLOCKS);
                 ccx_json_u64(j, live_blocks);
-                census_types(j, &c);
+                census_types(j, &c, 0);
                 /* gc.collect() and the second census, together. */
                 ccx_json_key(j, CCX_F_CENSUS_MS);
                 ccx_json_double(j, ccx_mono_ms() - t1);

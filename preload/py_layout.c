@@ -117,3 +117,132 @@ int py_parse_version(const char *s, int *major, int *minor, int *micro)
     *major = a; *minor = b; *micro = c;
     return 0;
 }
+
+/* The deep census's table (py_layout.h, struct py_deep_layout). */
+static const struct py_deep_layout deep_layouts[] = {
+    { .minor = 9, .str_wstr = 40, .str_wstr_length = 64, .str_utf8_length = 48, .str_utf8 = 56,
+      .long_tag = 0, .dk_size = 8, .dk_lookup = 16, .dk_log2_index_bytes = PY_OFF_NONE,
+      .dk_kind = PY_OFF_NONE, .dk_nentries = 32, .dk_indices = 40,
+      .fr_localsplus = PY_OFF_NONE, .co_nlocalsplus = PY_OFF_NONE,
+      .values_back = PY_OFF_NONE, .ht_cached_keys = PY_OFF_NONE },
+    { .minor = 10, .str_wstr = 40, .str_wstr_length = 64, .str_utf8_length = 48, .str_utf8 = 56,
+      .long_tag = 0, .dk_size = 8, .dk_lookup = 16, .dk_log2_index_bytes = PY_OFF_NONE,
+      .dk_kind = PY_OFF_NONE, .dk_nentries = 32, .dk_indices = 40,
+      .fr_localsplus = PY_OFF_NONE, .co_nlocalsplus = PY_OFF_NONE,
+      .values_back = PY_OFF_NONE, .ht_cached_keys = PY_OFF_NONE },
+    { .minor = 11, .str_wstr = 40, .str_wstr_length = 64, .str_utf8_length = 48, .str_utf8 = 56,
+      .long_tag = 0, .dk_size = PY_OFF_NONE, .dk_lookup = PY_OFF_NONE, .dk_log2_index_bytes = 9,
+      .dk_kind = 10, .dk_nentries = 24, .dk_indices = 32,
+      .fr_localsplus = 72, .co_nlocalsplus = 76,
+      .values_back = 32, .values_tagged = 0, .ht_cached_keys = 872, .inline_values = 0 },
+    { .minor = 12, .str_wstr = PY_OFF_NONE, .str_wstr_length = PY_OFF_NONE, .str_utf8_length = 40,
+      .str_utf8 = 48, .long_tag = 1, .dk_size = PY_OFF_NONE, .dk_lookup = PY_OFF_NONE,
+      .dk_log2_index_bytes = 9, .dk_kind = 10, .dk_nentries = 24, .dk_indices = 32,
+      .fr_localsplus = 72, .co_nlocalsplus = 72,
+      .values_back = 24, .values_tagged = 1, .ht_cached_keys = 880, .inline_values = 0 },
+    { .minor = 13, .str_wstr = PY_OFF_NONE, .str_wstr_length = PY_OFF_NONE, .str_utf8_length = 40,
+      .str_utf8 = 48, .long_tag = 1, .dk_size = PY_OFF_NONE, .dk_lookup = PY_OFF_NONE,
+      .dk_log2_index_bytes = 9, .dk_kind = 10, .dk_nentries = 24, .dk_indices = 32,
+      .fr_localsplus = 72, .co_nlocalsplus = 72,
+      .values_back = PY_OFF_NONE, .values_tagged = 0, .ht_cached_keys = PY_OFF_NONE, .inline_values = 1 },
+};
+
+const struct py_deep_layout *py_deep_layout_for(int minor)
+{
+    for (size_t i = 0; i < sizeof deep_layouts / sizeof deep_layouts[0]; i++)
+        if (deep_layouts[i].minor == minor)
+            return &deep_layouts[i];
+    return NULL;
+}
+
+int py_dict_keys_of(const struct py_deep_layout *l, const void *dict, const void *general_lookup,
+                    struct py_dict_keys *out)
+{
+    const char *keys, *values;
+    memcpy(&keys, (const char *)dict + PY_DICT_KEYS, sizeof keys);
+    memcpy(&values, (const char *)dict + PY_DICT_VALUES, sizeof values);
+    if (!keys)
+        return -1;
+    int64_t n, index_bytes;
+    memcpy(&n, keys + l->dk_nentries, sizeof n);
+    int general = 1;
+    if (l->dk_size != PY_OFF_NONE) {
+        int64_t size;
+        memcpy(&size, keys + l->dk_size, sizeof size);
+        if (size <= 0 || (size & (size - 1)) || size > ((int64_t)1 << 40))
+            return -1;
+        int width = size <= 0xff ? 1 : size <= 0xffff ? 2 : size <= 0xffffffffll ? 4 : 8;
+        index_bytes = size * width;
+        const void *lookup;
+        memcpy(&lookup, keys + l->dk_lookup, sizeof lookup);
+        out->untraversed = general_lookup ? lookup != general_lookup : values != NULL;
+    } else {
+        uint8_t log2, kind;
+        memcpy(&log2, keys + l->dk_log2_index_bytes, 1);
+        memcpy(&kind, keys + l->dk_kind, 1);
+        if (log2 > 43 || kind > 2)
+            return -1;
+        index_bytes = (int64_t)1 << log2;
+        general = kind == PY_DK_KIND_GENERAL;
+        out->untraversed = !general;
+    }
+    if (n < 0 || n > ((int64_t)1 << 40))
+        return -1;
+    out->entries = keys + l->dk_indices + index_bytes;
+    out->n = n;
+    out->stride = general ? PY_DK_ENTRY_GENERAL : PY_DK_ENTRY_UNICODE;
+    out->key_off = general ? 8 : 0;
+    out->value_off = values ? PY_OFF_NONE : out->key_off + 8;
+    return 0;
+}
+
+uint64_t py_deque_blocks_bytes(const void *deque)
+{
+    int64_t left, n;
+    memcpy(&left, (const char *)deque + PY_DEQUE_LEFTINDEX, sizeof left);
+    memcpy(&n, (const char *)deque + PY_OB_SIZE, sizeof n);
+    if (left < 0 || left >= PY_DEQUE_BLOCKLEN || n < 0 || n > ((int64_t)1 << 40))
+        return 0;
+    return (uint64_t)((left + n + PY_DEQUE_BLOCKLEN - 1) / PY_DEQUE_BLOCKLEN) * PY_DEQUE_BLOCK_SIZE;
+}
+
+uint64_t py_instance_values_bytes(const struct py_deep_layout *l, const void *obj)
+{
+    const char *t, *v;
+    unsigned long flags;
+    memcpy(&t, (const char *)obj + PY_OB_TYPE, sizeof t);
+    memcpy(&flags, t + PY_TP_FLAGS, sizeof flags);
+    if ((l->values_back == PY_OFF_NONE && !l->inline_values) || !(flags & PY_TPFLAGS_MANAGED_DICT))
+        return 0;
+    if (l->inline_values) {
+        if (!(flags & PY_TPFLAGS_INLINE_VALUES))
+            return PY_PREHEADER_SIZE;
+        int64_t basic;
+        memcpy(&basic, t + PY_TP_BASICSIZE, sizeof basic);
+        uint64_t cap = ((const uint8_t *)obj)[basic];  /* then the insertion order, cap bytes */
+        return PY_PREHEADER_SIZE + 8 + cap * sizeof(void *) + ((cap + 7) & ~(uint64_t)7);
+    }
+    memcpy(&v, (const char *)obj - l->values_back, sizeof v);
+    if (l->values_tagged) {
+        if (!((uintptr_t)v & 1))
+            return PY_PREHEADER_SIZE;   /* a dict, counted as one */
+        v++;                            /* stored as the address minus one */
+    }
+    const char *keys;
+    memcpy(&keys, t + l->ht_cached_keys, sizeof keys);
+    if (!v || !keys)
+        return PY_PREHEADER_SIZE;
+    int64_t n, usable;
+    memcpy(&n, keys + 24, sizeof n);   /* dk_nentries, 3.11+ */
+    memcpy(&usable, keys + PY_DK_USABLE, sizeof usable);
+    if (n < 0 || usable < 0 || n + usable > 4096)
+        return PY_PREHEADER_SIZE;
+    /* The capacity is the keys' nentries + usable when the values were
+     * made; usable shrinks by one per new instance down to 1, so the first
+     * few dozen instances of a class got more than read here.  The block
+     * starts with a prefix of capacity + 2 bytes rounded up to 8 (its size
+     * is in the byte before the values; not read: a cache miss per
+     * instance, for those few). */
+    uint64_t cap = (uint64_t)(n + usable);
+    return PY_PREHEADER_SIZE + ((cap + 2 + 7) & ~(uint64_t)7) + cap * sizeof(void *);
+}

@@ -89,4 +89,104 @@ int py_layout_from_debug_offsets(const void *runtime, uint64_t version_hex,
 /* "3.11.7 (main, ...)" -> major, minor, micro; 0 on success. */
 int py_parse_version(const char *s, int *major, int *minor, int *micro);
 
+/* The deep census (py_deep.c): what it reads of objects the gc does not
+ * track, in a table of its own per version.  Checked like the frame
+ * table by tests/integration/python/test_py_layout.sh: against the
+ * headers where they declare the struct, and on the running interpreter
+ * (layout_check.c embeds it) for the dict keys of 3.9 and 3.10, whose
+ * struct lives in a source file. */
+struct py_deep_layout {
+    int minor;
+    /* str: the separately allocated copies its __sizeof__ counts (wstr:
+     * 3.9-3.11, PY_OFF_NONE since). */
+    uint32_t str_wstr;         /* PyASCIIObject.wstr */
+    uint32_t str_wstr_length;  /* PyCompactUnicodeObject.wstr_length */
+    uint32_t str_utf8_length;  /* PyCompactUnicodeObject.utf8_length */
+    uint32_t str_utf8;         /* PyCompactUnicodeObject.utf8 */
+    /* int: 1 when the size word is lv_tag (3.12+): digits = tag >> 3 and
+     * __sizeof__ counts at least one; 0 when it is the signed ob_size. */
+    int long_tag;
+    /* A dict's keys table (PyDictKeysObject), read for the keys the gc's
+     * traverse skips.  3.9/3.10: Py_ssize_t dk_size index slots, an index
+     * entry of 1-8 bytes by dk_size, general entries; 3.11+: uint8_t
+     * dk_log2_index_bytes and dk_kind (0 general, else str keys). */
+    uint32_t dk_size;             /* PY_OFF_NONE since 3.11 */
+    uint32_t dk_lookup;           /* 3.9/3.10: the lookup function, which says general or not */
+    uint32_t dk_log2_index_bytes; /* PY_OFF_NONE before 3.11 */
+    uint32_t dk_kind;             /* PY_OFF_NONE before 3.11 */
+    uint32_t dk_nentries;
+    uint32_t dk_indices;
+    /* The locals of the frames threads are running, which the gc does not
+     * see (3.11+; before, the frame object's traverse visits them):
+     * _PyInterpreterFrame.localsplus and PyCodeObject.co_nlocalsplus (int). */
+    uint32_t fr_localsplus;
+    uint32_t co_nlocalsplus;
+    /* Instances' attribute values (types with Py_TPFLAGS_MANAGED_DICT,
+     * 3.11+): 3.11/3.12 keep them apart, their pointer values_back bytes
+     * before the object (3.12: the address minus one, so the low bit is set), in a block
+     * of a prefix (its size in the byte before the values) and capacity
+     * pointers, capacity being the type's shared keys' dk_nentries +
+     * dk_usable (ht_cached_keys); 3.13 keeps them inline after
+     * tp_basicsize, a uint8_t capacity first, 8 bytes of header.
+     * PY_OFF_NONE where they do not apply. */
+    uint32_t values_back;
+    int values_tagged;
+    uint32_t ht_cached_keys;
+    int inline_values;
+};
+/* Fixed across 3.9-3.13 (checked by the layout test). */
+#define PY_TP_TRAVERSE      184u /* PyTypeObject.tp_traverse */
+#define PY_TP_IS_GC         328u /* PyTypeObject.tp_is_gc */
+#define PY_GC_HEAD_SIZE     16u  /* PyGC_Head just before the object: _gc_next, 0 when untracked */
+#define PY_TPFLAGS_HAVE_GC          (1ul << 14)
+#define PY_TPFLAGS_LONG_SUBCLASS    (1ul << 24)
+#define PY_TPFLAGS_TUPLE_SUBCLASS   (1ul << 26)
+#define PY_TPFLAGS_BYTES_SUBCLASS   (1ul << 27)
+#define PY_TPFLAGS_UNICODE_SUBCLASS (1ul << 28)
+#define PY_DICT_KEYS        32u  /* PyDictObject.ma_keys */
+#define PY_DICT_VALUES      40u  /* PyDictObject.ma_values (split dicts) */
+#define PY_DK_ENTRY_GENERAL 24u  /* hash, key, value: the key at 8 */
+#define PY_DK_ENTRY_UNICODE 16u  /* key, value (3.11+ str-keyed and split) */
+#define PY_DK_KIND_GENERAL  0
+#define PY_BYTEARRAY_ALLOC  24u  /* PyByteArrayObject.ob_alloc */
+#define PY_LONG_TAG_SHIFT   3    /* 3.12+: digits = lv_tag >> 3 */
+/* collections.deque (Modules/_collectionsmodule.c, 3.9-3.13): blocks of
+ * BLOCKLEN items plus two links; __sizeof__ counts
+ * (leftindex + ob_size + BLOCKLEN - 1) / BLOCKLEN of them. */
+#define PY_DEQUE_LEFTINDEX  40u
+#define PY_DEQUE_BLOCKLEN   64
+#define PY_DEQUE_BLOCK_SIZE 528u
+/* A deque's blocks in bytes, as its __sizeof__ counts them (memory only). */
+uint64_t py_deque_blocks_bytes(const void *deque);
+#define PY_TPFLAGS_INLINE_VALUES (1ul << 2)  /* 3.13 */
+#define PY_TPFLAGS_MANAGED_DICT  (1ul << 4)  /* 3.11+ */
+#define PY_PREHEADER_SIZE   16u  /* a managed-dict object's two words before its gc head */
+#define PY_DK_USABLE        16u  /* PyDictKeysObject.dk_usable, 3.11+ */
+/* What an instance of a managed-dict type (3.11+) occupies beyond its
+ * tp_basicsize and gc head: the pre-header and its attribute values (a
+ * separate block in 3.11/3.12, inline in 3.13).  0 for other types and
+ * versions.  Reads memory only. */
+uint64_t py_instance_values_bytes(const struct py_deep_layout *l, const void *obj);
+
+/* The deep census's table for 3.<minor>, or NULL. */
+const struct py_deep_layout *py_deep_layout_for(int minor);
+
+/* Where a dict's keys are: entry i's key pointer is at
+ * entries + i * stride + key_off; an entry counts when its value (at
+ * value_off) is set, or always in a split dict (values kept elsewhere;
+ * value_off is PY_OFF_NONE).  untraversed: 1 when the gc's traverse does
+ * not visit the keys (3.11+ str-keyed and split tables; 3.9/3.10 tables
+ * whose dk_lookup is not general_lookup, the lookup function of general
+ * tables, which the caller learns from a dict with a non-str key; when
+ * it is NULL, split tables only, whose values are kept apart). */
+struct py_dict_keys {
+    const char *entries;
+    int64_t n;
+    uint32_t stride, key_off, value_off;
+    int untraversed;
+};
+/* Reads memory only.  0, or -1 when the table does not look like one. */
+int py_dict_keys_of(const struct py_deep_layout *l, const void *dict, const void *general_lookup,
+                    struct py_dict_keys *out);
+
 #endif

@@ -8,7 +8,9 @@
 #      each recording the limit (200 MiB) and a working set at or above its
 #      threshold, whose biggest site (and the one that grew most from the
 #      first to the second) is the leaking line, and the second says the
-#      holders search was skipped; no temporary file is left;
+#      holders search was skipped, and both say the census ran in its
+#      cheapest form (census_form "tracked", why: memory pressure); no
+#      temporary file is left;
 #   2. a process reading a 300 MiB file again and again in the same limit
 #      (page cache, reclaimable) takes no pressure snapshot.
 source "$(dirname "$0")/lib.sh"
@@ -87,6 +89,12 @@ for s, share in zip(snaps, (0.80, 0.95)):
 h = snaps[1]["python"].get("holders")
 print("holders in the second:", h)
 assert h == {"error": "skipped: the process is under memory pressure (CCXTRACE_PRESSURE)"}, h
+# the census in its cheapest form, tracked objects only, and said (issue 21)
+for s in snaps:
+    py = s["python"]
+    print("%s: census_form %s (%s)" % (s["label"], py.get("census_form"), py.get("census_form_why")))
+    assert py.get("census_form") == "tracked" and "deep" not in py, py.get("census_form")
+    assert py.get("census_form_why") == "the process is under memory pressure (CCXTRACE_PRESSURE)", py
 a, b = lines_of(snaps[0]), lines_of(snaps[1])
 grew = max(b, key=lambda k: b[k] - a.get(k, 0))
 print("grew most: %s by %d bytes" % (grew, b[grew] - a.get(grew, 0)))

@@ -10,10 +10,14 @@
 #include <string.h>
 #if PY_VERSION_HEX >= 0x030b0000
 #include <internal/pycore_frame.h>
+#include <internal/pycore_dict.h>
+#include <internal/pycore_object.h>
 #endif
+#include <internal/pycore_gc.h>
 #include "py_layout.h"
 
 static int bad;
+static void deep_checks(void);
 
 static void eq(const char *what, unsigned long mine, unsigned long truth)
 {
@@ -108,11 +112,12 @@ int main(void)
     eq("PY_STR_COMPACT bits", PY_STR_COMPACT(state_bits(set_compact)), 1);
     eq("PY_STR_ASCII bits", PY_STR_ASCII(state_bits(set_ascii)), 1);
     eq("PY_STR_* other bits", PY_STR_KIND(state_bits(set_compact)) | PY_STR_ASCII(state_bits(set_kind)), 0);
+    deep_checks();
 #ifdef CHECK_DEBUG_OFFSETS
-    extern char _PyRuntime[];  /* its first member is _Py_DebugOffsets */
+    /* its first member is _Py_DebugOffsets (pycore_dict.h declares it) */
     /* 3.13: the offsets published in the running library's _PyRuntime. */
     struct py_layout d = *l;
-    if (py_layout_from_debug_offsets(_PyRuntime, PY_VERSION_HEX, &d) != 0) {
+    if (py_layout_from_debug_offsets(&_PyRuntime, PY_VERSION_HEX, &d) != 0) {
         printf("MISMATCH _Py_DebugOffsets not recognised\n");
         bad = 1;
     } else if (memcmp(&d, l, sizeof d) != 0) {
@@ -131,4 +136,236 @@ int main(void)
     if (!bad)
         printf("3.%d (%s): every offset matches the headers\n", PY_MINOR_VERSION, PY_VERSION);
     return bad;
+}
+
+/* The deep census's table (struct py_deep_layout) and constants: offsetof
+ * where the headers declare the struct; with CHECK_RUNTIME (linked with
+ * libpython) also on live objects, which is the only check for the dict
+ * keys of 3.9 and 3.10 (their struct is in Objects/dict-common.h). */
+#define DQ(field, truth) eq("deep " #field, (unsigned long)dl->field, (unsigned long)(truth))
+
+#ifdef CHECK_RUNTIME
+static PyObject *seen[256];
+static int nseen;
+
+static int collect(PyObject *o, void *arg)
+{
+    (void)arg;
+    if (nseen < 256)
+        seen[nseen++] = o;
+    return 0;
+}
+
+/* Whether the dict type's own traverse visits any of d's keys. */
+static int traverse_visits_keys(PyObject *d)
+{
+    nseen = 0;
+    Py_TYPE(d)->tp_traverse(d, collect, NULL);
+    Py_ssize_t pos = 0;
+    PyObject *key, *value;
+    while (PyDict_Next(d, &pos, &key, &value))
+        for (int i = 0; i < nseen; i++)
+            if (seen[i] == key)
+                return 1;
+    return 0;
+}
+
+/* 3.9/3.10: the lookup function of general tables, from a dict with an
+ * int key (as py_deep.c learns it). */
+static const void *general_lookup(const struct py_deep_layout *dl)
+{
+    if (dl->dk_lookup == PY_OFF_NONE)
+        return NULL;
+    PyObject *g = PyDict_New(), *one = PyLong_FromLong(1);
+    PyDict_SetItem(g, one, Py_None);
+    const void *f = *(void **)(*(char **)((char *)g + PY_DICT_KEYS) + dl->dk_lookup);
+    Py_DECREF(one);
+    Py_DECREF(g);
+    return f;
+}
+
+/* Every key PyDict_Next gives is found by py_dict_keys_of, and no other;
+ * "untraversed" says whether the gc's traverse skips the keys. */
+static void check_dict(const struct py_deep_layout *dl, const char *what, PyObject *d)
+{
+    struct py_dict_keys k;
+    if (py_dict_keys_of(dl, d, general_lookup(dl), &k) != 0) {
+        printf("MISMATCH runtime: %s: keys table not recognised\n", what);
+        bad = 1;
+        return;
+    }
+    Py_ssize_t pos = 0, found = 0, listed = 0;
+    PyObject *key, *value;
+    while (PyDict_Next(d, &pos, &key, &value)) {
+        listed++;
+        for (int64_t i = 0; i < k.n; i++)
+            if (*(PyObject **)(k.entries + i * k.stride + k.key_off) == key) {
+                found++;
+                break;
+            }
+    }
+    Py_ssize_t counted = 0;
+    for (int64_t i = 0; i < k.n; i++) {
+        const char *e = k.entries + i * k.stride;
+        if (*(PyObject **)(e + k.key_off) && (k.value_off == PY_OFF_NONE || *(PyObject **)(e + k.value_off)))
+            counted++;
+    }
+    if (listed && k.untraversed == traverse_visits_keys(d)) {
+        printf("MISMATCH runtime: %s: untraversed %d, but the traverse %s the keys\n", what, k.untraversed,
+               k.untraversed ? "visits" : "skips");
+        bad = 1;
+    }
+    if (found != listed || (k.value_off != PY_OFF_NONE && counted != listed)) {
+        printf("MISMATCH runtime: %s: %zd keys, %zd found through the table, %zd entries counted\n", what,
+               listed, found, counted);
+        bad = 1;
+    }
+}
+
+static void runtime_checks(const struct py_deep_layout *dl)
+{
+    Py_InitializeEx(0);
+    PyObject *g = PyDict_New();
+    PyDict_SetItemString(g, "__builtins__", PyEval_GetBuiltins());
+    PyObject *r = PyRun_String(
+        "class C:\n"
+        "    def __init__(self): self.a = 1; self.b = 'x'\n"
+        "c1, c2 = C(), C()\n"
+        "split = c1.__dict__\n"
+        "strkeys = {'k%d' % i: i for i in range(100)}\n"
+        "general = {(i,): str(i) for i in range(100)}\n"
+        "mixed = {1: 2, 'a': 3, 2.5: None}\n"
+        "wide = {'w%d' % i: None for i in range(70000)}\n"
+        "holes = dict(strkeys)\n"
+        "for i in range(0, 100, 3): del holes['k%d' % i]\n"
+        "gholes = dict(general)\n"
+        "for i in range(0, 100, 3): del gholes[(i,)]\n"
+        "empty = {}\n",
+        Py_file_input, g, g);
+    if (!r) {
+        PyErr_Print();
+        printf("MISMATCH runtime: the test objects could not be made\n");
+        bad = 1;
+        return;
+    }
+    Py_DECREF(r);
+    static const char *const names[] = {"split", "strkeys", "general", "mixed", "wide", "holes", "gholes", "empty"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        check_dict(dl, names[i], PyDict_GetItemString(g, names[i]));
+    /* an int's size word as the table reads it */
+    PyObject *big = PyLong_FromString("123456789012345678901234567890", NULL, 10);
+    Py_ssize_t word = *(Py_ssize_t *)((char *)big + PY_OB_SIZE);
+    Py_ssize_t digits = dl->long_tag ? (Py_ssize_t)((size_t)word >> PY_LONG_TAG_SHIFT) : word;
+    PyObject *sz = PyObject_CallMethod(big, "__sizeof__", NULL);
+    eq("deep int digits", (unsigned long)digits,
+       (unsigned long)(((size_t)PyLong_AsSsize_t(sz) - (size_t)Py_TYPE(big)->tp_basicsize) / sizeof(digit)));
+    Py_XDECREF(sz);
+    Py_DECREF(big);
+#if PY_VERSION_HEX >= 0x030b0000
+    /* an instance's values where the interpreter's own accessors find them */
+    PyObject *inst = PyDict_GetItemString(g, "c2");
+#if PY_VERSION_HEX < 0x030c0000
+    eq("deep values_back", dl->values_back, (unsigned long)((char *)inst - (char *)_PyObject_ValuesPointer(inst)));
+#elif PY_VERSION_HEX < 0x030d0000
+    eq("deep values_back", dl->values_back,
+       (unsigned long)((char *)inst - (char *)_PyObject_DictOrValuesPointer(inst)));
+    eq("deep values tag", 1, (unsigned long)(_PyDictOrValues_IsValues(*_PyObject_DictOrValuesPointer(inst)) &&
+                                          (char *)_PyDictOrValues_GetValues(*_PyObject_DictOrValuesPointer(inst)) ==
+                                              *(char **)((char *)inst - dl->values_back) + 1));
+#else
+    eq("deep inline values", (unsigned long)Py_TYPE(inst)->tp_basicsize,
+       (unsigned long)((char *)_PyObject_InlineValues(inst) - (char *)inst));
+    eq("deep inline values size", (unsigned long)py_instance_values_bytes(dl, inst) - PY_PREHEADER_SIZE,
+       (unsigned long)_PyInlineValuesSize(Py_TYPE(inst)));
+#endif
+#endif
+    /* a deque's blocks, as py_deque_blocks_bytes reads them, against its __sizeof__ */
+    r = PyRun_String("import collections\n"
+                     "dq = collections.deque(range(1000))\n"
+                     "for i in range(70): dq.popleft()\n"
+                     "dq_size = dq.__sizeof__()\n",
+                     Py_file_input, g, g);
+    if (!r) {
+        PyErr_Print();
+        bad = 1;
+    } else {
+        Py_DECREF(r);
+        PyObject *dq = PyDict_GetItemString(g, "dq");
+        eq("deque blocks", (unsigned long)(Py_TYPE(dq)->tp_basicsize + py_deque_blocks_bytes(dq)),
+           (unsigned long)PyLong_AsLong(PyDict_GetItemString(g, "dq_size")));
+    }
+    Py_DECREF(g);
+    printf("runtime: dict keys, int sizes, deque blocks and instance values read through the table agree; ");
+}
+#endif
+
+static void deep_checks(void)
+{
+    const struct py_deep_layout *dl = py_deep_layout_for(PY_MINOR_VERSION);
+    if (!dl) {
+        printf("MISMATCH no deep table for 3.%d\n", PY_MINOR_VERSION);
+        bad = 1;
+        return;
+    }
+    eq("PY_TP_TRAVERSE", PY_TP_TRAVERSE, offsetof(PyTypeObject, tp_traverse));
+    eq("PY_TP_IS_GC", PY_TP_IS_GC, offsetof(PyTypeObject, tp_is_gc));
+    eq("PY_GC_HEAD_SIZE", PY_GC_HEAD_SIZE, sizeof(PyGC_Head));
+    eq("PY_TPFLAGS_HAVE_GC", PY_TPFLAGS_HAVE_GC, Py_TPFLAGS_HAVE_GC);
+    eq("PY_TPFLAGS_LONG_SUBCLASS", PY_TPFLAGS_LONG_SUBCLASS, Py_TPFLAGS_LONG_SUBCLASS);
+    eq("PY_TPFLAGS_TUPLE_SUBCLASS", PY_TPFLAGS_TUPLE_SUBCLASS, Py_TPFLAGS_TUPLE_SUBCLASS);
+    eq("PY_TPFLAGS_BYTES_SUBCLASS", PY_TPFLAGS_BYTES_SUBCLASS, Py_TPFLAGS_BYTES_SUBCLASS);
+    eq("PY_TPFLAGS_UNICODE_SUBCLASS", PY_TPFLAGS_UNICODE_SUBCLASS, Py_TPFLAGS_UNICODE_SUBCLASS);
+    eq("PY_DICT_KEYS", PY_DICT_KEYS, offsetof(PyDictObject, ma_keys));
+    eq("PY_DICT_VALUES", PY_DICT_VALUES, offsetof(PyDictObject, ma_values));
+    eq("PY_BYTEARRAY_ALLOC", PY_BYTEARRAY_ALLOC, offsetof(PyByteArrayObject, ob_alloc));
+#if PY_VERSION_HEX < 0x030c0000
+    DQ(str_wstr, offsetof(PyASCIIObject, wstr));
+    DQ(str_wstr_length, offsetof(PyCompactUnicodeObject, wstr_length));
+    DQ(long_tag, 0);
+#else
+    DQ(str_wstr, PY_OFF_NONE);
+    DQ(str_wstr_length, PY_OFF_NONE);
+    DQ(long_tag, 1);
+    eq("PY_LONG_TAG_SHIFT", PY_LONG_TAG_SHIFT, _PyLong_NON_SIZE_BITS);
+#endif
+    DQ(str_utf8_length, offsetof(PyCompactUnicodeObject, utf8_length));
+    DQ(str_utf8, offsetof(PyCompactUnicodeObject, utf8));
+#if PY_VERSION_HEX >= 0x030b0000
+    DQ(dk_size, PY_OFF_NONE);
+    DQ(dk_log2_index_bytes, offsetof(PyDictKeysObject, dk_log2_index_bytes));
+    DQ(dk_kind, offsetof(PyDictKeysObject, dk_kind));
+    DQ(dk_nentries, offsetof(PyDictKeysObject, dk_nentries));
+    DQ(dk_indices, offsetof(PyDictKeysObject, dk_indices));
+    eq("PY_DK_ENTRY_GENERAL", PY_DK_ENTRY_GENERAL, sizeof(PyDictKeyEntry));
+    eq("general me_key", 8, offsetof(PyDictKeyEntry, me_key));
+    eq("general me_value", 16, offsetof(PyDictKeyEntry, me_value));
+    eq("PY_DK_ENTRY_UNICODE", PY_DK_ENTRY_UNICODE, sizeof(PyDictUnicodeEntry));
+    eq("unicode me_key", 0, offsetof(PyDictUnicodeEntry, me_key));
+    eq("unicode me_value", 8, offsetof(PyDictUnicodeEntry, me_value));
+    eq("PY_DK_KIND_GENERAL", PY_DK_KIND_GENERAL, DICT_KEYS_GENERAL);
+    eq("sizeof dk_kind", 1, sizeof(((PyDictKeysObject *)0)->dk_kind));
+    eq("PY_TPFLAGS_MANAGED_DICT", PY_TPFLAGS_MANAGED_DICT, Py_TPFLAGS_MANAGED_DICT);
+    eq("PY_PREHEADER_SIZE", PY_PREHEADER_SIZE, 2 * sizeof(PyObject *));
+    eq("PY_DK_USABLE", PY_DK_USABLE, offsetof(PyDictKeysObject, dk_usable));
+#if PY_VERSION_HEX < 0x030d0000
+    DQ(ht_cached_keys, offsetof(PyHeapTypeObject, ht_cached_keys));
+    DQ(inline_values, 0);
+#else
+    DQ(values_back, PY_OFF_NONE);
+    DQ(inline_values, 1);
+    eq("PY_TPFLAGS_INLINE_VALUES", PY_TPFLAGS_INLINE_VALUES, Py_TPFLAGS_INLINE_VALUES);
+    eq("PyDictValues header", 8, offsetof(PyDictValues, values));
+#endif
+    DQ(fr_localsplus, offsetof(_PyInterpreterFrame, localsplus));
+    DQ(co_nlocalsplus, offsetof(PyCodeObject, co_nlocalsplus));
+    eq("sizeof co_nlocalsplus", 4, sizeof(((PyCodeObject *)0)->co_nlocalsplus));
+#else
+    DQ(fr_localsplus, PY_OFF_NONE);
+    DQ(co_nlocalsplus, PY_OFF_NONE);
+#endif
+#ifdef CHECK_RUNTIME
+    runtime_checks(dl);
+#else
+    printf("(no libpython to check the dict keys on live objects) ");
+#endif
 }

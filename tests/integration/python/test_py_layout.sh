@@ -3,7 +3,8 @@
 # against ground truth: for every CPython of tests/lib/pythons.sh, compile
 # layout_check.c against that interpreter's own installed headers (internal
 # ones included) and compare each offset the walker uses with offsetof();
-# for 3.13, also against the _Py_DebugOffsets of the running libpython.
+# for 3.13, also against the _Py_DebugOffsets of the running libpython; and
+# the deep census's table (dict keys, str and int sizes) on live objects.
 # A version whose headers are missing is skipped with the reason printed.
 set -u
 root=${CCX_ROOT:-$(cd "$(dirname "$0")/../../.." && pwd)}
@@ -19,9 +20,13 @@ while read -r label py; do
     extra=() run_env=()
     libdir=$("$py" -c 'import sysconfig; print(sysconfig.get_config_var("LIBDIR"))')
     ver=$("$py" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
-    if [ "$ver" = 3.13 ] && [ -f "$libdir/libpython$ver.so" ]; then
-        extra=(-DCHECK_DEBUG_OFFSETS -L"$libdir" -lpython"$ver")
-        run_env=(LD_LIBRARY_PATH="$libdir")
+    # Linked with the interpreter's libpython when there is one: the deep
+    # census's dict keys are then checked on live objects (and 3.13's
+    # _Py_DebugOffsets in the running library).
+    if [ -f "$libdir/libpython$ver.so" ]; then
+        extra=(-DCHECK_RUNTIME -L"$libdir" -lpython"$ver")
+        [ "$ver" = 3.13 ] && extra+=(-DCHECK_DEBUG_OFFSETS)
+        run_env=(LD_LIBRARY_PATH="$libdir" PYTHONHOME="$("$py" -c 'import sys; print(sys.prefix)')")
     fi
     exe=$tmp/layout_check_$label
     if ! gcc -std=gnu11 -D_GNU_SOURCE -I"$inc" -I"$inc/internal" -I"$root/preload" -I"$root/common" \

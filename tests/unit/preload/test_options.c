@@ -116,6 +116,23 @@ int main(void)
     CHECK_STR(o.holders_types.name[0], "Broker");
     CHECK_STR(o.holders_types.name[1], "mod.Session");
 
+    /* CCXTRACE_CENSUS: the booleans keep their meaning, beside deep and tracked */
+    const char *census[][2] = {{"deep", "3"}, {"DEEP", "3"}, {"tracked", "2"}, {"Tracked", "2"}, {"1", "1"},
+                               {"yes", "1"}, {"on", "1"}, {"0", "0"}, {"no", "0"}, {"off", "0"}, {"false", "0"}};
+    for (size_t i = 0; i < sizeof census / sizeof census[0]; i++) {
+        const char *e[] = {"CCXTRACE_CENSUS", census[i][0], NULL};
+        CHECK_EQ_INT(parse(&o, e), 0);
+        CHECK_MSG(o.census == atoi(census[i][1]), "CCXTRACE_CENSUS=%s -> %d", census[i][0], o.census);
+    }
+    CHECK_EQ_INT(CCX_CENSUS_DEEP, 3);
+    CHECK_EQ_INT(CCX_CENSUS_TRACKED, 2);
+    const char *deeper[] = {"CCXTRACE_CENSUS", "deeper", NULL};
+    CHECK_EQ_INT(parse(&o, deeper), 1);
+    CHECK_MSG(strstr(last, "CCXTRACE_CENSUS=\"deeper\": must be deep, tracked, or 1 or 0") &&
+                  strstr(last, "using the default \"1\""),
+              "%s", last);
+    CHECK_EQ_INT(o.census, 1);
+
     /* the holders bounds, both ends */
     const char *hi[] = {"CCXTRACE_HOLDERS", "64", "CCXTRACE_HOLDERS_SAMPLES", "20", NULL};
     CHECK_EQ_INT(parse(&o, hi), 0);
@@ -224,7 +241,8 @@ int main(void)
         {"CCXTRACE_HOLDERS", "65"}, {"CCXTRACE_HOLDERS", "-1"}, {"CCXTRACE_HOLDERS", "three"},
         {"CCXTRACE_HOLDERS", ""}, {"CCXTRACE_HOLDERS_SAMPLES", "0"}, {"CCXTRACE_HOLDERS_SAMPLES", "21"},
         {"CCXTRACE_HOLDERS_SAMPLES", "2x"}, {"CCXTRACE_HOLDERS_TYPES", many_plus_one()},
-        {"CCXTRACE_HOLDERS_TYPES", name_too_long()},
+        {"CCXTRACE_HOLDERS_TYPES", name_too_long()}, {"CCXTRACE_CENSUS", "2"}, {"CCXTRACE_CENSUS", "deep "},
+        {"CCXTRACE_CENSUS", ""},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         const char *e[] = {bad[i][0], bad[i][1], NULL};
