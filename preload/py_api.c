@@ -56,6 +56,12 @@ static const struct sym syms[] = {
     { "PyType_IsSubtype", (void **)&py.PyType_IsSubtype, 0 },
     { "PySet_Type", (void **)&py.PySet_Type, 0 },
     { "PyFrozenSet_Type", (void **)&py.PyFrozenSet_Type, 0 },
+#define H(field) { #field, (void **)&py.field, 0 }   /* holders search only */
+    H(PyDict_Next), H(PyDict_Size), H(PyObject_GenericGetDict), H(PyObject_GenericGetAttr),
+    H(PyModule_GetDict), H(PySys_GetObject), H(PyModule_Type), H(PyCell_Type),
+    H(PyTraceBack_Type), H(PyFunction_Type), H(PyList_Type), H(PyDict_Type),
+    H(PyTuple_Type), H(PyLong_Type),
+#undef H
 };
 #undef S
 
@@ -155,4 +161,20 @@ PyObj *py_gc_call(const char *fn)
     PyObj *r = py.PyObject_CallObject(f, NULL);
     py.Py_DecRef(f);
     return r;
+}
+
+const struct py_layout *py_layout_running(void)
+{
+    static struct py_layout l;
+    static int state;   /* 0 unread, 1 known, -1 unknown; helper or exit thread, GIL held */
+    if (state == 0) {
+        const struct py_layout *b = py_layout_for(py.minor);
+        state = b ? 1 : -1;
+        if (b) {
+            l = *b;
+            if (py.minor >= 13 && py.PyRuntime)
+                (void)py_layout_from_debug_offsets(py.PyRuntime, py.version_hex, &l);
+        }
+    }
+    return state > 0 ? &l : NULL;
 }
