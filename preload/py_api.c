@@ -1,5 +1,6 @@
 /* py_api.c - finds the CPython API at run time (see py_api.h). */
 #include "py_api.h"
+#include "py_read.h"
 
 #include <dlfcn.h>
 #include <pthread.h>
@@ -137,8 +138,7 @@ static const struct py_api *load(const char **why)
     /* 3.13t (free-threaded): a different object header and no GIL; the
      * layer assumes neither.  _Py_DebugOffsets says which build this is. */
     if (py.PyRuntime && minor >= 13) {
-        uint64_t ft;
-        memcpy(&ft, (const char *)py.PyRuntime + 16, sizeof ft);
+        uint64_t ft = py_ld_word(py.PyRuntime, PY_DEBUG_FREE_THREADED);
         if (memcmp(py.PyRuntime, "xdebugpy", 8) == 0 && ft != 0) {
             snprintf(reason, sizeof reason, "free-threaded Python %d.%d is not supported", major, minor);
             *why = reason;

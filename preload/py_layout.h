@@ -117,6 +117,10 @@ struct py_layout {
 #define PY_STR_COMPACT(s) (((s) >> 5) & 1u)
 #define PY_STR_ASCII(s)   (((s) >> 6) & 1u)
 
+/* 3.13's _Py_DebugOffsets (at the start of _PyRuntime): after the 8-byte
+ * cookie "xdebugpy" and the version, whether the build is free-threaded. */
+#define PY_DEBUG_FREE_THREADED 16u
+
 /* The built-in table for 3.<minor>, or NULL for a version we do not know. */
 const struct py_layout *py_layout_for(int minor);
 

@@ -14,6 +14,9 @@
 #endif
 #include <internal/pycore_interp.h>
 #include <internal/pycore_gc.h>
+#if PY_VERSION_HEX >= 0x030d0000
+#include <internal/pycore_runtime.h>
+#endif
 #include "py_layout.h"
 
 static int bad;
@@ -85,6 +88,9 @@ int main(void)
     eq("PY_GC_NGEN", PY_GC_NGEN, NUM_GENERATIONS);
     eq("PY_GC_GENERATION0", PY_GC_GENERATION0, offsetof(struct _gc_runtime_state, generation0));
     EQ(interp_gc, offsetof(PyInterpreterState, gc));
+#if PY_VERSION_HEX >= 0x030d0000
+    eq("PY_DEBUG_FREE_THREADED", PY_DEBUG_FREE_THREADED, offsetof(_Py_DebugOffsets, free_threaded));
+#endif
     eq("PY_LIST_ALLOCATED", PY_LIST_ALLOCATED, offsetof(PyListObject, allocated));
     eq("PY_SET_MASK", PY_SET_MASK, offsetof(PySetObject, mask));
     eq("PY_SET_TABLE", PY_SET_TABLE, offsetof(PySetObject, table));
@@ -150,10 +156,10 @@ int main(void)
     eq("PY_STR_ASCII bits", PY_STR_ASCII(state_bits(set_ascii)), 1);
     eq("PY_STR_* other bits", PY_STR_KIND(state_bits(set_compact)) | PY_STR_ASCII(state_bits(set_kind)), 0);
 #ifdef CHECK_DEBUG_OFFSETS
-    extern char _PyRuntime[];  /* its first member is _Py_DebugOffsets */
-    /* 3.13: the offsets published in the running library's _PyRuntime. */
+    /* 3.13: the offsets published in the running library's _PyRuntime
+     * (pycore_runtime.h), whose first member is _Py_DebugOffsets. */
     struct py_layout d = *l;
-    if (py_layout_from_debug_offsets(_PyRuntime, PY_VERSION_HEX, &d) != 0) {
+    if (py_layout_from_debug_offsets(&_PyRuntime, PY_VERSION_HEX, &d) != 0) {
         printf("MISMATCH _Py_DebugOffsets not recognised\n");
         bad = 1;
     } else if (memcmp(&d, l, sizeof d) != 0) {
