@@ -11,8 +11,9 @@
  *      named in CCXTRACE_HOLDERS_TYPES;
  *   2. the object graph: every object the census's walk kept for us (with
  *      a reference each, so none goes away meanwhile) with its refcount
- *      (minus that reference) and the objects its tp_traverse visits, the
- *      same view the gc has;
+ *      (minus that reference, and minus the census's own on a type it
+ *      counted) and the objects its tp_traverse visits, the same view the
+ *      gc has;
  *   3. holders_graph.c finds the roots (refcount minus references from
  *      tracked objects > 0) and shortest root -> object paths;
  *   4. for CCXTRACE_HOLDERS_SAMPLES instances per type, spread over the
@@ -315,6 +316,15 @@ static int visit(PyObj *o, void *arg)
     return 0;
 }
 
+/* The references we hold to o: one from the census's walk, and one more
+ * when o is a type the census counted (it keeps those alive until the
+ * search is over), so that neither makes o look held from outside. */
+static int64_t our_refs(const struct search *s, PyObj *o)
+{
+    return 1 + ((py_hold_flags(py_hold_type(o)) & PY_TPFLAGS_TYPE_SUBCLASS) &&
+                py_types_find(s->types, o) >= 0);
+}
+
 static int build_graph(struct search *s)
 {
     PyObj *const *objs = s->objs->v;
@@ -324,7 +334,7 @@ static int build_graph(struct search *s)
     for (size_t i = 0; i < n; i++) {
         if (i + 16 < n)
             hg_prefetch(&s->g, (uintptr_t)objs[i + 16]);
-        hg_add_object(&s->g, (uintptr_t)objs[i], py_ld_ssize(objs[i], 0) - 1);  /* minus our reference */
+        hg_add_object(&s->g, (uintptr_t)objs[i], py_ld_ssize(objs[i], 0) - our_refs(s, objs[i]));
     }
     for (size_t i = 0; i < n; i++) {
         if (i + 8 < n)

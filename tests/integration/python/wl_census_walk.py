@@ -15,8 +15,11 @@ WalkA, and takes another.  Checks, on both snapshots:
     before, the holders search made one more of its own);
   - MODE direct: no call at all (the walk follows the gc's own lists);
   - the holders search ran on the census's walk: its object count is the
-    census's total, and the second snapshot's WalkA (grown by 1,000) is
-    held by the global "keep" -> list -> WalkA; under memory pressure
+    census's total, every WalkB (named) is held by module globals ->
+    global WalkReg -> attribute items -> list (a class is not a root
+    although the census holds a reference to each type it counts), and
+    the second snapshot's WalkA (grown by 1,000) is held by the global
+    "keep" -> list -> WalkA; under memory pressure
     (CCXTRACE_PRESSURE=1MiB) the holders are skipped and say so.
 """
 import gc
@@ -56,12 +59,17 @@ class WalkList(list):
     pass
 
 
+class WalkReg(object):
+    items = []    # a class attribute: the WalkBs' holder
+
+
 keep = []
+reg = WalkReg()   # an instance, so that the census counts the class
 
 
 def make(n_a, n_b, n_l):
     keep.extend(WalkA() for _ in range(n_a))
-    keep.extend(WalkB() for _ in range(n_b))
+    WalkReg.items.extend(WalkB() for _ in range(n_b))
     keep.extend(WalkList() for _ in range(n_l))
 
 
@@ -87,6 +95,16 @@ def check_holders(snap, grown):
     total = sum(t["count"] for t in py["types"])
     if h["objects"] != total:
         ccxsnap.fail("the holders graph has %d objects, the census counted %d: not the same walk" % (h["objects"], total))
+    # A class is held by its module, not by the census (which keeps each
+    # type it counts alive meanwhile: that reference is not a root).
+    b = {t["name"]: t for t in h["types"]}.get("WalkB")
+    if not b or not b.get("paths"):
+        ccxsnap.fail("WalkB (named) not searched: %r" % (b,))
+    for path in b["paths"]:
+        labels = [(e.get("via"), e.get("label")) for e in path]
+        if path[0].get("label") != "module globals" or ("global", "WalkReg") not in labels \
+                or ("attribute", "items") not in labels:
+            ccxsnap.fail("a WalkB path does not go module -> WalkReg.items: %r" % (path,))
     if not grown:
         return
     picked = {t["name"]: t for t in h["types"]}
