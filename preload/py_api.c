@@ -1,5 +1,6 @@
 /* py_api.c - finds the CPython API at run time (see py_api.h). */
 #include "py_api.h"
+#include "py_read.h"
 
 #include <dlfcn.h>
 #include <pthread.h>
@@ -56,6 +57,12 @@ static const struct sym syms[] = {
     { "PyType_IsSubtype", (void **)&py.PyType_IsSubtype, 0 },
     { "PySet_Type", (void **)&py.PySet_Type, 0 },
     { "PyFrozenSet_Type", (void **)&py.PyFrozenSet_Type, 0 },
+#define H(field) { #field, (void **)&py.field, 0 }   /* holders search only */
+    H(PyDict_Next), H(PyDict_Size), H(PyObject_GenericGetDict), H(PyObject_GenericGetAttr),
+    H(PyModule_GetDict), H(PySys_GetObject), H(PyModule_Type), H(PyCell_Type),
+    H(PyTraceBack_Type), H(PyFunction_Type), H(PyList_Type), H(PyDict_Type),
+    H(PyTuple_Type), H(PyLong_Type),
+#undef H
 };
 #undef S
 
@@ -131,8 +138,7 @@ static const struct py_api *load(const char **why)
     /* 3.13t (free-threaded): a different object header and no GIL; the
      * layer assumes neither.  _Py_DebugOffsets says which build this is. */
     if (py.PyRuntime && minor >= 13) {
-        uint64_t ft;
-        memcpy(&ft, (const char *)py.PyRuntime + 16, sizeof ft);
+        uint64_t ft = py_ld_word(py.PyRuntime, PY_DEBUG_FREE_THREADED);
         if (memcmp(py.PyRuntime, "xdebugpy", 8) == 0 && ft != 0) {
             snprintf(reason, sizeof reason, "free-threaded Python %d.%d is not supported", major, minor);
             *why = reason;
@@ -155,4 +161,20 @@ PyObj *py_gc_call(const char *fn)
     PyObj *r = py.PyObject_CallObject(f, NULL);
     py.Py_DecRef(f);
     return r;
+}
+
+const struct py_layout *py_layout_running(void)
+{
+    static struct py_layout l;
+    static int state;   /* 0 unread, 1 known, -1 unknown; helper or exit thread, GIL held */
+    if (state == 0) {
+        const struct py_layout *b = py_layout_for(py.minor);
+        state = b ? 1 : -1;
+        if (b) {
+            l = *b;
+            if (py.minor >= 13 && py.PyRuntime)
+                (void)py_layout_from_debug_offsets(py.PyRuntime, py.version_hex, &l);
+        }
+    }
+    return state > 0 ? &l : NULL;
 }

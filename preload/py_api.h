@@ -93,6 +93,16 @@ struct py_api {
     ptrdiff_t (*PyDict_SizeOf)(PyObj *);   /* _PyDict_SizeOf: pure arithmetic */
     int (*PyType_IsSubtype)(void *, void *);
     void *PySet_Type, *PyFrozenSet_Type;
+    /* The holders search (py_holders*.c), which is off when one is
+     * missing (py_holders_api_ok()). */
+    int (*PyDict_Next)(PyObj *, ptrdiff_t *, PyObj **, PyObj **);
+    ptrdiff_t (*PyDict_Size)(PyObj *);
+    PyObj *(*PyObject_GenericGetDict)(PyObj *, void *);
+    PyObj *(*PyObject_GenericGetAttr)(PyObj *, PyObj *);
+    PyObj *(*PyModule_GetDict)(PyObj *);
+    PyObj *(*PySys_GetObject)(const char *);   /* borrowed */
+    const void *PyModule_Type, *PyCell_Type, *PyTraceBack_Type, *PyFunction_Type;
+    const void *PyList_Type, *PyDict_Type, *PyTuple_Type, *PyLong_Type;
     int minor, micro;
     uint64_t version_hex;                  /* major<<24 | minor<<16 | micro<<8 */
     char version[32];                      /* "3.11.7" */
@@ -104,6 +114,10 @@ CCX_INTERNAL const struct py_api *py_api_load(const char **why);
 CCX_INTERNAL extern struct py_api py;
 /* In a fork child (a thread may have been loading it). */
 CCX_INTERNAL void py_api_atfork_child(void);
+
+/* The offsets of the running interpreter (py_layout_for(), with 3.13's
+ * _Py_DebugOffsets applied), or NULL for a version without a table. */
+CCX_INTERNAL const struct py_layout *py_layout_running(void);
 
 /* gc.<fn>() with no arguments (GIL held): a new reference, or NULL with
  * the Python error set. */

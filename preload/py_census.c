@@ -1,7 +1,8 @@
 /* py_census.c - the census of a Python process, written as the snapshot's
  * "python" member (DESIGN.md, "Census"): gc counts, thresholds and
  * per-generation stats from the gc module, then every gc-tracked object
- * (gc.get_objects()) counted by type, with bytes = tp_basicsize +
+ * counted by type in one walk over the gc's lists (py_heap.c: the objects
+ * gc.get_objects() would list, without the list), with bytes = tp_basicsize +
  * |ob_size| * tp_itemsize + the gc header (the object itself, as
  * sys.getsizeof counts it for fixed-size objects) and, for lists, dicts
  * and sets (and their subclasses), deques and 3.11+ instances (py_deep.c),
@@ -10,6 +11,8 @@
  * sys.getsizeof says of them.
  * With CCXTRACE_GC_COLLECT=1 a second census follows gc.collect(), so the
  * analyzer can tell reclaimable cyclic garbage from reachable memory.
+ * The holders search (py_holders.c) works on the first census's walk: its
+ * table of types and, when it searches, the objects the walk kept for it.
  * Runs on the snapshot writer's thread with the GIL held and ccx_guard
  * raised, so its own allocations are not traced; the time it took is
  * recorded as census_ms.
@@ -17,6 +20,8 @@
 #include "py_census.h"
 #include "py_holders.h"
 #include "py_deep.h"
+#include "py_heap.h"
+#include "py_read.h"
 #include "ccx_format.h"
 #include "ccx_clock.h"
 
@@ -25,27 +30,22 @@
 #include <string.h>
 #include <time.h>
 
-#define GC_HEAD_BYTES 16          /* PyGC_Head: two words, 3.9-3.13 */
-#define TYPE_SLOTS    8192u
 #define TYPE_NAME_MAX 256
+#define NAMES_MAX     512
 
 CCX_INTERNAL struct py_options py_opt = { .census = 1, .gc_collect = 0 };
 
-struct tcount {
-    const void *type;
-    uint64_t count, bytes;
-    uint64_t owned;               /* separately allocated storage (owned_bytes()) */
-    int owns;                     /* enum owns, 0 in an empty slot */
-    const char *name;             /* tp_name, or a qualified copy in names[] */
-};
-
 struct census {
-    struct tcount *t;             /* TYPE_SLOTS slots */
+    struct py_tcount *t;          /* PY_TYPE_SLOTS slots: the table by type */
+    struct py_tcount **order;     /* PY_TYPE_SLOTS: the used slots, sorted to write */
     unsigned used;
     uint64_t other_count, other_bytes, other_owned;
     char (*names)[TYPE_NAME_MAX]; /* qualified names of clashing types */
     unsigned nnames;
     const void *frame_type;       /* PyFrame_Type from 3.11 on, else NULL */
+    long thresholds[3];           /* gc.get_threshold(), for the walk's check */
+    int have_thresholds;
+    uint64_t last_total;          /* objects the last walk saw */
 };
 
 static void clear_err(const PyObj *r)
@@ -77,8 +77,10 @@ static long dict_long(PyObj *d, const char *k)
     return v ? py.PyLong_AsLong(v) : -1;
 }
 
-static void write_gc(struct ccx_json *j)
+/* Writes "gc": {...}; thr gets gc.get_threshold() (-1 each when unknown). */
+static void write_gc(struct ccx_json *j, long thr[3])
 {
+    thr[0] = thr[1] = thr[2] = -1;
     ccx_json_key(j, CCX_F_GC);
     ccx_json_begin_object(j);
     PyObj *r = py_gc_call("get_count");
@@ -88,7 +90,7 @@ static void write_gc(struct ccx_json *j)
         py.Py_DecRef(r);
     r = py_gc_call("get_threshold");
     clear_err(r);
-    write_triple(j, CCX_F_GC_THRESHOLD, r, NULL);
+    write_triple(j, CCX_F_GC_THRESHOLD, r, thr);
     if (r)
         py.Py_DecRef(r);
     r = py_gc_call("get_stats");
@@ -117,27 +119,12 @@ static void write_gc(struct ccx_json *j)
     ccx_json_end_object(j);
 }
 
-static inline const void *ld_ptr(const void *base, uint32_t off)
-{
-    const void *v;
-    memcpy(&v, (const char *)base + off, sizeof v);
-    return v;
-}
-
-static inline ptrdiff_t ld_ssize(const void *base, uint32_t off)
-{
-    ptrdiff_t v;
-    memcpy(&v, (const char *)base + off, sizeof v);
-    return v;
-}
-
 /* What a type's objects own besides themselves, decided once per type. */
 enum owns { OWNS_NOTHING = 1, OWNS_LIST, OWNS_DICT, OWNS_SET, OWNS_DEEP };
 
 static enum owns owns_of(const void *t)
 {
-    unsigned long flags;
-    memcpy(&flags, (const char *)t + PY_TP_FLAGS, sizeof flags);
+    unsigned long flags = py_ld_ulong(t, PY_TP_FLAGS);
     if (flags & PY_TPFLAGS_LIST_SUBCLASS)
         return OWNS_LIST;
     if ((flags & PY_TPFLAGS_DICT_SUBCLASS) && py.PyDict_SizeOf)
@@ -158,7 +145,7 @@ static uint64_t owned_bytes(enum owns kind, const void *o, ptrdiff_t basic)
 {
     switch (kind) {
     case OWNS_LIST: {
-        ptrdiff_t n = ld_ssize(o, PY_LIST_ALLOCATED);
+        ptrdiff_t n = py_ld_ssize(o, PY_LIST_ALLOCATED);
         return n > 0 && n < ((ptrdiff_t)1 << 40) ? (uint64_t)n * sizeof(void *) : 0;
     }
     case OWNS_DICT: {
@@ -166,9 +153,9 @@ static uint64_t owned_bytes(enum owns kind, const void *o, ptrdiff_t basic)
         return n > 0 ? (uint64_t)n : 0;
     }
     case OWNS_SET: {
-        if (ld_ptr(o, PY_SET_TABLE) == (const char *)o + PY_SET_SMALLTABLE)
+        if (py_ld_ptr(o, PY_SET_TABLE) == (const char *)o + PY_SET_SMALLTABLE)
             return 0;
-        ptrdiff_t mask = ld_ssize(o, PY_SET_MASK);
+        ptrdiff_t mask = py_ld_ssize(o, PY_SET_MASK);
         return mask > 0 && mask < ((ptrdiff_t)1 << 40) ? (uint64_t)(mask + 1) * PY_SET_ENTRY_SIZE : 0;
     }
     default:
@@ -176,28 +163,35 @@ static uint64_t owned_bytes(enum owns kind, const void *o, ptrdiff_t basic)
     }
 }
 
+/* The census's step per object: counted under its type, with the bytes
+ * formula of the file's top comment.  Reads the object and its type only:
+ * no Python code runs and nothing is allocated (the walk relies on it).  A
+ * type seen for the first time gets a reference, dropped once the census
+ * and the holders search are over (release_types), so the names and the
+ * table stay valid whatever runs meanwhile. */
 static void count_object(struct census *c, const void *o)
 {
-    const void *t = ld_ptr(o, PY_OB_TYPE);
-    ptrdiff_t basic = ld_ssize(t, PY_TP_BASICSIZE), item = ld_ssize(t, PY_TP_ITEMSIZE);
-    uint64_t bytes = (uint64_t)basic + GC_HEAD_BYTES;
+    const void *t = py_ld_ptr(o, PY_OB_TYPE);
+    ptrdiff_t basic = py_ld_ssize(t, PY_TP_BASICSIZE), item = py_ld_ssize(t, PY_TP_ITEMSIZE);
+    uint64_t bytes = (uint64_t)basic + PY_GC_HEAD_SIZE;
     /* Variable-size objects: ob_size items.  A frame since 3.11 has an
      * item size but no ob_size (that word is f_back): counted without its
      * trailing storage.  A count beyond 2^32 cannot be one. */
     if (item && t != c->frame_type) {
-        ptrdiff_t n = ld_ssize(o, PY_OB_SIZE);
+        ptrdiff_t n = py_ld_ssize(o, PY_OB_SIZE);
         uint64_t k = (uint64_t)(n < 0 ? -n : n);
         if (k < ((uint64_t)1 << 32))
             bytes += k * (uint64_t)item;
     }
-    uint32_t i = (uint32_t)(((uintptr_t)t >> 4) * 2654435761u) & (TYPE_SLOTS - 1);
-    for (unsigned k = 0; k < TYPE_SLOTS / 2; k++, i = (i + 1) & (TYPE_SLOTS - 1)) {
-        struct tcount *e = &c->t[i];
+    uint32_t i = (uint32_t)(((uintptr_t)t >> 4) * 2654435761u) & (PY_TYPE_SLOTS - 1);
+    for (unsigned k = 0; k < PY_TYPE_SLOTS / 2; k++, i = (i + 1) & (PY_TYPE_SLOTS - 1)) {
+        struct py_tcount *e = &c->t[i];
         if (!e->type) {
             e->type = t;
-            e->name = ld_ptr(t, PY_TP_NAME);
+            e->name = py_ld_ptr(t, PY_TP_NAME);
             e->owns = owns_of(t);
-            c->used++;
+            py.Py_IncRef((PyObj *)(uintptr_t)t);
+            c->order[c->used++] = e;
         }
         if (e->type == t) {
             e->count++;
@@ -212,17 +206,46 @@ static void count_object(struct census *c, const void *o)
     c->other_owned += owned_bytes(owns_of(t), o, basic);
 }
 
+/* The walk: every gc-tracked object counted, and kept for the holders
+ * search when it asked (keep).  0, or -1 when there was no walk. */
+static int count_heap(struct census *c, struct py_objs *keep, int deep)
+{
+    memset(c->t, 0, PY_TYPE_SLOTS * sizeof *c->t);
+    c->used = 0;
+    c->other_count = c->other_bytes = c->other_owned = 0;
+    c->nnames = 0;
+    struct py_heap h;
+    if (py_heap_begin(&h, c->have_thresholds ? c->thresholds : NULL) != 0)
+        return -1;
+    for (PyObj *o; (o = py_heap_next(&h)) != NULL;) {
+        count_object(c, o);
+        if (deep)
+            py_deep_visit(o);
+        if (keep)
+            py_objs_add(keep, o);
+    }
+    py_heap_end(&h);
+    return 0;
+}
+
+static void release_types(struct census *c)
+{
+    for (unsigned i = 0; i < c->used; i++)
+        py.Py_DecRef((PyObj *)(uintptr_t)c->order[i]->type);
+    c->used = 0;
+}
+
 static int by_name(const void *a, const void *b)
 {
-    const struct tcount *x = a, *y = b;
-    if (!x->type || !y->type)
-        return (x->type == NULL) - (y->type == NULL);
+    const struct py_tcount *x = *(const struct py_tcount *const *)a;
+    const struct py_tcount *y = *(const struct py_tcount *const *)b;
     return strcmp(x->name ? x->name : "", y->name ? y->name : "");
 }
 
 static int by_bytes(const void *a, const void *b)
 {
-    const struct tcount *x = a, *y = b;
+    const struct py_tcount *x = *(const struct py_tcount *const *)a;
+    const struct py_tcount *y = *(const struct py_tcount *const *)b;
     uint64_t bx = x->bytes + x->owned, by = y->bytes + y->owned;
     if (bx != by)
         return bx < by ? 1 : -1;
@@ -230,12 +253,12 @@ static int by_bytes(const void *a, const void *b)
 }
 
 /* "module.qualname" of a type, for names that clash. */
-static void qualify(struct census *c, struct tcount *e)
+static void qualify(struct census *c, struct py_tcount *e)
 {
-    if (!c->names || c->nnames >= 512)
+    if (!c->names || c->nnames >= NAMES_MAX)
         return;
-    PyObj *mod = py.PyObject_GetAttrString((PyObj *)e->type, "__module__");
-    PyObj *qn = py.PyObject_GetAttrString((PyObj *)e->type, "__qualname__");
+    PyObj *mod = py.PyObject_GetAttrString((PyObj *)(uintptr_t)e->type, "__module__");
+    PyObj *qn = py.PyObject_GetAttrString((PyObj *)(uintptr_t)e->type, "__qualname__");
     const char *m = mod ? py.PyUnicode_AsUTF8(mod) : NULL;
     const char *q = qn ? py.PyUnicode_AsUTF8(qn) : NULL;
     py.PyErr_Clear();
@@ -249,73 +272,126 @@ static void qualify(struct census *c, struct tcount *e)
     c->nnames++;
 }
 
-/* Counts every gc-tracked object by type and writes "types": [...]; with
- * deep, also what they reach that the gc does not track (py_deep.c). */
-static int census_types(struct ccx_json *j, struct census *c, int deep)
+/* Names that two different types share get module-qualified. */
+static void qualify_clashes(struct census *c)
 {
-    memset(c->t, 0, TYPE_SLOTS * sizeof *c->t);
-    c->used = 0;
-    c->other_count = c->other_bytes = c->other_owned = 0;
-    c->nnames = 0;
-    PyObj *objs = py_gc_call("get_objects");
-    if (!objs) {
-        py.PyErr_Clear();
-        return -1;
-    }
-    ptrdiff_t n = py.PyList_Size(objs);
-    for (ptrdiff_t i = 0; i < n; i++)
-        count_object(c, py.PyList_GetItem(objs, i));
-    if (deep && py_deep_begin((size_t)n))
-        for (ptrdiff_t i = 0; i < n; i++)
-            py_deep_visit(py.PyList_GetItem(objs, i));
-    /* Names that two different types share get module-qualified. */
-    qsort(c->t, TYPE_SLOTS, sizeof *c->t, by_name);
+    qsort(c->order, c->used, sizeof *c->order, by_name);
     for (unsigned i = 0; i + 1 < c->used; i++) {
-        if (c->t[i].name && c->t[i + 1].name && strcmp(c->t[i].name, c->t[i + 1].name) == 0) {
-            unsigned k = i + 1;
-            while (k < c->used && c->t[k].name && strcmp(c->t[k].name, c->t[i].name) == 0)
-                k++;
-            for (unsigned m = i; m < k; m++)
-                qualify(c, &c->t[m]);
-            i = k - 1;
-        }
+        const char *n = c->order[i]->name;
+        if (!n || !c->order[i + 1]->name || strcmp(n, c->order[i + 1]->name) != 0)
+            continue;
+        unsigned k = i + 1;
+        while (k < c->used && c->order[k]->name && strcmp(c->order[k]->name, n) == 0)
+            k++;
+        for (unsigned m = i; m < k; m++)
+            qualify(c, c->order[m]);
+        i = k - 1;
     }
-    qsort(c->t, c->used, sizeof *c->t, by_bytes);
+}
+
+static void write_type(struct ccx_json *j, const char *name, uint64_t count, uint64_t bytes,
+                       int has_owned, uint64_t owned)
+{
+    ccx_json_begin_object(j);
+    ccx_json_key(j, CCX_F_TYPE_NAME);
+    ccx_json_string(j, name);
+    ccx_json_key(j, CCX_F_TYPE_COUNT);
+    ccx_json_u64(j, count);
+    ccx_json_key(j, CCX_F_TYPE_BYTES);
+    ccx_json_u64(j, bytes);
+    if (has_owned) {
+        ccx_json_key(j, CCX_F_TYPE_OWNED);
+        ccx_json_u64(j, owned);
+    }
+    ccx_json_end_object(j);
+}
+
+/* "types": [...], largest first. */
+static void write_types(struct ccx_json *j, struct census *c)
+{
+    qualify_clashes(c);
+    qsort(c->order, c->used, sizeof *c->order, by_bytes);
     ccx_json_key(j, CCX_F_TYPES);
     ccx_json_begin_array(j);
     for (unsigned i = 0; i < c->used; i++) {
-        ccx_json_begin_object(j);
-        ccx_json_key(j, CCX_F_TYPE_NAME);
-        ccx_json_string(j, c->t[i].name ? c->t[i].name : "?");
-        ccx_json_key(j, CCX_F_TYPE_COUNT);
-        ccx_json_u64(j, c->t[i].count);
-        ccx_json_key(j, CCX_F_TYPE_BYTES);
-        ccx_json_u64(j, c->t[i].bytes);
-        if (c->t[i].owns != OWNS_NOTHING) {
-            ccx_json_key(j, CCX_F_TYPE_OWNED);
-            ccx_json_u64(j, c->t[i].owned);
-        }
-        ccx_json_end_object(j);
+        const struct py_tcount *e = c->order[i];
+        write_type(j, e->name ? e->name : "?", e->count, e->bytes, e->owns != OWNS_NOTHING, e->owned);
     }
-    if (c->other_count) {
-        ccx_json_begin_object(j);
-        ccx_json_key(j, CCX_F_TYPE_NAME);
-        ccx_json_string(j, "<other types>");
-        ccx_json_key(j, CCX_F_TYPE_COUNT);
-        ccx_json_u64(j, c->other_count);
-        ccx_json_key(j, CCX_F_TYPE_BYTES);
-        ccx_json_u64(j, c->other_bytes);
-        ccx_json_key(j, CCX_F_TYPE_OWNED);
-        ccx_json_u64(j, c->other_owned);
-        ccx_json_end_object(j);
-    }
+    if (c->other_count)
+        write_type(j, "<other types>", c->other_count, c->other_bytes, 1, c->other_owned);
     ccx_json_end_array(j);
-    if (deep) {
+}
+
+/* One census: the walk, "types" and census_ms (since t0); the first of a
+ * snapshot also the deep census (python.deep, visited in the same walk)
+ * and the "who holds it" search on the same walk's objects.  -1 with
+ * nothing written when there was no walk. */
+static int census_pass(struct ccx_json *j, struct census *c, double t0, int first)
+{
+    enum py_holders_plan plan = first ? py_holders_plan() : PY_HOLDERS_OFF;
+    struct py_objs objs;
+    int keep = plan == PY_HOLDERS_SEARCH && py_objs_init(&objs, c->last_total + c->last_total / 8) == 0;
+    /* the deep census (py_deep.c) visits the same walk's objects */
+    int deep = first && py_deep_begin(c->last_total);
+    if (count_heap(c, keep ? &objs : NULL, deep) != 0) {
+        if (keep)
+            py_objs_release(&objs);
+        if (first)
+            py_deep_end();
+        release_types(c);
+        return -1;
+    }
+    c->last_total = c->other_count;
+    for (unsigned i = 0; i < c->used; i++)
+        c->last_total += c->order[i]->count;
+    write_types(j, c);
+    if (first) {
         py_deep_write(j);
         py_deep_end();
     }
-    py.Py_DecRef(objs);
+    ccx_json_key(j, CCX_F_CENSUS_MS);
+    ccx_json_double(j, ccx_mono_ms() - t0);
+    if (plan != PY_HOLDERS_OFF) {
+        struct py_types tt = { c->t };
+        py_holders_write(j, plan, &tt, keep ? &objs : NULL);
+    }
+    if (keep)
+        py_objs_release(&objs);
+    release_types(c);
     return 0;
+}
+
+/* CCXTRACE_GC_COLLECT=1: gc.collect(), then the census once more (a
+ * second walk: the heap changed), as "after_collect". */
+static void after_collect(struct ccx_json *j, struct census *c)
+{
+    double t1 = ccx_mono_ms();
+    PyObj *r = py_gc_call("collect");
+    /* The traced heap once the garbage is gone: what the collection freed
+     * includes what the garbage owned (item arrays, buffers), which the
+     * census does not count. */
+    uint64_t live_bytes, live_blocks;
+    ccx_live_estimate(&live_bytes, &live_blocks);
+    ccx_json_key(j, CCX_F_AFTER_COLLECT);
+    ccx_json_begin_object(j);
+    ccx_json_key(j, CCX_F_COLLECTED);
+    if (r) {
+        ccx_json_i64(j, py.PyLong_AsLong(r));
+        py.Py_DecRef(r);
+    } else {
+        py.PyErr_Clear();
+        ccx_json_null(j);
+    }
+    ccx_json_key(j, CCX_F_LIVE_BYTES);
+    ccx_json_u64(j, live_bytes);
+    ccx_json_key(j, CCX_F_LIVE_BLOCKS);
+    ccx_json_u64(j, live_blocks);
+    /* census_ms: gc.collect() and the second census, together */
+    if (census_pass(j, c, t1, 0) != 0) {
+        ccx_json_key(j, CCX_F_CENSUS_MS);
+        ccx_json_double(j, ccx_mono_ms() - t1);
+    }
+    ccx_json_end_object(j);
 }
 
 /* Automatic collections off while the census runs: no finalizer (user
@@ -346,57 +422,35 @@ static void gc_resume(int was)
     py.PyErr_Clear();
 }
 
+static struct census *census_state(void)
+{
+    static struct census c;
+    if (!c.t) {
+        c.t = ccx_mem_alloc(PY_TYPE_SLOTS * sizeof *c.t);
+        c.order = ccx_mem_alloc(PY_TYPE_SLOTS * sizeof *c.order);
+        c.names = ccx_mem_alloc(NAMES_MAX * sizeof *c.names);
+        c.frame_type = py.minor >= 11 ? py.PyFrame_Type : NULL;
+    }
+    return c.t && c.order ? &c : NULL;
+}
+
 void py_census_write(struct ccx_json *j)
 {
     int gc_was_on = gc_pause();
+    long thr[3];
     ccx_json_begin_object(j);
     ccx_json_key(j, CCX_F_PY_VERSION);
     ccx_json_string(j, py.version);
-    write_gc(j);
-    if (py_opt.census) {
-        static struct census c;
-        double t0 = ccx_mono_ms();
-        if (!c.t) {
-            c.t = ccx_mem_alloc(TYPE_SLOTS * sizeof *c.t);
-            c.names = ccx_mem_alloc(512 * sizeof *c.names);
-            c.frame_type = py.minor >= 11 ? py.PyFrame_Type : NULL;
-        }
-        if (c.t && census_types(j, &c, 1) == 0) {
-            ccx_json_key(j, CCX_F_CENSUS_MS);
-            ccx_json_double(j, ccx_mono_ms() - t0);
-            /* "Who holds it" (docs/holders.md): before gc.collect(), so
-             * garbage is still there to be reported. */
-            py_holders_write(j);
-            /* under memory pressure (CCXTRACE_PRESSURE) no second census */
-            if (py_opt.gc_collect && !ccx_under_pressure()) {
-                double t1 = ccx_mono_ms();
-                PyObj *r = py_gc_call("collect");
-                /* The traced heap once the garbage is gone: what the
-                 * collection freed includes what the garbage owned (item
-                 * arrays, buffers), which the census does not count. */
-                uint64_t live_bytes, live_blocks;
-                ccx_live_estimate(&live_bytes, &live_blocks);
-                ccx_json_key(j, CCX_F_AFTER_COLLECT);
-                ccx_json_begin_object(j);
-                ccx_json_key(j, CCX_F_COLLECTED);
-                if (r) {
-                    ccx_json_i64(j, py.PyLong_AsLong(r));
-                    py.Py_DecRef(r);
-                } else {
-                    py.PyErr_Clear();
-                    ccx_json_null(j);
-                }
-                ccx_json_key(j, CCX_F_LIVE_BYTES);
-                ccx_json_u64(j, live_bytes);
-                ccx_json_key(j, CCX_F_LIVE_BLOCKS);
-                ccx_json_u64(j, live_blocks);
-                census_types(j, &c, 0);
-                /* gc.collect() and the second census, together. */
-                ccx_json_key(j, CCX_F_CENSUS_MS);
-                ccx_json_double(j, ccx_mono_ms() - t1);
-                ccx_json_end_object(j);
-            }
-        }
+    write_gc(j, thr);
+    struct census *c = py_opt.census ? census_state() : NULL;
+    if (c) {
+        memcpy(c->thresholds, thr, sizeof thr);
+        c->have_thresholds = thr[0] >= 0;
+        /* "Who holds it" (docs/holders.md) in the same pass: before
+         * gc.collect(), so garbage is still there to be reported.  Under
+         * memory pressure (CCXTRACE_PRESSURE) no second census. */
+        if (census_pass(j, c, ccx_mono_ms(), 1) == 0 && py_opt.gc_collect && !ccx_under_pressure())
+            after_collect(j, c);
     }
     ccx_json_end_object(j);
     gc_resume(gc_was_on);

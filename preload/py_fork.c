@@ -21,6 +21,7 @@
  * restarts the helper.
  */
 #include "py_api.h"
+#include "py_read.h"
 #include "ccx_clock.h"
 
 #include <time.h>
@@ -53,18 +54,11 @@ static void choose_layout(void)
     have_fl = 1;
 }
 
-static const void *ld_ptr(const void *base, uint32_t off)
-{
-    const void *p;
-    __builtin_memcpy(&p, (const char *)base + off, sizeof p);
-    return p;
-}
-
 static const void *top_frame(const PyTState *ts)
 {
-    const void *f = ld_ptr(ts, fl.ts_frame);
+    const void *f = py_ld_ptr(ts, fl.ts_frame);
     if (fl.cframe_current != PY_OFF_NONE && f)
-        f = ld_ptr(f, fl.cframe_current);
+        f = py_ld_ptr(f, fl.cframe_current);
     return f;
 }
 
@@ -77,7 +71,7 @@ static int inside_fork(void)
     if (f == fork_frame)
         return 0;  /* back in the caller */
     for (int i = 0; f && i < CHAIN_MAX; i++) {
-        f = ld_ptr(f, fl.fr_back);
+        f = py_ld_ptr(f, fl.fr_back);
         if (f == fork_frame)
             return 1;
     }

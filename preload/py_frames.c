@@ -1,6 +1,7 @@
 /* py_frames.c - reads Python frame chains and names Python frames
  * (see py_frames.h for the contract). */
 #include "py_frames.h"
+#include "py_read.h"
 
 #include <dlfcn.h>
 #include <fcntl.h>
@@ -46,30 +47,16 @@ static uint64_t mix64(uint64_t x)
     return x ^ (x >> 33);
 }
 
-static inline const void *ld_ptr(const void *base, uint32_t off)
-{
-    const void *v;
-    memcpy(&v, (const char *)base + off, sizeof v);
-    return v;
-}
-
-static inline int ld_int(const void *base, uint32_t off)
-{
-    int v;
-    memcpy(&v, (const char *)base + off, sizeof v);
-    return v;
-}
-
 static inline int is_type(const void *obj, const void *type)
 {
-    return obj && ld_ptr(obj, PY_OB_TYPE) == type;
+    return obj && py_ld_ptr(obj, PY_OB_TYPE) == type;
 }
 
 static uint32_t code_fp(const void *code)
 {
-    uint64_t h = (uint64_t)(uintptr_t)ld_ptr(code, L.l.co_filename) * 31 +
-                 (uint64_t)(uintptr_t)ld_ptr(code, L.l.co_name) * 17 +
-                 (uint64_t)(unsigned)ld_int(code, L.l.co_firstlineno);
+    uint64_t h = (uint64_t)(uintptr_t)py_ld_ptr(code, L.l.co_filename) * 31 +
+                 (uint64_t)(uintptr_t)py_ld_ptr(code, L.l.co_name) * 17 +
+                 (uint64_t)(unsigned)py_ld_int(code, L.l.co_firstlineno);
     return (uint32_t)(mix64(h) >> 32);
 }
 
@@ -112,10 +99,8 @@ static size_t str_utf8(const void *obj, char *buf, size_t cap)
 {
     if (!is_type(obj, py.PyUnicode_Type))
         return 0;
-    ptrdiff_t len;
-    uint32_t state;
-    memcpy(&len, (const char *)obj + L.l.str_length, sizeof len);
-    memcpy(&state, (const char *)obj + L.l.str_state, sizeof state);
+    ptrdiff_t len = py_ld_ssize(obj, L.l.str_length);
+    uint32_t state = py_ld_u32(obj, L.l.str_state);
     if (len < 0 || !PY_STR_COMPACT(state))
         return 0;
     if (PY_STR_ASCII(state)) {
@@ -162,7 +147,7 @@ static const char *name_of(const void *code, uint32_t off)
     char buf[NAME_MAX_BYTES];
     if (off == PY_OFF_NONE)
         return NULL;
-    size_t n = str_utf8(ld_ptr(code, off), buf, sizeof buf);
+    size_t n = str_utf8(py_ld_ptr(code, off), buf, sizeof buf);
     return n ? str_intern(buf, n) : "?";
 }
 
@@ -224,7 +209,7 @@ static uint32_t frame_id(const void *code, int32_t off)
                                                                  : L.l.co_name);
             e->line = off < 0 ? -1 : py.PyCode_Addr2Line((void *)code, off);
             if (e->line < 0)  /* not started, or an instruction without a line */
-                e->line = ld_int(code, L.l.co_firstlineno);
+                e->line = py_ld_int(code, L.l.co_firstlineno);
             __atomic_store_n(&nents, id + 1, __ATOMIC_RELEASE);
             __atomic_store_n(&slots[i], id + 1, __ATOMIC_RELEASE);
             found = id + 1;
@@ -246,7 +231,7 @@ static inline int frame_incomplete(const void *f, const void *code, ptrdiff_t of
     if (L.l.co_firsttraceable == PY_OFF_NONE || L.l.fr_owner == PY_OFF_NONE ||
         ((const signed char *)f)[L.l.fr_owner] == L.l.owner_generator)
         return 0;
-    return off < 2 * (ptrdiff_t)ld_int(code, L.l.co_firsttraceable);
+    return off < 2 * (ptrdiff_t)py_ld_int(code, L.l.co_firsttraceable);
 }
 
 /* The byte offset of frame f into its code's bytecode; INT32_MIN when the
@@ -254,16 +239,15 @@ static inline int frame_incomplete(const void *f, const void *code, ptrdiff_t of
 static inline int32_t frame_offset(const void *f, const void *code)
 {
     if (L.l.instr_kind == PY_INSTR_PTR) {
-        const char *ip = ld_ptr(f, L.l.fr_instr);
+        const char *ip = py_ld_ptr(f, L.l.fr_instr);
         const char *start = (const char *)code + L.l.co_code_adaptive;
-        ptrdiff_t units;
-        memcpy(&units, (const char *)code + PY_OB_SIZE, sizeof units);
+        ptrdiff_t units = py_ld_ssize(code, PY_OB_SIZE);
         ptrdiff_t off = ip - start;
         if (off < 0 || off >= 2 * units || frame_incomplete(f, code, off))
             return INT32_MIN;
         return (int32_t)off;
     }
-    int lasti = ld_int(f, L.l.fr_instr);
+    int lasti = py_ld_int(f, L.l.fr_instr);
     if (lasti < 0)
         return -1;
     return L.l.instr_kind == PY_INSTR_LASTI_UNITS ? lasti * 2 : lasti;
@@ -271,9 +255,9 @@ static inline int32_t frame_offset(const void *f, const void *code)
 
 static inline const void *top_frame(PyTState *ts)
 {
-    const void *f = ld_ptr(ts, L.l.ts_frame);
+    const void *f = py_ld_ptr(ts, L.l.ts_frame);
     if (L.l.cframe_current != PY_OFF_NONE && f)
-        f = ld_ptr(f, L.l.cframe_current);
+        f = py_ld_ptr(f, L.l.cframe_current);
     return f;
 }
 
@@ -282,11 +266,11 @@ static inline const void *top_frame(PyTState *ts)
     do {                                                                        \
         const void *f_ = top_frame(ts);                                         \
         for (int d_ = 0; f_ && d_ < PY_MAX_DEPTH; d_++,                         \
-                 f_ = ld_ptr(f_, L.l.fr_back)) {                                \
+                 f_ = py_ld_ptr(f_, L.l.fr_back)) {                                \
             if (L.l.fr_owner != PY_OFF_NONE &&                                  \
                 ((const signed char *)f_)[L.l.fr_owner] == L.l.owner_cstack)    \
                 continue;                                                       \
-            const void *code_ = ld_ptr(f_, L.l.fr_code);                        \
+            const void *code_ = py_ld_ptr(f_, L.l.fr_code);                        \
             if (!is_type(code_, py.PyCode_Type))                                \
                 continue;                                                       \
             int32_t off_ = frame_offset(f_, code_);                             \
@@ -397,7 +381,7 @@ static int safe_walk(PyTState *ts, const void **codes, int *lines, int max)
                 if (off != INT32_MIN) {
                     int line = off < 0 ? -1 : py.PyCode_Addr2Line((void *)code, off);
                     codes[n] = code;
-                    lines[n++] = line < 0 ? ld_int(code, L.l.co_firstlineno) : line;
+                    lines[n++] = line < 0 ? py_ld_int(code, L.l.co_firstlineno) : line;
                 }
             } else if (readable && L.l.owner_cstack < 0) {
                 return -1;   /* before 3.12 every frame has a code object */

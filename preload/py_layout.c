@@ -1,5 +1,5 @@
 /* py_layout.c - per-version offset tables of the CPython structs the
- * frame walker reads (see py_layout.h).  Values come from each version's
+ * Python layer reads (see py_layout.h).  Values come from each version's
  * headers (offsetof on x86-64/aarch64 LP64, release builds); the layout
  * test recompiles them from the installed headers and compares. */
 #include "py_layout.h"
@@ -13,31 +13,46 @@ static const struct py_layout layouts[] = {
       .owner_cstack = -1, .owner_generator = -1, .instr_kind = PY_INSTR_LASTI_BYTES,
       .co_filename = 104, .co_name = 112, .co_qualname = PY_OFF_NONE,
       .co_firstlineno = 40, .co_code_adaptive = PY_OFF_NONE, .co_firsttraceable = PY_OFF_NONE,
-      .str_length = 16, .str_state = 32, .str_ascii_size = 48, .str_compact_size = 72 },
+      .str_length = 16, .str_state = 32, .str_ascii_size = 48, .str_compact_size = 72,
+      .fo_localsplus = 360, .fo_frame = PY_OFF_NONE, .if_localsplus = PY_OFF_NONE,
+      .exc_notes = PY_OFF_NONE, .exc_traceback = 32, .exc_context = 40, .exc_cause = 48,
+      .interp_gc = 616 },
     { .minor = 10, .ts_frame = 24, .cframe_current = PY_OFF_NONE,
       .fr_back = 24, .fr_code = 32, .fr_instr = 96, .fr_owner = PY_OFF_NONE,
       .owner_cstack = -1, .owner_generator = -1, .instr_kind = PY_INSTR_LASTI_UNITS,
       .co_filename = 104, .co_name = 112, .co_qualname = PY_OFF_NONE,
       .co_firstlineno = 40, .co_code_adaptive = PY_OFF_NONE, .co_firsttraceable = PY_OFF_NONE,
-      .str_length = 16, .str_state = 32, .str_ascii_size = 48, .str_compact_size = 72 },
+      .str_length = 16, .str_state = 32, .str_ascii_size = 48, .str_compact_size = 72,
+      .fo_localsplus = 352, .fo_frame = PY_OFF_NONE, .if_localsplus = PY_OFF_NONE,
+      .exc_notes = PY_OFF_NONE, .exc_traceback = 32, .exc_context = 40, .exc_cause = 48,
+      .interp_gc = 616 },
     { .minor = 11, .ts_frame = 56, .cframe_current = 8,
       .fr_back = 48, .fr_code = 32, .fr_instr = 56, .fr_owner = 69,
       .owner_cstack = -1, .owner_generator = 1, .instr_kind = PY_INSTR_PTR,
       .co_filename = 112, .co_name = 120, .co_qualname = 128,
       .co_firstlineno = 72, .co_code_adaptive = 184, .co_firsttraceable = 168,
-      .str_length = 16, .str_state = 32, .str_ascii_size = 48, .str_compact_size = 72 },
+      .str_length = 16, .str_state = 32, .str_ascii_size = 48, .str_compact_size = 72,
+      .fo_localsplus = PY_OFF_NONE, .fo_frame = 24, .if_localsplus = 72,
+      .exc_notes = 32, .exc_traceback = 40, .exc_context = 48, .exc_cause = 56,
+      .interp_gc = 648 },
     { .minor = 12, .ts_frame = 56, .cframe_current = 0,
       .fr_back = 8, .fr_code = 0, .fr_instr = 56, .fr_owner = 70,
       .owner_cstack = 3, .owner_generator = 1, .instr_kind = PY_INSTR_PTR,
       .co_filename = 112, .co_name = 120, .co_qualname = 128,
       .co_firstlineno = 68, .co_code_adaptive = 192, .co_firsttraceable = 176,
-      .str_length = 16, .str_state = 32, .str_ascii_size = 40, .str_compact_size = 56 },
+      .str_length = 16, .str_state = 32, .str_ascii_size = 40, .str_compact_size = 56,
+      .fo_localsplus = PY_OFF_NONE, .fo_frame = 24, .if_localsplus = 72,
+      .exc_notes = 32, .exc_traceback = 40, .exc_context = 48, .exc_cause = 56,
+      .interp_gc = 112 },
     { .minor = 13, .ts_frame = 72, .cframe_current = PY_OFF_NONE,
       .fr_back = 8, .fr_code = 0, .fr_instr = 56, .fr_owner = 70,
       .owner_cstack = 3, .owner_generator = 1, .instr_kind = PY_INSTR_PTR,
       .co_filename = 112, .co_name = 120, .co_qualname = 128,
       .co_firstlineno = 68, .co_code_adaptive = 200, .co_firsttraceable = 184,
-      .str_length = 16, .str_state = 32, .str_ascii_size = 40, .str_compact_size = 56 },
+      .str_length = 16, .str_state = 32, .str_ascii_size = 40, .str_compact_size = 56,
+      .fo_localsplus = PY_OFF_NONE, .fo_frame = 24, .if_localsplus = 72,
+      .exc_notes = 32, .exc_traceback = 40, .exc_context = 48, .exc_cause = 56,
+      .interp_gc = 7400 },
 };
 
 const struct py_layout *py_layout_for(int minor)
@@ -53,7 +68,9 @@ const struct py_layout *py_layout_for(int minor)
  * starting with the struct's size.  Indexes of the words we use: */
 enum {
     DO_VERSION = 1,
-    DO_TS = 3 + 3 + 13,          /* after runtime_state (3), interpreter_state (13) */
+    DO_IS = 3 + 3,               /* interpreter_state, after runtime_state (3) */
+    DO_IS_GC = DO_IS + 4,
+    DO_TS = DO_IS + 13,          /* after interpreter_state (13) */
     DO_TS_CURRENT_FRAME = DO_TS + 4,
     DO_IF = DO_TS + 9,
     DO_IF_PREVIOUS = DO_IF + 1, DO_IF_EXECUTABLE = DO_IF + 2,
@@ -91,6 +108,7 @@ int py_layout_from_debug_offsets(const void *runtime, uint64_t version_hex,
     l.co_qualname = (uint32_t)W(DO_CO_QUALNAME);
     l.co_firstlineno = (uint32_t)W(DO_CO_FIRSTLINENO);
     l.co_code_adaptive = (uint32_t)W(DO_CO_ADAPTIVE);
+    l.interp_gc = (uint32_t)W(DO_IS_GC);
     /* 3.13 does not publish _co_firsttraceable; it sits 16 bytes before
      * co_code_adaptive in every version we know (an int, then the
      * co_extra pointer): keep that distance if the code object moved. */
@@ -101,7 +119,7 @@ int py_layout_from_debug_offsets(const void *runtime, uint64_t version_hex,
     if (l.ts_frame > 4096 || l.fr_back > 512 || l.fr_code > 512 || l.fr_instr > 512 ||
         l.fr_owner > 512 || l.co_filename > 1024 || l.co_name > 1024 ||
         l.co_qualname > 1024 || l.co_firstlineno > 1024 || l.co_code_adaptive > 1024 ||
-        l.co_firsttraceable > 1024)
+        l.co_firsttraceable > 1024 || l.interp_gc > 65536)
         return -1;
     *out = l;
     return 0;

@@ -2,7 +2,10 @@
  *
  * The frame walker (py_frames.c) reads a thread's frame chain and the code
  * objects on it directly, without calling the interpreter, so it needs the
- * byte offsets of a handful of fields.  They differ per minor version; this
+ * byte offsets of a handful of fields; so do the census (object sizes, the
+ * gc's lists of objects: py_census.c, py_heap.c) and the holders search
+ * (type objects, exceptions, frame locals: py_holders*.c).  Every CPython
+ * offset the layer reads is here.  They differ per minor version; this
  * file holds one table per supported version (3.9-3.13), checked against
  * each installed interpreter's own headers by
  * tests/integration/python/test_py_layout.sh, and for 3.13 the offsets are
@@ -54,6 +57,16 @@ struct py_layout {
     uint32_t str_state;
     uint32_t str_ascii_size;   /* sizeof(PyASCIIObject): ASCII data follows */
     uint32_t str_compact_size; /* sizeof(PyCompactUnicodeObject) */
+    /* The holders' edge labels (py_holders_edge.c). */
+    uint32_t fo_localsplus;    /* PyFrameObject.f_localsplus; PY_OFF_NONE from 3.11 */
+    uint32_t fo_frame;         /* PyFrameObject.f_frame (3.11+), else PY_OFF_NONE */
+    uint32_t if_localsplus;    /* _PyInterpreterFrame.localsplus (3.11+), else PY_OFF_NONE */
+    uint32_t exc_notes;        /* PyBaseExceptionObject.notes (3.11+), else PY_OFF_NONE */
+    uint32_t exc_traceback;
+    uint32_t exc_context;
+    uint32_t exc_cause;
+    /* The census's walk over the gc's lists (py_heap.c). */
+    uint32_t interp_gc;        /* PyInterpreterState.gc (struct _gc_runtime_state) */
 };
 
 /* Fixed across 3.9-3.13 (checked by the layout test too). */
@@ -62,9 +75,36 @@ struct py_layout {
 #define PY_TP_NAME       24u  /* PyTypeObject.tp_name */
 #define PY_TP_BASICSIZE  32u
 #define PY_TP_ITEMSIZE   40u
+#define PY_TP_GETATTRO   144u
 #define PY_TP_FLAGS      168u /* PyTypeObject.tp_flags (unsigned long) */
-#define PY_TPFLAGS_LIST_SUBCLASS (1ul << 25)
-#define PY_TPFLAGS_DICT_SUBCLASS (1ul << 29)
+#define PY_TP_TRAVERSE   184u
+#define PY_TP_BASE       256u
+#define PY_TP_DICT       264u
+#define PY_TP_BASES      336u
+#define PY_TP_MRO        344u
+#define PY_TPFLAGS_HEAPTYPE         (1ul << 9)
+#define PY_TPFLAGS_LIST_SUBCLASS    (1ul << 25)
+#define PY_TPFLAGS_TUPLE_SUBCLASS   (1ul << 26)
+#define PY_TPFLAGS_UNICODE_SUBCLASS (1ul << 28)
+#define PY_TPFLAGS_DICT_SUBCLASS    (1ul << 29)
+#define PY_TPFLAGS_BASE_EXC_SUBCLASS (1ul << 30)
+#define PY_TPFLAGS_TYPE_SUBCLASS    (1ul << 31)
+#define PY_CELL_REF        16u /* PyCellObject.ob_ref */
+#define PY_EXC_DICT        16u /* PyBaseExceptionObject.dict */
+#define PY_EXC_ARGS        24u /* PyBaseExceptionObject.args */
+/* The gc: every tracked object is preceded by a PyGC_Head (two words:
+ * _gc_next, the next head's address; _gc_prev, the previous one's with
+ * two flag bits below), linked into its generation's circular list, whose
+ * sentinel is the generation's own head.  struct _gc_runtime_state holds
+ * struct gc_generation { PyGC_Head head; int threshold; int count; }[3]
+ * and then generation0, a pointer to the first of them. */
+#define PY_GC_HEAD_SIZE    16u /* sizeof(PyGC_Head) */
+#define PY_GC_PREV_FLAGS   3u  /* _PyGC_PREV_MASK_FINALIZED | _COLLECTING */
+#define PY_GC_GENERATIONS  24u /* offsetof(struct _gc_runtime_state, generations) */
+#define PY_GC_GEN_SIZE     24u /* sizeof(struct gc_generation) */
+#define PY_GC_GEN_THRESHOLD 16u /* offsetof(struct gc_generation, threshold) */
+#define PY_GC_NGEN         3u  /* NUM_GENERATIONS */
+#define PY_GC_GENERATION0  96u /* offsetof(struct _gc_runtime_state, generation0) */
 /* Containers' separately allocated storage (the census's owned bytes). */
 #define PY_LIST_ALLOCATED  32u /* PyListObject.allocated: slots of ob_item */
 #define PY_SET_MASK        32u /* PySetObject.mask: table slots - 1 */
@@ -76,6 +116,10 @@ struct py_layout {
 #define PY_STR_KIND(s)    (((s) >> 2) & 7u)
 #define PY_STR_COMPACT(s) (((s) >> 5) & 1u)
 #define PY_STR_ASCII(s)   (((s) >> 6) & 1u)
+
+/* 3.13's _Py_DebugOffsets (at the start of _PyRuntime): after the 8-byte
+ * cookie "xdebugpy" and the version, whether the build is free-threaded. */
+#define PY_DEBUG_FREE_THREADED 16u
 
 /* The built-in table for 3.<minor>, or NULL for a version we do not know. */
 const struct py_layout *py_layout_for(int minor);

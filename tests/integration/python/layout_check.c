@@ -1,7 +1,8 @@
 /* layout_check.c - compiled by test_py_layout.sh against one CPython's own
  * headers (with Py_BUILD_CORE for the internal frame structs) and linked
  * with preload/py_layout.c: compares every offset of the Python layer's
- * built-in table with offsetof() and prints one line per mismatch. */
+ * built-in table and of py_layout.h with offsetof() (or sizeof, or the
+ * header's own constant) and prints one line per mismatch. */
 #define Py_BUILD_CORE 1
 #include <Python.h>
 #include <frameobject.h>
@@ -13,7 +14,11 @@
 #include <internal/pycore_dict.h>
 #include <internal/pycore_object.h>
 #endif
+#include <internal/pycore_interp.h>
 #include <internal/pycore_gc.h>
+#if PY_VERSION_HEX >= 0x030d0000
+#include <internal/pycore_runtime.h>
+#endif
 #include "py_layout.h"
 
 static int bad;
@@ -54,8 +59,41 @@ int main(void)
     eq("PY_TP_BASICSIZE", PY_TP_BASICSIZE, offsetof(PyTypeObject, tp_basicsize));
     eq("PY_TP_ITEMSIZE", PY_TP_ITEMSIZE, offsetof(PyTypeObject, tp_itemsize));
     eq("PY_TP_FLAGS", PY_TP_FLAGS, offsetof(PyTypeObject, tp_flags));
+    eq("sizeof tp_flags", sizeof(unsigned long), sizeof(((PyTypeObject *)0)->tp_flags));
+    eq("PY_TP_GETATTRO", PY_TP_GETATTRO, offsetof(PyTypeObject, tp_getattro));
+    eq("PY_TP_TRAVERSE", PY_TP_TRAVERSE, offsetof(PyTypeObject, tp_traverse));
+    eq("PY_TP_BASE", PY_TP_BASE, offsetof(PyTypeObject, tp_base));
+    eq("PY_TP_DICT", PY_TP_DICT, offsetof(PyTypeObject, tp_dict));
+    eq("PY_TP_BASES", PY_TP_BASES, offsetof(PyTypeObject, tp_bases));
+    eq("PY_TP_MRO", PY_TP_MRO, offsetof(PyTypeObject, tp_mro));
+    eq("PY_TPFLAGS_HEAPTYPE", PY_TPFLAGS_HEAPTYPE, Py_TPFLAGS_HEAPTYPE);
     eq("PY_TPFLAGS_LIST_SUBCLASS", PY_TPFLAGS_LIST_SUBCLASS, Py_TPFLAGS_LIST_SUBCLASS);
+    eq("PY_TPFLAGS_TUPLE_SUBCLASS", PY_TPFLAGS_TUPLE_SUBCLASS, Py_TPFLAGS_TUPLE_SUBCLASS);
+    eq("PY_TPFLAGS_UNICODE_SUBCLASS", PY_TPFLAGS_UNICODE_SUBCLASS, Py_TPFLAGS_UNICODE_SUBCLASS);
     eq("PY_TPFLAGS_DICT_SUBCLASS", PY_TPFLAGS_DICT_SUBCLASS, Py_TPFLAGS_DICT_SUBCLASS);
+    eq("PY_TPFLAGS_BASE_EXC_SUBCLASS", PY_TPFLAGS_BASE_EXC_SUBCLASS, Py_TPFLAGS_BASE_EXC_SUBCLASS);
+    eq("PY_TPFLAGS_TYPE_SUBCLASS", PY_TPFLAGS_TYPE_SUBCLASS, Py_TPFLAGS_TYPE_SUBCLASS);
+    eq("PY_CELL_REF", PY_CELL_REF, offsetof(PyCellObject, ob_ref));
+    eq("PY_EXC_DICT", PY_EXC_DICT, offsetof(PyBaseExceptionObject, dict));
+    eq("PY_EXC_ARGS", PY_EXC_ARGS, offsetof(PyBaseExceptionObject, args));
+    EQ(exc_traceback, offsetof(PyBaseExceptionObject, traceback));
+    EQ(exc_context, offsetof(PyBaseExceptionObject, context));
+    EQ(exc_cause, offsetof(PyBaseExceptionObject, cause));
+    /* The gc's lists (py_heap.c). */
+    eq("PY_GC_HEAD_SIZE", PY_GC_HEAD_SIZE, sizeof(PyGC_Head));
+    eq("PyGC_Head._gc_next", 0, offsetof(PyGC_Head, _gc_next));
+    eq("PyGC_Head._gc_prev", sizeof(void *), offsetof(PyGC_Head, _gc_prev));
+    eq("PY_GC_PREV_FLAGS", PY_GC_PREV_FLAGS, ~_PyGC_PREV_MASK);
+    eq("PY_GC_GENERATIONS", PY_GC_GENERATIONS, offsetof(struct _gc_runtime_state, generations));
+    eq("PY_GC_GEN_SIZE", PY_GC_GEN_SIZE, sizeof(struct gc_generation));
+    eq("gc_generation.head", 0, offsetof(struct gc_generation, head));
+    eq("PY_GC_GEN_THRESHOLD", PY_GC_GEN_THRESHOLD, offsetof(struct gc_generation, threshold));
+    eq("PY_GC_NGEN", PY_GC_NGEN, NUM_GENERATIONS);
+    eq("PY_GC_GENERATION0", PY_GC_GENERATION0, offsetof(struct _gc_runtime_state, generation0));
+    EQ(interp_gc, offsetof(PyInterpreterState, gc));
+#if PY_VERSION_HEX >= 0x030d0000
+    eq("PY_DEBUG_FREE_THREADED", PY_DEBUG_FREE_THREADED, offsetof(_Py_DebugOffsets, free_threaded));
+#endif
     eq("PY_LIST_ALLOCATED", PY_LIST_ALLOCATED, offsetof(PyListObject, allocated));
     eq("PY_SET_MASK", PY_SET_MASK, offsetof(PySetObject, mask));
     eq("PY_SET_TABLE", PY_SET_TABLE, offsetof(PySetObject, table));
@@ -73,6 +111,10 @@ int main(void)
     EQ(co_firsttraceable, PY_OFF_NONE);
     EQ(owner_generator, -1);
     EQ(instr_kind, PY_MINOR_VERSION == 9 ? PY_INSTR_LASTI_BYTES : PY_INSTR_LASTI_UNITS);
+    EQ(fo_localsplus, offsetof(PyFrameObject, f_localsplus));
+    EQ(fo_frame, PY_OFF_NONE);
+    EQ(if_localsplus, PY_OFF_NONE);
+    EQ(exc_notes, PY_OFF_NONE);
 #else
 #if PY_VERSION_HEX < 0x030d0000
     EQ(ts_frame, offsetof(PyThreadState, cframe));
@@ -94,6 +136,10 @@ int main(void)
     eq("sizeof _co_firsttraceable", 4, sizeof(((PyCodeObject *)0)->_co_firsttraceable));
     EQ(owner_generator, FRAME_OWNED_BY_GENERATOR);
     EQ(instr_kind, PY_INSTR_PTR);
+    EQ(fo_localsplus, PY_OFF_NONE);
+    EQ(fo_frame, offsetof(PyFrameObject, f_frame));
+    EQ(if_localsplus, offsetof(_PyInterpreterFrame, localsplus));
+    EQ(exc_notes, offsetof(PyBaseExceptionObject, notes));
 #if PY_VERSION_HEX >= 0x030c0000
     EQ(owner_cstack, FRAME_OWNED_BY_CSTACK);
 #else
@@ -114,8 +160,8 @@ int main(void)
     eq("PY_STR_* other bits", PY_STR_KIND(state_bits(set_compact)) | PY_STR_ASCII(state_bits(set_kind)), 0);
     deep_checks();
 #ifdef CHECK_DEBUG_OFFSETS
-    /* its first member is _Py_DebugOffsets (pycore_dict.h declares it) */
-    /* 3.13: the offsets published in the running library's _PyRuntime. */
+    /* 3.13: the offsets published in the running library's _PyRuntime
+     * (pycore_runtime.h), whose first member is _Py_DebugOffsets. */
     struct py_layout d = *l;
     if (py_layout_from_debug_offsets(&_PyRuntime, PY_VERSION_HEX, &d) != 0) {
         printf("MISMATCH _Py_DebugOffsets not recognised\n");

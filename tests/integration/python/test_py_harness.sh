@@ -13,7 +13,7 @@ so=$tmp/libpyharness.so
 if ! gcc -std=gnu11 -g -O2 -fPIC -shared -D_GNU_SOURCE -Wall -Wextra -Werror \
     -Wl,-z,defs -I"$root/common" -I"$root/preload" -o "$so" \
     "$root/tests/integration/python/harness/harness_core.c" \
-    "$root"/preload/py_{api,layout,frames,alloc,census,deep,runtime}.c -lm -lpthread -ldl; then
+    "$root"/preload/py_{api,layout,frames,alloc,census,deep,heap,runtime}.c -lm -lpthread -ldl; then
     echo "FAIL: the harness does not build"
     exit 1
 fi

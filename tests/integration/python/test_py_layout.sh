@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# test_py_layout.sh - the Python layer's frame-layout tables (preload/py_layout.c)
-# against ground truth: for every CPython of tests/lib/pythons.sh, compile
-# layout_check.c against that interpreter's own installed headers (internal
-# ones included) and compare each offset the walker uses with offsetof();
+# test_py_layout.sh - the Python layer's offset tables (preload/py_layout.c
+# and py_layout.h: the frame walker's, the census's and its walk over the
+# gc's lists, the holders search's) against ground truth: for every CPython
+# of tests/lib/pythons.sh, compile layout_check.c against that interpreter's
+# own installed headers (internal ones included) and compare each offset
+# the layer uses with offsetof();
 # for 3.13, also against the _Py_DebugOffsets of the running libpython; and
 # the deep census's table (dict keys, str and int sizes) on live objects.
 # A version whose headers are missing is skipped with the reason printed.

@@ -7,6 +7,7 @@
 #include "ccx_hooks.h"
 #include "ccx_core.h"     /* struct ccx_thread: the counters the layer bumps inline */
 #include "ccx_addrmap.h"  /* the filter the layer tests inline */
+#include "py_holders.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -256,8 +257,13 @@ long ccx_snapshot_sync(const char *reason, const char *label)
     return seq++;
 }
 
-/* The holders search (preload/py_holders.c) is not part of this test. */
-void py_holders_write(struct ccx_json *j) { (void)j; }
+/* The holders search (preload/py_holders*.c) is not part of this test. */
+enum py_holders_plan py_holders_plan(void) { return PY_HOLDERS_OFF; }
+void py_holders_write(struct ccx_json *j, enum py_holders_plan plan, const struct py_types *types,
+                      const struct py_objs *objs)
+{
+    (void)j, (void)plan, (void)types, (void)objs;
+}
 
 /* Called from Python through ctypes.CDLL (GIL released). */
 int harness_snapshot(const char *label) { return (int)ccx_snapshot_sync("api", label); }
