@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# test_py_layout.sh - the Python layer's frame-layout tables (preload/py_layout.c)
+# test_py_layout.sh - the Python layer's frame-layout tables (preload/python/py_layout.c)
 # against ground truth: for every CPython of tests/lib/pythons.sh, compile
 # layout_check.c against that interpreter's own installed headers (internal
 # ones included) and compare each offset the walker uses with offsetof();
@@ -24,8 +24,8 @@ while read -r label py; do
         run_env=(LD_LIBRARY_PATH="$libdir")
     fi
     exe=$tmp/layout_check_$label
-    if ! gcc -std=gnu11 -D_GNU_SOURCE -I"$inc" -I"$inc/internal" -I"$root/preload" -I"$root/common" \
-        -o "$exe" "$here/layout_check.c" "$root/preload/py_layout.c" "${extra[@]}" 2>"$tmp/cc.log"; then
+    if ! gcc -std=gnu11 -D_GNU_SOURCE -I"$inc" -I"$inc/internal" -I"$root/preload/python" -I"$root/preload/base" -I"$root/preload/iface" -I"$root/common" \
+        -o "$exe" "$here/layout_check.c" "$root/preload/python/py_layout.c" "${extra[@]}" 2>"$tmp/cc.log"; then
         echo "FAIL $label: layout_check.c does not compile against $inc:"
         head -20 "$tmp/cc.log"
         fail=1

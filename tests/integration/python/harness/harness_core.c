@@ -1,6 +1,6 @@
 /* harness_core.c - a minimal stand-in for the tracer core, for developing
  * the Python layer while the real core is written: the functions of
- * preload/ccx_hooks.h "provided by the core", implemented simply (one
+ * preload/iface/ccx_hooks.h "provided by the core", implemented simply (one
  * mutex, exact tables), a helper thread calling ccx_py_helper_tick, and
  * harness_snapshot(path) writing {"python": ..., "sites": [...]} with the
  * Python frames resolved.  Not part of libccxtrace.so. */
@@ -57,7 +57,7 @@ static uint64_t sample_next(void)
     return (uint64_t)(-log(u) * interval) + 1;
 }
 
-/* The core's slow path (preload/ccx_fastpath.h): the inline fast path sends
+/* The core's slow path (preload/core/ccx_fastpath.h): the inline fast path sends
  * the allocation that reaches the thread's countdown here, not yet counted.
  * No native frames: only the Python ones. */
 void ccx_sample_slow(void *p, size_t size, int layer)
@@ -88,7 +88,7 @@ void *ccx_mem_alloc(size_t size)
 }
 void ccx_mem_free(void *p, size_t size) { munmap(p, size); }
 
-/* The core's "maybe recorded" filter (preload/ccx_addrmap.h), which the
+/* The core's "maybe recorded" filter (preload/core/ccx_addrmap.h), which the
  * Python layer tests inline: here every slot says "maybe", so every free
  * reaches ccx_record_free and its exact table. */
 uint8_t ccx_filter_bits[1u << CCX_FILTER_BITS];
@@ -256,7 +256,7 @@ long ccx_snapshot_sync(const char *reason, const char *label)
     return seq++;
 }
 
-/* The holders search (preload/py_holders.c) is not part of this test. */
+/* The holders search (preload/python/py_holders.c) is not part of this test. */
 void py_holders_write(struct ccx_json *j) { (void)j; }
 
 /* Called from Python through ctypes.CDLL (GIL released). */
