@@ -1,7 +1,7 @@
 # preload/build.mk - libccxtrace.so, the in-process tracer (LD_PRELOAD).
 #
-# Every preload/*.c (the core's ccx_*.c and the Python layer's py_*.c)
-# plus the shared common/ sources (COMMON_SRC), compiled position-independent under
+# Every preload/*/*.c (one folder per layer, docs/design.md) plus the
+# shared common/ sources (COMMON_SRC), compiled position-independent under
 # $(BUILD)/pic/, with hidden visibility (only the interposed libc names and
 # ccxtrace_snapshot are exported) and initial-exec TLS (no __tls_get_addr
 # on the hot path).  libunwind is not linked: it is dlopen'd privately at
@@ -17,7 +17,27 @@ PRELOAD_OBJ := $(PRELOAD_SRC:%.c=$(BUILD)/pic/%.o)
 PRELOAD_UBSAN_OBJ := $(PRELOAD_SRC:%.c=$(BUILD)/pic-ubsan/%.o)
 PRELOAD_LIB := $(BUILD)/lib/libccxtrace.so
 PRELOAD_UBSAN_LIB := $(BUILD)/lib/libccxtrace-ubsan.so
-PRELOAD_CFLAGS := -fPIC -fvisibility=hidden -ftls-model=initial-exec $(PRELOAD_DIRS:%=-Ipreload/%)
+# Every function used across files is declared once, in a header
+# (-Wmissing-prototypes: a definition without one does not build with
+# WERROR=1, as `make test` builds).
+PRELOAD_CFLAGS := -fPIC -fvisibility=hidden -ftls-model=initial-exec -Wmissing-prototypes -Wstrict-prototypes
+# The release library is built with NDEBUG: a broken invariant then turns
+# tracing off with one line instead of aborting the traced program
+# (ccx_assert, base/ccx_diag.h); the UBSan library and the unit tests keep
+# assert().
+PRELOAD_RELEASE_CFLAGS := -DNDEBUG
+
+# The layers (docs/design.md): each folder is compiled with -I for the
+# folders it may use and no other, so an include against the rule does not
+# compile (scripts/check-layers checks the same, and for circles).
+PRELOAD_USES_base    := base
+PRELOAD_USES_iface   := base iface
+PRELOAD_USES_core    := base iface core
+PRELOAD_USES_output  := base iface core output
+PRELOAD_USES_control := base iface core output control
+PRELOAD_USES_python  := base iface python
+preload_dir = $(word 2,$(subst /, ,$(1)))
+preload_inc = $(if $(filter preload/%,$(1)),$(PRELOAD_USES_$(call preload_dir,$(1)):%=-Ipreload/%))
 PRELOAD_LDLIBS := -ldl -lpthread -lm
 
 LIBS += $(PRELOAD_LIB) $(PRELOAD_UBSAN_LIB)
@@ -27,11 +47,11 @@ $(eval $(call need_deps,preload,libc6-dev:link.h:dl libunwind-dev:libunwind.h:un
 
 $(BUILD)/pic/%.o: %.c | $(BUILD)/.deps/preload
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(PRELOAD_CFLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) $(PRELOAD_CFLAGS) $(PRELOAD_RELEASE_CFLAGS) $(call preload_inc,$<) -MMD -MP -c -o $@ $<
 
 $(BUILD)/pic-ubsan/%.o: %.c | $(BUILD)/.deps/preload
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) $(OPT) -fsanitize=undefined -fno-sanitize-recover=all $(CFLAGS) $(PRELOAD_CFLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(BASE_CFLAGS) $(OPT) -fsanitize=undefined -fno-sanitize-recover=all $(CFLAGS) $(PRELOAD_CFLAGS) $(call preload_inc,$<) -MMD -MP -c -o $@ $<
 
 $(PRELOAD_LIB): $(PRELOAD_OBJ)
 	@mkdir -p $(@D)

@@ -4,11 +4,11 @@
  * are both pid 1 and can start in the same second.  The id is made once per
  * process by ccx_ident_init() (helper thread or exit path, never the hot
  * path) and made again in a fork child, whose ccx_snapshot_atfork_child()
- * clears the identity.  getrandom() with GRND_NONBLOCK never waits for the
+ * clears the identity (ccx_ident_reset).  getrandom() with GRND_NONBLOCK never waits for the
  * entropy pool; if it fails (very old kernel, seccomp) the id falls back to
  * a mix of the clock, the pid and an address, which still tells apart the
  * processes of one host. */
-#include "ccx_core.h"
+#include "ccx_ident.h"
 
 #include <stdint.h>
 #include <sys/random.h>

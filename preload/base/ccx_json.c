@@ -1,5 +1,6 @@
 /* ccx_json.c - streaming JSON writer (see ccx_json.h). */
 #include "ccx_json.h"
+#include "ccx_diag.h"
 
 #include <errno.h>
 #include <math.h>
@@ -148,6 +149,9 @@ static void open_(struct ccx_json *j, char c)
 {
     sep(j);
     putc1(j, c);
+    /* the snapshot nests a handful of levels; deeper is a bug (the output
+     * stays well-formed in brackets, its commas may not) */
+    ccx_assert(j->depth + 1 < CCX_JSON_DEPTH);
     if (j->depth + 1 < CCX_JSON_DEPTH)
         j->depth++;
     j->first[j->depth] = 1;

@@ -3,17 +3,19 @@
  * Writes straight to a file descriptor through a 64 KiB buffer; remembers
  * commas per nesting level, escapes strings (invalid UTF-8 becomes U+FFFD),
  * writes non-finite doubles as null.  The first write error is kept and
- * later output dropped, so the caller checks once at the end.  The value
- * functions are declared in ccx_hooks.h (the Python layer uses them).
+ * later output dropped, so the caller checks once at the end.  The Python
+ * layer writes its snapshot section with it too.
  */
 #ifndef CCX_JSON_H
 #define CCX_JSON_H
 
-#include "ccx_hooks.h"
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define CCX_JSON_DEPTH 32
+
+_Static_assert(CCX_JSON_DEPTH <= 255, "ccx_json.depth indexes first[] and fits the levels a snapshot needs");
 
 struct ccx_json {
     int fd;
@@ -26,6 +28,18 @@ struct ccx_json {
 };
 
 void ccx_json_init(struct ccx_json *j, int fd);
+/* Values; a key before each value inside an object. */
+void ccx_json_key(struct ccx_json *j, const char *key);
+void ccx_json_begin_object(struct ccx_json *j);
+void ccx_json_end_object(struct ccx_json *j);
+void ccx_json_begin_array(struct ccx_json *j);
+void ccx_json_end_array(struct ccx_json *j);
+void ccx_json_string(struct ccx_json *j, const char *s); /* NULL -> null */
+void ccx_json_u64(struct ccx_json *j, uint64_t v);
+void ccx_json_i64(struct ccx_json *j, int64_t v);
+void ccx_json_double(struct ccx_json *j, double v);
+void ccx_json_bool(struct ccx_json *j, int v);
+void ccx_json_null(struct ccx_json *j);
 /* Flushes the buffer; returns 0 or the first errno. */
 int ccx_json_flush(struct ccx_json *j);
 /* A raw, already valid JSON token (e.g. a formatted number). */

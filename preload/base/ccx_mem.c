@@ -1,6 +1,5 @@
 /* ccx_mem.c - the tracer's own memory (see ccx_mem.h). */
 #include "ccx_mem.h"
-#include "ccx_hooks.h"
 
 #include <string.h>
 #include <sys/mman.h>

@@ -4,13 +4,17 @@
  * (size-class free lists, a spin lock that is only taken off the hot path);
  * big tables are mapped on their own and registered, so tracer.self_bytes
  * can count their resident pages (mincore) rather than their reservation.
- * ccx_mem_alloc/ccx_mem_free (ccx_hooks.h) are the interface.
  */
 #ifndef CCX_MEM_H
 #define CCX_MEM_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+/* Memory for the tracer itself (never through the traced malloc; counted
+ * in tracer.self_bytes); ccx_mem_free takes the size it was given. */
+void *ccx_mem_alloc(size_t size);
+void ccx_mem_free(void *p, size_t size);
 
 /* A zeroed anonymous mapping of at least size bytes (counted in self_bytes
  * by its resident pages); NULL on failure. */

@@ -359,6 +359,18 @@ int ccx_options_check(const char *env, ccx_getenv_fn get, ccx_warn_fn warn)
     return 0;
 }
 
+static struct ccx_options process_opts;
+
+const struct ccx_options *ccx_opts(void)
+{
+    return &process_opts;
+}
+
+int ccx_options_load(ccx_getenv_fn get, ccx_warn_fn warn)
+{
+    return ccx_options_parse(&process_opts, get, warn);
+}
+
 const struct ccx_option_doc *ccx_options_doc(size_t *n)
 {
     static struct ccx_option_doc docs[sizeof rows / sizeof rows[0]];

@@ -10,10 +10,21 @@
 #ifndef CCX_OPTIONS_H
 #define CCX_OPTIONS_H
 
-#include "ccx_hooks.h" /* the limits of the holders options */
 
 #include <stddef.h>
 #include <stdint.h>
+
+/* Limits of "who holds it" (docs/holders.md): CCXTRACE_HOLDERS, how many
+ * of the top growing types to examine (0 to CCX_HOLDERS_TOP_MAX);
+ * CCXTRACE_HOLDERS_SAMPLES, instances examined per type (1 to
+ * CCX_HOLDERS_SAMPLES_MAX); CCXTRACE_HOLDERS_TYPES, the type names always
+ * examined, split at commas and trimmed of blanks, empty items dropped
+ * (at most CCX_HOLDERS_TYPES_MAX names, each shorter than
+ * CCX_HOLDERS_NAME_LEN). */
+#define CCX_HOLDERS_TOP_MAX     64
+#define CCX_HOLDERS_SAMPLES_MAX 20
+#define CCX_HOLDERS_TYPES_MAX   16
+#define CCX_HOLDERS_NAME_LEN    96
 
 #define CCX_PATH_MAX 1024
 #define CCX_ONLY_MAX 255 /* longest CCXTRACE_ONLY, in bytes */
@@ -74,6 +85,14 @@ int ccx_options_parse(struct ccx_options *o, ccx_getenv_fn get, ccx_warn_fn warn
  * through warn like ccx_options_parse(); 1 when it was bad.  (The
  * constructor parses quietly first, then reports only what matters.) */
 int ccx_options_check(const char *env, ccx_getenv_fn get, ccx_warn_fn warn);
+
+/* The process's options: the one getter every part of the preload reads
+ * them through (the Python layer too).  Filled once by ccx_options_load()
+ * in the library constructor (control/ccx_init.c), before any other thread
+ * of the tracer exists; read-only afterwards. */
+const struct ccx_options *ccx_opts(void);
+/* ccx_options_parse() into the process's options. */
+int ccx_options_load(ccx_getenv_fn get, ccx_warn_fn warn);
 
 /* The table, for docs and tests. */
 struct ccx_option_doc {

@@ -2,9 +2,10 @@
  * VmHWM, VmSize from /proc/self/status, anonymous memory from
  * /proc/self/smaps_rollup (RssAnon as a fallback), and the cgroup's
  * memory.current (v2; v1's memory.usage_in_bytes as a fallback) when
- * readable, which in a container is the container's memory.  Snapshot
- * writer and stats CSV only (helper thread). */
-#include "ccx_core.h"
+ * readable, which in a container is the container's memory (snapshot
+ * writer, stats CSV and pressure watch: helper thread); the command line
+ * and the thread count. */
+#include "ccx_procinfo.h"
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -80,4 +81,30 @@ void ccx_procmem_read(struct ccx_procmem *m)
         m->cgroup = read_number("/sys/fs/cgroup/memory.current");
     if (m->cgroup < 0)
         m->cgroup = read_number("/sys/fs/cgroup/memory/memory.usage_in_bytes");
+}
+
+void ccx_read_cmdline(char *out, size_t cap)
+{
+    ssize_t n = ccx_slurp("/proc/self/cmdline", out, cap);
+    if (n <= 0) {
+        out[0] = 0;
+        return;
+    }
+    while (n > 0 && out[n - 1] == 0)
+        n--;
+    for (ssize_t i = 0; i < n; i++)
+        if (out[i] == 0)
+            out[i] = ' ';
+    out[n] = 0;
+}
+
+long ccx_count_threads(void)
+{
+    char buf[1024];
+    if (ccx_slurp("/proc/self/stat", buf, sizeof buf) <= 0)
+        return -1;
+    char *p = strrchr(buf, ')'); /* the command may hold blanks */
+    for (int field = 2; p && field < 20; field++)
+        p = strchr(p + 1, ' ');
+    return p ? strtol(p + 1, NULL, 10) : -1;
 }

@@ -2,22 +2,25 @@
  *
  * Nothing slow happens in a signal handler or on the allocation path: the
  * signal handler (CCXTRACE_SIGNAL) and ccxtrace_snapshot() only note the
- * request and post a semaphore (sem_post is async-signal-safe, and unlike a
- * pipe it has no file descriptor a daemonizing host could close or reuse);
- * the helper thread sleeps on it and wakes for requests, the CCXTRACE_INTERVAL timer, the
- * once-a-second poll of CCXTRACE_TRIGGER (a change of its content, size or
+ * request and wake the helper (ccx_wake.c); the helper thread sleeps there
+ * and wakes for requests, the CCXTRACE_INTERVAL timer, the once-a-second poll of CCXTRACE_TRIGGER (a change of its content, size or
  * mtime counts) and the Python layer's tick, and the stats CSV period.  The
  * helper keeps ccx_guard raised for its whole life: nothing it does is
  * traced.  All signals are blocked in it.
  */
+#include "ccx_control.h"
 #include "ccx_core.h"
-#include "ccx_format.h"
-#include "ccx_stale.h"
+#include "ccx_output.h"
 #include "ccx_clock.h"
+#include "ccx_diag.h"
+#include "ccx_format.h"
+#include "ccx_ident.h"
+#include "ccx_options.h"
+#include "ccx_procinfo.h"
+#include "ccx_stale.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <semaphore.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -28,16 +31,10 @@
 #include <time.h>
 #include <unistd.h>
 
-void ccx_stats_line(void);
-void ccx_stats_atfork_child(void);
-
 #define MAX_REQ 32
 
-static sem_t wake_sem;
-static int wake_ok;
 static int sig_pending;
 static int stop;
-static long next_seq = 1;
 static pthread_mutex_t req_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct {
     int used;
@@ -46,42 +43,12 @@ static struct {
     char label[256];
 } reqs[MAX_REQ];
 
-long ccx_seq_reserve(void)
-{
-    return __atomic_fetch_add(&next_seq, 1, __ATOMIC_RELAXED);
-}
-
-void ccx_seq_reset(void)
-{
-    next_seq = 1;
-}
-
-void ccx_seq_raise(long min)
-{
-    long cur = __atomic_load_n(&next_seq, __ATOMIC_RELAXED);
-    while (cur < min && !__atomic_compare_exchange_n(&next_seq, &cur, min, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
-        ;
-}
-
-static void wake(void)
-{
-    int v = 0;
-    /* one pending post is enough to wake the helper */
-    if (__atomic_load_n(&wake_ok, __ATOMIC_ACQUIRE) && sem_getvalue(&wake_sem, &v) == 0 && v < 8)
-        sem_post(&wake_sem);
-}
-
-void ccx_helper_wake(void)
-{
-    wake();
-}
-
 static void on_signal(int sig)
 {
     (void)sig;
     int e = errno;
     __atomic_fetch_add(&sig_pending, 1, __ATOMIC_RELAXED);
-    wake();
+    ccx_wake();
     errno = e;
 }
 
@@ -102,7 +69,7 @@ long ccx_helper_request(const char *label)
     pthread_mutex_unlock(&req_lock);
     ccx_guard--;
     if (seq >= 0)
-        wake();
+        ccx_wake();
     return seq;
 }
 
@@ -119,14 +86,14 @@ static void trig_read(struct trig_state *t)
 {
     struct stat st;
     memset(t, 0, sizeof *t);
-    if (stat(ccx_opt.trigger, &st) != 0)
+    if (stat(ccx_opts()->trigger, &st) != 0)
         return;
     t->exists = 1;
     t->size = st.st_size;
     t->mtime = st.st_mtim;
     t->ino = st.st_ino;
     t->hash = 1469598103934665603ull;
-    int fd = open(ccx_opt.trigger, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    int fd = open(ccx_opts()->trigger, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd >= 0) {
         char buf[4096];
         ssize_t n = S_ISREG(st.st_mode) ? read(fd, buf, sizeof buf) : 0;
@@ -146,8 +113,8 @@ static int exiting;
 
 static void snapshot(long seq, const char *reason, const char *label)
 {
-    if (ccx_py_helper_tick && !__atomic_load_n(&exiting, __ATOMIC_ACQUIRE))
-        (void)ccx_py_helper_tick();
+    if (!__atomic_load_n(&exiting, __ATOMIC_ACQUIRE))
+        (void)ccx_layer_helper_tick();
     /* at exit never wait without bound (the helper could be stuck holding
      * the lock, e.g. waiting for an interpreter that is shutting down) */
     if (ccx_snapshot_lock(__atomic_load_n(&exiting, __ATOMIC_ACQUIRE) ? 10000 : -1) != 0)
@@ -187,9 +154,9 @@ void ccx_helper_flush(void)
  * CPython 3.12 and later count the process's threads (/proc/self/stat) in
  * the parent right after os.fork() and warn when there is more than one.
  * When the forking thread is otherwise alone and holds the GIL of such an
- * interpreter (ccx_py_fork_hide), the prepare handler lets the helper exit
- * and waits until the kernel no longer counts it; the parent handler hands
- * the restart to the Python layer (ccx_py_fork_defer), which calls
+ * interpreter (the Python layer's fork_hide), the prepare handler lets the
+ * helper exit and waits until the kernel no longer counts it; the parent
+ * handler hands the restart to the Python layer (fork_defer), which calls
  * ccx_helper_resume() once os.fork() has returned to Python code, i.e.
  * once CPython has counted.  The helper leaves only between two passes
  * over its work: a busy one is waited for, up to FORK_WAIT_MS, unless it
@@ -227,14 +194,14 @@ static void sched_init(void)
     if (sch.set)
         return;
     double now = ccx_mono_s();
-    sch.interval = (double)ccx_opt.interval_ns / 1e9;
-    sch.stats = (double)ccx_opt.stats_interval_ns / 1e9;
+    sch.interval = (double)ccx_opts()->interval_ns / 1e9;
+    sch.stats = (double)ccx_opts()->stats_interval_ns / 1e9;
     sch.next_interval = sch.interval > 0 ? now + sch.interval : 0;
     sch.next_stats = sch.stats > 0 ? now : 0; /* first stats line at once */
     sch.next_tick = now;
     sch.next_py_tick = now;
     sch.next_pressure = now;
-    if (ccx_opt.trigger[0])
+    if (ccx_opts()->trigger[0])
         trig_read(&sch.trig);
     sch.set = 1;
 }
@@ -250,21 +217,7 @@ static void wait_due(void)
         until = sch.next_stats;
     if (sch.next_pressure < until)
         until = sch.next_pressure;
-    if (until > now) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        double wait = until - now;
-        ts.tv_sec += (time_t)wait;
-        ts.tv_nsec += (long)((wait - (double)(time_t)wait) * 1e9) + 1000000L;
-        while (ts.tv_nsec >= 1000000000L) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000L;
-        }
-        while (sem_clockwait(&wake_sem, CLOCK_MONOTONIC, &ts) != 0 && errno == EINTR)
-            ;
-    }
-    while (sem_trywait(&wake_sem) == 0)
-        ;
+    ccx_wake_wait(until - now);
 }
 
 /* CCXTRACE_PRESSURE: the watch reads memory when due and may ask for a
@@ -284,13 +237,13 @@ static void work(void)
 {
     double now = ccx_mono_s();
     if (now >= sch.next_py_tick) {
-        int soon = ccx_py_helper_tick ? ccx_py_helper_tick() : 0;
+        int soon = ccx_layer_helper_tick();
         sch.next_py_tick = now + (soon ? CCX_PY_TICK_FAST_MS / 1000.0 : 1.0);
     }
     if (now >= sch.next_tick) {
         sch.next_tick = now + 1.0;
         struct trig_state cur;
-        if (ccx_opt.trigger[0]) {
+        if (ccx_opts()->trigger[0]) {
             trig_read(&cur);
             if (trig_changed(&sch.trig, &cur)) {
                 sch.trig = cur;
@@ -396,56 +349,35 @@ static int start_thread(void)
     return r;
 }
 
-static int make_sem(void)
-{
-    if (sem_init(&wake_sem, 0, 0) != 0)
-        return -1;
-    __atomic_store_n(&wake_ok, 1, __ATOMIC_RELEASE);
-    return 0;
-}
-
 int ccx_helper_start(void)
 {
-    if (make_sem() != 0) {
-        ccx_warnf("ccxtrace: cannot create the helper's semaphore: %s; no snapshots will be taken", ccx_strerror(errno));
+    if (ccx_wake_init() != 0) {
+        ccx_diag("cannot create the helper's semaphore: %s; no snapshots will be taken", ccx_strerror(errno));
         return -1;
     }
-    if (ccx_opt.signal) {
+    if (ccx_opts()->signal) {
         struct sigaction sa;
         memset(&sa, 0, sizeof sa);
         sa.sa_handler = on_signal;
         sa.sa_flags = SA_RESTART;
         sigemptyset(&sa.sa_mask);
-        if (sigaction(ccx_opt.signal, &sa, NULL) != 0)
-            ccx_warnf("ccxtrace: cannot catch signal %d: %s", ccx_opt.signal, ccx_strerror(errno));
+        if (sigaction(ccx_opts()->signal, &sa, NULL) != 0)
+            ccx_diag("cannot catch signal %d: %s", ccx_opts()->signal, ccx_strerror(errno));
     }
     ccx_term_install(); /* CCXTRACE_ON_TERM (ccx_term.c) */
     int r = start_thread();
     if (r != 0) {
-        ccx_warnf("ccxtrace: cannot start the helper thread: %s; no snapshots but at exit", ccx_strerror(r));
+        ccx_diag("cannot start the helper thread: %s; no snapshots but at exit", ccx_strerror(r));
         return -1;
     }
     return 0;
-}
-
-/* The process's thread count as the kernel reports it (field 20 of
- * /proc/self/stat, what CPython reads), or -1. */
-static long count_threads(void)
-{
-    char buf[1024];
-    if (ccx_slurp("/proc/self/stat", buf, sizeof buf) <= 0)
-        return -1;
-    char *p = strrchr(buf, ')'); /* the command may hold blanks */
-    for (int field = 2; p && field < 20; field++)
-        p = strchr(p + 1, ' ');
-    return p ? strtol(p + 1, NULL, 10) : -1;
 }
 
 /* pthread_join returns when the thread has left user space; the kernel
  * takes it off the count a little later.  Wait for that, within 1 s. */
 static void wait_uncounted(void)
 {
-    for (int i = 0; i < 20000 && count_threads() > 1; i++) {
+    for (int i = 0; i < 20000 && ccx_count_threads() > 1; i++) {
         struct timespec ts = { 0, i < 100 ? 0 : 50000 };
         if (ts.tv_nsec)
             nanosleep(&ts, NULL);
@@ -461,12 +393,7 @@ static void wait_pass_end(void)
     if (h_state != H_BUSY || gil_held)
         return;
     struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_nsec += FORK_WAIT_MS * 1000000L;
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-    }
+    ccx_deadline_ms(&until, FORK_WAIT_MS);
     fork_waiting = 1;
     while (h_state == H_BUSY && !gil_blocked && !gil_held &&
            pthread_cond_timedwait(&life_cond, &life_lock, &until) == 0)
@@ -480,8 +407,8 @@ void ccx_helper_fork_prepare(void)
     if (getpid() != (pid_t)syscall(SYS_gettid)) /* not the main thread: not alone */
         return;
     pthread_mutex_lock(&life_lock);
-    int park = h_state != H_NONE && !__atomic_load_n(&stop, __ATOMIC_ACQUIRE) && count_threads() == 2 &&
-               ccx_py_fork_hide && ccx_py_fork_hide();
+    int park = h_state != H_NONE && !__atomic_load_n(&stop, __ATOMIC_ACQUIRE) && ccx_count_threads() == 2 &&
+               ccx_layer_fork_hide();
     if (park) {
         wait_pass_end();
         park = h_state == H_IDLE;
@@ -490,7 +417,7 @@ void ccx_helper_fork_prepare(void)
     pthread_mutex_unlock(&life_lock);
     if (!park)
         return;
-    wake();
+    ccx_wake();
     pthread_join(h_thread, NULL);
     wait_uncounted();
     pthread_mutex_lock(&life_lock);
@@ -512,7 +439,7 @@ void ccx_helper_fork_parent(void)
     if (!__atomic_load_n(&parked, __ATOMIC_ACQUIRE))
         return;
     /* the Python layer restarts it once os.fork() has returned */
-    if (!(ccx_py_fork_defer && ccx_py_fork_defer()))
+    if (!ccx_layer_fork_defer())
         ccx_helper_resume();
 }
 
@@ -520,7 +447,7 @@ void ccx_helper_atfork_child(void)
 {
     /* The parent's helper does not exist here: a new semaphore (the old one
      * may have had a waiter), a new schedule and a new helper. */
-    __atomic_store_n(&wake_ok, 0, __ATOMIC_RELEASE);
+    ccx_wake_atfork_child();
     pthread_mutex_init(&req_lock, NULL);
     pthread_mutex_init(&life_lock, NULL);
     pthread_cond_init(&life_cond, NULL);
@@ -534,7 +461,7 @@ void ccx_helper_atfork_child(void)
     fork_waiting = gil_held = gil_blocked = 0;
     h_state = H_NONE;
     ccx_stats_atfork_child();
-    if (make_sem() == 0)
+    if (ccx_wake_init() == 0)
         start_thread();
 }
 
@@ -542,5 +469,5 @@ void ccx_helper_stop(void)
 {
     __atomic_store_n(&exiting, 1, __ATOMIC_RELEASE);
     __atomic_store_n(&stop, 1, __ATOMIC_RELEASE);
-    wake();
+    ccx_wake();
 }

@@ -15,8 +15,11 @@
  * here happens.  SIGINT is left alone (Python installs its own handler for
  * it only when the inherited one is the default).
  */
-#include "ccx_core.h"
+#include "ccx_control.h"
+#include "ccx_output.h"
+#include "ccx_diag.h"
 #include "ccx_format.h"
+#include "ccx_options.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -30,14 +33,14 @@ static void on_term(int sig)
     (void)sig;
     int e = errno;
     __atomic_store_n(&term_pending, 1, __ATOMIC_RELEASE);
-    ccx_helper_wake();
+    ccx_wake();
     errno = e;
 }
 
 void ccx_term_install(void)
 {
     struct sigaction old, sa;
-    if (!ccx_opt.on_term || sigaction(SIGTERM, NULL, &old) != 0)
+    if (!ccx_opts()->on_term || sigaction(SIGTERM, NULL, &old) != 0)
         return;
     if ((old.sa_flags & SA_SIGINFO) || old.sa_handler != SIG_DFL)
         return; /* inherited SIG_IGN (or a handler): left as it is */
@@ -46,7 +49,7 @@ void ccx_term_install(void)
     sa.sa_flags = SA_RESTART;
     sigemptyset(&sa.sa_mask);
     if (sigaction(SIGTERM, &sa, NULL) != 0)
-        ccx_warnf("ccxtrace: cannot catch SIGTERM: %s", ccx_strerror(errno));
+        ccx_diag("cannot catch SIGTERM: %s", ccx_strerror(errno));
 }
 
 /* Helper thread, at each pass. */
@@ -59,7 +62,7 @@ void ccx_term_work(void)
             ccx_snapshot_write(ccx_seq_reserve(), CCX_REASON_TERM, NULL);
         ccx_snapshot_unlock();
     } else {
-        ccx_warn("ccxtrace: SIGTERM: the snapshot under way did not finish within 5 s; none taken");
+        ccx_diag("SIGTERM: the snapshot under way did not finish within 5 s; none taken");
     }
     struct sigaction cur, dfl;
     if (sigaction(SIGTERM, NULL, &cur) != 0 || (cur.sa_flags & SA_SIGINFO) || cur.sa_handler != on_term)

@@ -1,6 +1,6 @@
 /* ccx_addrmap.c - recorded live blocks by address (see ccx_addrmap.h). */
 #include "ccx_addrmap.h"
-#include "ccx_hooks.h"
+#include "ccx_diag.h"
 #include "ccx_mem.h"
 
 #include <stddef.h>
@@ -18,6 +18,8 @@ struct node {
 #define BATCH 256
 
 uint8_t ccx_filter_bits[FILTER_SIZE] __attribute__((aligned(4096)));
+_Static_assert(FILTER_SIZE == 256 * 1024, "the filter stays in L2: 256 KiB, 16 KiB of heap per cache line (ccx_addrmap.h)");
+_Static_assert(sizeof(struct ccx_block_info) == 32, "a recorded block costs 32 bytes of table");
 static uintptr_t *buckets;
 static uintptr_t pin_lo[4], pin_len[4];
 static int npins;
@@ -45,6 +47,7 @@ static int every_block; /* `all` mode: the filter stays all-set */
 
 int ccx_addrmap_init(int bucket_bits, int all)
 {
+    ccx_assert(bucket_bits > 0 && bucket_bits < 32);
     bbits = bucket_bits;
     every_block = all;
     uintptr_t *b = ccx_mem_map(sizeof(uintptr_t) << bucket_bits);

@@ -14,33 +14,14 @@
 #ifndef CCX_ADDRMAP_H
 #define CCX_ADDRMAP_H
 
+#include "ccx_layer.h" /* the filter, its inline test ccx_addrmap_maybe and struct ccx_block_info */
+
 #include <stdint.h>
-
-#define CCX_FILTER_BITS 18
-#define CCX_FILTER_SHIFT 8
-
-struct ccx_block_info {
-    uint64_t size;
-    uint64_t w_bytes;
-    uint64_t w_blocks;
-    void *site;
-};
-
-/* The filter: a static array (zero-filled .bss, valid before any
- * initialization), hidden in the library, so a hook tests it with one
- * rip-relative load and one compare: no pointer load, no null check. */
-extern uint8_t ccx_filter_bits[1u << CCX_FILTER_BITS] __attribute__((visibility("hidden")));
 
 /* Maps 2^bucket_bits buckets; 0 on success.  With all set (`all` mode:
  * nearly every free is of a recorded block) the filter is kept saturated
  * and every free goes to the table. */
 int ccx_addrmap_init(int bucket_bits, int all);
-
-/* 0: p is certainly not recorded.  Non-zero: look in the table. */
-static inline int ccx_addrmap_maybe(const void *p)
-{
-    return ccx_filter_bits[((uintptr_t)p >> CCX_FILTER_SHIFT) & ((1u << CCX_FILTER_BITS) - 1)];
-}
 
 /* Keeps the filter slots of [p, p + len) saturated for good (they answer
  * "maybe" forever, also after ccx_addrmap_reset): the libc hooks pin NULL

@@ -1,41 +1,34 @@
-/* ccx_core.h - state shared by the files of the tracer core.
+/* ccx_core.h - what the core (interposers, sampling, records, stacks,
+ * unwinding, the Python layer's table) offers output and control, beyond
+ * the layer interface (ccx_layer.h) every part sees.
  *
- * ccx_init.c owns the options and the process identity, ccx_record.c the
- * per-thread state and the recording of blocks, ccx_hooks_libc.c the
- * interposed functions, ccx_helper.c the helper thread and its triggers,
- * ccx_snapshot.c the snapshot file, ccx_symbols.c modules and symbols,
- * ccx_procinfo.c the process's memory figures, ccx_unwind.c libunwind.
+ * ccx_state.c owns the tracing state, ccx_record.c the per-thread state
+ * and the recording of blocks, ccx_hooks_libc.c the interposed functions,
+ * ccx_unwind.c libunwind and the fork gate, ccx_layers.c the Python
+ * layer's registered operations.
  */
 #ifndef CCX_CORE_H
 #define CCX_CORE_H
 
-#include "ccx_hooks.h"
-#include "ccx_fastpath.h"
-#include "ccx_options.h"
+#include "ccx_layer.h"
 
+#include <stddef.h>
 #include <stdint.h>
-#include <sys/types.h>
 
-
-/* ---- ccx_init.c ---- */
-extern struct ccx_options ccx_opt;
-/* 0 before the constructor, 1 tracing, -1 not tracing (CCXTRACE_ONLY, error). */
+/* ---- ccx_state.c ---- */
+/* 0 before the constructor, 1 tracing, -1 not tracing (CCXTRACE_ONLY,
+ * error, a broken invariant).  Written by control only. */
 extern int ccx_state;
-/* Mean sampling interval in bytes; 0 in `all` mode. */
+/* Mean sampling interval in bytes; 0 in `all` mode (ccx_record_init). */
 extern uint64_t ccx_mean;
-void ccx_warn(const char *line);                    /* one "ccxtrace:" line to stderr */
-void ccx_warnf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* strerror without the translation lock (safe in a fork child). */
-const char *ccx_strerror(int err);
-/* "2026-11-26T22:40:00Z" without gmtime's tz lock. */
-void ccx_time_iso(double t, char *out, size_t cap);
+/* Tracing off for good (a broken invariant, ccx_diag.h). */
+void ccx_tracing_off(void);
 
-/* ---- ccx_record.c: per-thread state (ccx_fastpath.h), recording ---- */
+/* ---- ccx_record.c ---- */
 /* Record a sampled (or, in `all` mode, every) live block with the given
  * stack; weighted from size.  Safe from any thread; never allocates
  * through the traced allocator. */
 void ccx_record_alloc(void *p, size_t size, enum ccx_layer_id layer, const ccx_frame_t *frames, int nframes);
-/* ccx_take/ccx_putback (realloc, mremap): ccx_hooks.h. */
 /* Record q as a block of the site `info` came from (mremap moved it). */
 void ccx_rerecord(void *q, size_t size, const struct ccx_block_info *info);
 
@@ -43,8 +36,13 @@ struct ccx_totals {
     uint64_t alloc_calls, alloc_bytes, free_calls;
 };
 void ccx_totals_read(struct ccx_totals *t);
+/* The sampling interval from the options, the tables; 0 on success. */
 int ccx_record_init(void);
 void ccx_record_atfork_child(void);
+
+/* ---- ccx_hooks_libc.c ---- */
+/* Looks up the real libc functions (the constructor calls it first). */
+void ccx_hooks_resolve(void);
 
 /* ---- ccx_unwind.c ---- */
 /* Native frames of the calling thread, leaf first, skipping `skip`
@@ -61,72 +59,16 @@ void ccx_gate_fork_prepare(void);
 void ccx_gate_fork_parent(void);
 void ccx_gate_fork_child(void);
 
-/* ---- ccx_helper.c ---- */
-int ccx_helper_start(void);
-void ccx_helper_atfork_child(void);
-/* Around fork (pthread_atfork): the helper may exit before a fork of an
- * otherwise single-threaded CPython 3.12+ and come back afterwards. */
-void ccx_helper_fork_prepare(void);
-void ccx_helper_fork_parent(void);
-void ccx_helper_stop(void);
-void ccx_helper_flush(void);
-/* A snapshot request from the API: returns the reserved sequence number. */
-long ccx_helper_request(const char *label);
-/* Next sequence number (reserved). */
-long ccx_seq_reserve(void);
-void ccx_seq_reset(void);
-/* next_seq becomes at least min */
-void ccx_seq_raise(long min);
-
-/* ---- ccx_snapshot.c ---- */
-/* Writes one snapshot with sequence seq; 0 on success.  Caller holds
- * the snapshot lock and has ccx_guard raised. */
-int ccx_snapshot_write(long seq, const char *reason, const char *label);
-void ccx_snapshot_init(void);
-/* Serializes snapshots (helper thread, exit, ccx_snapshot_sync). */
-int ccx_snapshot_lock(int timeout_ms);
-void ccx_snapshot_unlock(void);
-void ccx_snapshot_atfork_child(void);
-/* Process identity used in file names (computed lazily in the helper). */
-struct ccx_ident {
-    char host[256];
-    long pid;
-    long long start;        /* process start, epoch seconds */
-    double start_exact;     /* with the fraction */
-    double start_boot;      /* seconds after boot (CLOCK_BOOTTIME) */
-    char instance[33];      /* random per-process id, 32 hex digits (ccx_instance.c) */
-    char dir[CCX_PATH_MAX]; /* absolute output directory */
-};
-extern struct ccx_ident ccx_id;
-void ccx_ident_init(void);
-/* Fills out with 32 random hex digits (getrandom; never blocks). */
-void ccx_instance_make(char out[33]);
-double ccx_uptime(void);
-/* ccx_live_estimate (ccx_snapshot.c): ccx_hooks.h. */
-extern int ccx_exit_done;   /* an exit snapshot was written */
-extern int ccx_final;       /* the destructor has run: no more snapshots */
-
-/* ---- ccx_pressure_watch.c (CCXTRACE_PRESSURE) ---- */
-/* Helper thread: reads memory; sets label ("pressure-80%") when a snapshot
- * is due, "" otherwise; returns the milliseconds until the next call. */
-int ccx_pressure_tick(char *label, size_t cap);
-/* The value of the snapshot's "pressure" member. */
-void ccx_pressure_write(struct ccx_json *j);
-
-/* ---- ccx_term.c (CCXTRACE_ON_TERM) ---- */
-void ccx_term_install(void); /* at start, before the helper */
-void ccx_term_work(void);    /* helper thread: a pending SIGTERM's snapshot, then SIGTERM again */
-/* ccx_helper.c: wakes the helper; async-signal-safe */
-void ccx_helper_wake(void);
-
-/* ---- ccx_procinfo.c ---- */
-/* Reads a small file (a /proc one) into buf, NUL-terminated; its length or -1.
- * No allocation: usable from any thread of the tracer. */
-CCX_INTERNAL ssize_t ccx_slurp(const char *path, char *buf, size_t cap);
-struct ccx_procmem {
-    uint64_t rss, hwm, anon, vm;
-    int64_t cgroup;   /* -1 when not readable */
-};
-void ccx_procmem_read(struct ccx_procmem *m);
+/* ---- ccx_layers.c: the Python layer's operations (ccx_layer.h), each
+ * with its default while none is registered ---- */
+int ccx_layer_helper_tick(void);
+int ccx_layer_write_section(struct ccx_json *j);
+int ccx_layer_resolve_frame(ccx_frame_t f, const char **file, const char **function, int *line);
+int ccx_layer_gc_counts(long count[3], long collections[3]);
+int ccx_layer_fork_hide(void);
+int ccx_layer_fork_defer(void);
+void ccx_layer_atfork_child(void);
+void ccx_layer_exit(void);
+int ccx_layer_merge_stack(ccx_frame_t *frames, int n, int max);
 
 #endif

@@ -24,9 +24,15 @@
  * static buffer, which free() ignores and realloc() copies out of.
  * Re-entrancy: while ccx_guard is raised (inside the tracer, or around the
  * Python layer's calls) hooks only forward.
+ *
+ * The hooked names are listed once, in ccx_libc_hooks.h: the exported
+ * declarations, the table of real functions (real.NAME) and the
+ * resolution below are generated from that list.
  */
 #include "ccx_core.h"
 #include "ccx_addrmap.h"
+#include "ccx_libc_hooks.h"
+#include "ccx_options.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -38,26 +44,23 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define EXPORT __attribute__((visibility("default")))
+/* The interposers, exported (everything else in the library is hidden;
+ * the definitions below say CCX_EXPORT again, for the reader). */
+#define DECLARE(name, ret, params) CCX_EXPORT ret name params;
+CCX_LIBC_HOOKS(DECLARE)
+#undef DECLARE
 
 static void *boot_malloc(size_t n);
 static void *boot_calloc(size_t k, size_t n);
 static void boot_free(void *p);
-static void *(*r_malloc)(size_t) = boot_malloc;
-static void *(*r_calloc)(size_t, size_t) = boot_calloc;
-static void *(*r_realloc)(void *, size_t);
-static void (*r_free)(void *) = boot_free;
+
+/* The real functions; NULL until resolved, but for the bootstrap ones. */
+#define POINTER(name, ret, params) ret (*name) params;
+static struct {
+    CCX_LIBC_HOOKS(POINTER)
+} real = { .malloc = boot_malloc, .calloc = boot_calloc, .free = boot_free };
+#undef POINTER
 static int resolved;
-static int (*r_posix_memalign)(void **, size_t, size_t);
-static void *(*r_aligned_alloc)(size_t, size_t);
-static void *(*r_memalign)(size_t, size_t);
-static void *(*r_valloc)(size_t);
-static void *(*r_pvalloc)(size_t);
-static size_t (*r_usable)(void *);
-static void *(*r_mmap)(void *, size_t, int, int, int, off_t);
-static void *(*r_mmap64)(void *, size_t, int, int, int, off_t);
-static int (*r_munmap)(void *, size_t);
-static void *(*r_mremap)(void *, size_t, size_t, int, ...);
 
 /* ---- bootstrap ---------------------------------------------------------- */
 
@@ -89,8 +92,6 @@ static size_t boot_size(const void *p)
     return *(const size_t *)((const char *)p - 8);
 }
 
-#define RESOLVE(var, name) var = (__typeof__(var))dlsym(RTLD_NEXT, name)
-
 static void resolve(void)
 {
     if (__atomic_load_n(&resolved, __ATOMIC_ACQUIRE))
@@ -99,27 +100,17 @@ static void resolve(void)
     /* free() finds NULL and the bootstrap buffer on its slow path */
     ccx_addrmap_pin(NULL, 1);
     ccx_addrmap_pin(boot_buf, sizeof boot_buf);
-    void *(*m)(size_t);
-    void *(*c)(size_t, size_t);
-    RESOLVE(m, "malloc");
-    RESOLVE(c, "calloc");
-    RESOLVE(r_realloc, "realloc");
-    RESOLVE(r_posix_memalign, "posix_memalign");
-    RESOLVE(r_aligned_alloc, "aligned_alloc");
-    RESOLVE(r_memalign, "memalign");
-    RESOLVE(r_valloc, "valloc");
-    RESOLVE(r_pvalloc, "pvalloc");
-    RESOLVE(r_usable, "malloc_usable_size");
-    RESOLVE(r_mmap, "mmap");
-    RESOLVE(r_mmap64, "mmap64");
-    RESOLVE(r_munmap, "munmap");
-    RESOLVE(r_mremap, "mremap");
-    void (*f)(void *);
-    RESOLVE(f, "free");
-    if (m && c && f) {
-        __atomic_store_n(&r_malloc, m, __ATOMIC_RELEASE);
-        __atomic_store_n(&r_calloc, c, __ATOMIC_RELEASE);
-        __atomic_store_n(&r_free, f, __ATOMIC_RELEASE);
+    /* the others at once; the bootstrap ones together, once all are known */
+#define RESOLVE_OTHER(name, ret, params) real.name = (__typeof__(real.name))dlsym(RTLD_NEXT, #name);
+    CCX_LIBC_OTHER_HOOKS(RESOLVE_OTHER)
+#undef RESOLVE_OTHER
+#define RESOLVE_BOOT(name, ret, params) __typeof__(real.name) found_##name = (__typeof__(real.name))dlsym(RTLD_NEXT, #name);
+    CCX_LIBC_BOOT_HOOKS(RESOLVE_BOOT)
+#undef RESOLVE_BOOT
+    if (found_malloc && found_calloc && found_free) {
+#define PUBLISH(name, ret, params) __atomic_store_n(&real.name, found_##name, __ATOMIC_RELEASE);
+        CCX_LIBC_BOOT_HOOKS(PUBLISH)
+#undef PUBLISH
         __atomic_store_n(&resolved, 1, __ATOMIC_RELEASE);
     }
     resolving = 0;
@@ -131,8 +122,8 @@ static void *boot_malloc(size_t n)
 {
     if (!resolving)
         resolve();
-    if (r_malloc != boot_malloc)
-        return r_malloc(n);
+    if (real.malloc != boot_malloc)
+        return real.malloc(n);
     return boot_alloc(n, 16);
 }
 
@@ -140,8 +131,8 @@ static void *boot_calloc(size_t k, size_t n)
 {
     if (!resolving)
         resolve();
-    if (r_calloc != boot_calloc)
-        return r_calloc(k, n);
+    if (real.calloc != boot_calloc)
+        return real.calloc(k, n);
     return boot_alloc(k * n, 16); /* callers checked the product; the buffer is zeroed */
 }
 
@@ -151,11 +142,10 @@ static void boot_free(void *p)
         return;
     if (!resolving)
         resolve();
-    if (r_free != boot_free)
-        r_free(p);
+    if (real.free != boot_free)
+        real.free(p);
 }
 
-void ccx_hooks_resolve(void);
 void ccx_hooks_resolve(void)
 {
     resolve();
@@ -197,7 +187,7 @@ static inline __attribute__((always_inline)) void on_free(void *p)
  * recorded pointer: out of line, so the hooks stay a few instructions. */
 __attribute__((noinline, cold)) static void *malloc_slow(size_t n)
 {
-    void *p = r_malloc(n);
+    void *p = real.malloc(n);
     if (likely(p != NULL) && !is_boot(p))
         ccx_sample_slow(p, n, CCX_LAYER_ID_LIBC);
     return p;
@@ -205,7 +195,7 @@ __attribute__((noinline, cold)) static void *malloc_slow(size_t n)
 
 __attribute__((noinline, cold)) static void *calloc_slow(size_t k, size_t n, size_t total)
 {
-    void *p = r_calloc(k, n);
+    void *p = real.calloc(k, n);
     if (likely(p != NULL) && !is_boot(p))
         ccx_sample_slow(p, total, CCX_LAYER_ID_LIBC);
     return p;
@@ -219,20 +209,20 @@ __attribute__((noinline)) static void free_slow(void *p)
         ccx_t.free_calls++;
         ccx_free_slow(p);
     }
-    r_free(p);
+    real.free(p);
 }
 
-EXPORT void *malloc(size_t n)
+CCX_EXPORT void *malloc(size_t n)
 {
     if (likely(!ccx_guard)) {
         if (unlikely(ccx_fast_reaches(n)))
             return malloc_slow(n);
         ccx_fast_count(n);
     }
-    return r_malloc(n);
+    return real.malloc(n);
 }
 
-EXPORT void *calloc(size_t k, size_t n)
+CCX_EXPORT void *calloc(size_t k, size_t n)
 {
     size_t total;
     if (__builtin_mul_overflow(k, n, &total)) {
@@ -244,10 +234,10 @@ EXPORT void *calloc(size_t k, size_t n)
             return calloc_slow(k, n, total);
         ccx_fast_count(total);
     }
-    return r_calloc(k, n);
+    return real.calloc(k, n);
 }
 
-EXPORT void free(void *p)
+CCX_EXPORT void free(void *p)
 {
     if (unlikely(ccx_addrmap_maybe(p))) {
         free_slow(p);
@@ -255,10 +245,10 @@ EXPORT void free(void *p)
     }
     if (likely(!ccx_guard))
         ccx_fast_free_count(p);
-    r_free(p);
+    real.free(p);
 }
 
-EXPORT void *realloc(void *p, size_t n)
+CCX_EXPORT void *realloc(void *p, size_t n)
 {
     if (!p)
         return malloc(n);
@@ -270,12 +260,12 @@ EXPORT void *realloc(void *p, size_t n)
         }
         return q;
     }
-    READY(r_realloc, NULL);
+    READY(real.realloc, NULL);
     if (unlikely(ccx_guard))
-        return r_realloc(p, n);
+        return real.realloc(p, n);
     struct ccx_block_info ib, *info = &ib;
     int had = ccx_take(p, info);
-    void *q = r_realloc(p, n);
+    void *q = real.realloc(p, n);
     if (unlikely(!q && n != 0)) {
         if (had)
             ccx_putback(p, info);
@@ -287,7 +277,7 @@ EXPORT void *realloc(void *p, size_t n)
     return q;
 }
 
-EXPORT void *reallocarray(void *p, size_t k, size_t n)
+CCX_EXPORT void *reallocarray(void *p, size_t k, size_t n)
 {
     size_t total;
     if (__builtin_mul_overflow(k, n, &total)) {
@@ -297,9 +287,9 @@ EXPORT void *reallocarray(void *p, size_t k, size_t n)
     return realloc(p, total);
 }
 
-EXPORT int posix_memalign(void **out, size_t align, size_t n)
+CCX_EXPORT int posix_memalign(void **out, size_t align, size_t n)
 {
-    if (unlikely(!r_posix_memalign)) {
+    if (unlikely(!real.posix_memalign)) {
         if (resolving) {
             void *p = boot_alloc(n, align);
             if (!p)
@@ -309,56 +299,56 @@ EXPORT int posix_memalign(void **out, size_t align, size_t n)
         }
         resolve();
     }
-    int r = r_posix_memalign(out, align, n);
+    int r = real.posix_memalign(out, align, n);
     if (likely(r == 0))
         on_alloc(*out, n, CCX_LAYER_ID_LIBC);
     return r;
 }
 
-EXPORT void *aligned_alloc(size_t align, size_t n)
+CCX_EXPORT void *aligned_alloc(size_t align, size_t n)
 {
-    READY(r_aligned_alloc, boot_alloc(n, align));
-    void *p = r_aligned_alloc(align, n);
+    READY(real.aligned_alloc, boot_alloc(n, align));
+    void *p = real.aligned_alloc(align, n);
     if (likely(p != NULL))
         on_alloc(p, n, CCX_LAYER_ID_LIBC);
     return p;
 }
 
-EXPORT void *memalign(size_t align, size_t n)
+CCX_EXPORT void *memalign(size_t align, size_t n)
 {
-    READY(r_memalign, boot_alloc(n, align));
-    void *p = r_memalign(align, n);
+    READY(real.memalign, boot_alloc(n, align));
+    void *p = real.memalign(align, n);
     if (likely(p != NULL))
         on_alloc(p, n, CCX_LAYER_ID_LIBC);
     return p;
 }
 
-EXPORT void *valloc(size_t n)
+CCX_EXPORT void *valloc(size_t n)
 {
-    READY(r_valloc, boot_alloc(n, 4096));
-    void *p = r_valloc(n);
+    READY(real.valloc, boot_alloc(n, 4096));
+    void *p = real.valloc(n);
     if (likely(p != NULL))
         on_alloc(p, n, CCX_LAYER_ID_LIBC);
     return p;
 }
 
-EXPORT void *pvalloc(size_t n)
+CCX_EXPORT void *pvalloc(size_t n)
 {
-    READY(r_pvalloc, boot_alloc((n + 4095) & ~(size_t)4095, 4096));
-    void *p = r_pvalloc(n);
+    READY(real.pvalloc, boot_alloc((n + 4095) & ~(size_t)4095, 4096));
+    void *p = real.pvalloc(n);
     if (likely(p != NULL))
         on_alloc(p, (n + 4095) & ~(size_t)4095, CCX_LAYER_ID_LIBC);
     return p;
 }
 
-EXPORT size_t malloc_usable_size(void *p)
+CCX_EXPORT size_t malloc_usable_size(void *p)
 {
     if (!p)
         return 0;
     if (is_boot(p))
         return boot_size(p);
-    READY(r_usable, 0);
-    return r_usable(p);
+    READY(real.malloc_usable_size, 0);
+    return real.malloc_usable_size(p);
 }
 
 /* ---- anonymous mappings ------------------------------------------------- */
@@ -382,32 +372,32 @@ static void *mmap_common(void *(*real)(void *, size_t, int, int, int, off_t), vo
                          int flags, int fd, off_t off)
 {
     void *p = real ? real(a, n, prot, flags, fd, off) : sys_mmap(a, n, prot, flags, fd, off);
-    if (p != MAP_FAILED && (flags & MAP_ANONYMOUS) && ccx_opt.mmap && ccx_state > 0)
+    if (p != MAP_FAILED && (flags & MAP_ANONYMOUS) && ccx_state > 0 && ccx_opts()->mmap)
         on_alloc(p, page_len(n), CCX_LAYER_ID_MMAP);
     return p;
 }
 
-EXPORT void *mmap(void *a, size_t n, int prot, int flags, int fd, off_t off)
+CCX_EXPORT void *mmap(void *a, size_t n, int prot, int flags, int fd, off_t off)
 {
-    if (unlikely(!r_mmap) && !resolving)
+    if (unlikely(!real.mmap) && !resolving)
         resolve();
-    return mmap_common(r_mmap, a, n, prot, flags, fd, off);
+    return mmap_common(real.mmap, a, n, prot, flags, fd, off);
 }
 
-EXPORT void *mmap64(void *a, size_t n, int prot, int flags, int fd, off_t off)
+CCX_EXPORT void *mmap64(void *a, size_t n, int prot, int flags, int fd, off_t off)
 {
-    if (unlikely(!r_mmap64) && !resolving)
+    if (unlikely(!real.mmap64) && !resolving)
         resolve();
-    return mmap_common(r_mmap64, a, n, prot, flags, fd, off);
+    return mmap_common(real.mmap64, a, n, prot, flags, fd, off);
 }
 
-EXPORT int munmap(void *p, size_t n)
+CCX_EXPORT int munmap(void *p, size_t n)
 {
-    if (unlikely(!r_munmap) && !resolving)
+    if (unlikely(!real.munmap) && !resolving)
         resolve();
     if (ccx_state > 0)
         on_free(p);
-    if (!r_munmap) {
+    if (!real.munmap) {
         long r = syscall(SYS_munmap, p, n);
         if (r < 0) {
             errno = (int)-r;
@@ -415,10 +405,10 @@ EXPORT int munmap(void *p, size_t n)
         }
         return 0;
     }
-    return r_munmap(p, n);
+    return real.munmap(p, n);
 }
 
-EXPORT void *mremap(void *old, size_t oldlen, size_t newlen, int flags, ...)
+CCX_EXPORT void *mremap(void *old, size_t oldlen, size_t newlen, int flags, ...)
 {
     void *want = NULL;
     if (flags & MREMAP_FIXED) {
@@ -427,17 +417,17 @@ EXPORT void *mremap(void *old, size_t oldlen, size_t newlen, int flags, ...)
         want = va_arg(ap, void *);
         va_end(ap);
     }
-    if (unlikely(!r_mremap)) {
+    if (unlikely(!real.mremap)) {
         if (!resolving)
             resolve();
-        if (!r_mremap) {
+        if (!real.mremap) {
             errno = ENOSYS;
             return MAP_FAILED;
         }
     }
     struct ccx_block_info ib, *info = &ib;
     int had = !ccx_guard && ccx_state > 0 && ccx_take(old, info);
-    void *q = r_mremap(old, oldlen, newlen, flags, want);
+    void *q = real.mremap(old, oldlen, newlen, flags, want);
     if (had) {
         if (q == MAP_FAILED)
             ccx_putback(old, info);

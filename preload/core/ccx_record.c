@@ -10,7 +10,9 @@
  */
 #include "ccx_core.h"
 #include "ccx_addrmap.h"
+#include "ccx_diag.h"
 #include "ccx_mem.h"
+#include "ccx_options.h"
 #include "ccx_sample.h"
 #include "ccx_stacks.h"
 
@@ -20,8 +22,6 @@
 #include <unistd.h>
 #include <sys/syscall.h>
 
-__thread int ccx_guard __attribute__((tls_model("initial-exec")));
-__thread struct ccx_thread ccx_t __attribute__((tls_model("initial-exec")));
 
 struct reg {
     struct reg *next;
@@ -80,9 +80,11 @@ static void thread_register(void)
 
 int ccx_record_init(void)
 {
+    const struct ccx_options *o = ccx_opts();
+    ccx_mean = o->sample == UINT64_MAX ? 0 : o->sample;
     key_ok = pthread_key_create(&exit_key, thread_exit) == 0;
     uint32_t bits = ccx_mean == 0 ? 22 : 18;
-    if (ccx_addrmap_init((int)bits, ccx_mean == 0) != 0 || ccx_sites_init((uint32_t)ccx_opt.max_stacks) != 0)
+    if (ccx_addrmap_init((int)bits, ccx_mean == 0) != 0 || ccx_sites_init((uint32_t)o->max_stacks) != 0)
         return -1;
     return 0;
 }
@@ -113,9 +115,19 @@ void ccx_record_atfork_child(void)
     ccx_sites_reset();
 }
 
-int ccx_tracing(void)
+void ccx_live_estimate(uint64_t *bytes, uint64_t *blocks)
 {
-    return ccx_state > 0;
+    uint64_t b = 0, k = 0;
+    uint32_t n = ccx_sites_count();
+    for (uint32_t i = 0; i < n + 3; i++) {
+        const struct ccx_site *s = ccx_site_get(i);
+        if (!s)
+            continue;
+        b += __atomic_load_n(&s->live_bytes, __ATOMIC_RELAXED);
+        k += __atomic_load_n(&s->live_blocks_fp, __ATOMIC_RELAXED);
+    }
+    *bytes = b;
+    *blocks = (k + CCX_BLOCK_ONE / 2) / CCX_BLOCK_ONE;
 }
 
 void ccx_record_alloc(void *p, size_t size, enum ccx_layer_id layer, const ccx_frame_t *frames, int nframes)
@@ -219,13 +231,15 @@ void ccx_sample_slow(void *p, size_t size, int layer)
     ccx_frame_t frames[256];
     /* The Python layer's blocks come from the interpreter: a few native
      * frames reach its evaluation loop, where the Python frames take over. */
-    int depth = layer == CCX_LAYER_ID_PYTHON && ccx_opt.depth > CCX_PY_NATIVE_MAX ? CCX_PY_NATIVE_MAX : ccx_opt.depth;
+    int depth = ccx_opts()->depth;
+    if (layer == CCX_LAYER_ID_PYTHON && depth > CCX_PY_NATIVE_MAX)
+        depth = CCX_PY_NATIVE_MAX;
     int n = ccx_unwind_native(frames, depth, 0);
     /* A thread running Python: cut the native frames at the interpreter
      * loop and append its Python frames (memory a C extension mallocs is
      * charged to the Python line that called it). */
-    if (ccx_py_merge_stack)
-        n = ccx_py_merge_stack(frames, n, (int)(sizeof frames / sizeof frames[0]));
+    n = ccx_layer_merge_stack(frames, n, (int)(sizeof frames / sizeof frames[0]));
+    ccx_assert(n >= 0 && n <= (int)(sizeof frames / sizeof frames[0]));
     ccx_record_alloc(p, size, (enum ccx_layer_id)layer, frames, n);
     ccx_guard--;
 }

@@ -1,6 +1,7 @@
 /* ccx_stacks.c - stack interning (see ccx_stacks.h). */
 #include "ccx_stacks.h"
 #include "ccx_mem.h"
+#include "ccx_diag.h"
 
 #include <string.h>
 
@@ -79,6 +80,7 @@ static struct ccx_site *intern_shared(int layer, const ccx_frame_t *f, int n, ui
 
 struct ccx_site *ccx_site_intern(int layer, const ccx_frame_t *f, int n)
 {
+    ccx_assert(n >= 0 && layer >= 0 && layer <= CCX_LAYER_ID_MMAP);
     if (!slots)
         return ccx_site_overflow(layer);
     if (n > 0xffff)

@@ -10,9 +10,11 @@
 #ifndef CCX_STACKS_H
 #define CCX_STACKS_H
 
-#include "ccx_hooks.h"
+#include "ccx_layer.h" /* ccx_frame_t */
 
 #include <stdint.h>
+
+_Static_assert(CCX_LAYER_ID_MMAP <= 255, "a site's layer is kept in a uint8_t");
 
 struct ccx_site {
     uint64_t hash;

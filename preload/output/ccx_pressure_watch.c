@@ -10,11 +10,14 @@
  * for ccx_under_pressure(), which the Python layer asks before the
  * expensive parts of a snapshot (the holders search, the second census).
  */
-#include "ccx_core.h"
+#include "ccx_output.h"
 #include "ccx_cgroup.h"
-#include "ccx_format.h"
-#include "ccx_pressure.h"
 #include "ccx_clock.h"
+#include "ccx_format.h"
+#include "ccx_json.h"
+#include "ccx_options.h"
+#include "ccx_pressure.h"
+#include "ccx_procinfo.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -54,8 +57,8 @@ static int needs_rss(uint64_t limit)
 {
     if (limit)
         return 0;
-    for (int i = 0; i < ccx_opt.pressure.n; i++)
-        if (!ccx_opt.pressure.t[i].basis_points)
+    for (int i = 0; i < ccx_opts()->pressure.n; i++)
+        if (!ccx_opts()->pressure.t[i].basis_points)
             return 1;
     return 0;
 }
@@ -63,7 +66,7 @@ static int needs_rss(uint64_t limit)
 int ccx_pressure_tick(char *label, size_t cap)
 {
     label[0] = 0;
-    if (!ccx_opt.pressure.n)
+    if (!ccx_opts()->pressure.n)
         return 3600 * 1000;
     struct ccx_cgmem m;
     int version = read_cgroup(&m);
@@ -75,7 +78,7 @@ int ccx_pressure_tick(char *label, size_t cap)
         rss = pm.rss;
     }
     int next_ms;
-    int i = ccx_pressure_eval(&ccx_opt.pressure, &st, m.limit, by_rss ? rss : m.working_set, &next_ms);
+    int i = ccx_pressure_eval(&ccx_opts()->pressure, &st, m.limit, by_rss ? rss : m.working_set, &next_ms);
     pthread_mutex_lock(&last_lock);
     last.have = 1;
     last.version = version;
@@ -83,9 +86,9 @@ int ccx_pressure_tick(char *label, size_t cap)
     last.by_rss = by_rss;
     last.rss = rss;
     pthread_mutex_unlock(&last_lock);
-    __atomic_store_n(&under, ccx_pressure_under(&ccx_opt.pressure, &st), __ATOMIC_RELEASE);
+    __atomic_store_n(&under, ccx_pressure_under(&ccx_opts()->pressure, &st), __ATOMIC_RELEASE);
     if (i >= 0)
-        snprintf(label, cap, "pressure-%s", ccx_opt.pressure.t[i].text);
+        snprintf(label, cap, "pressure-%s", ccx_opts()->pressure.t[i].text);
     return next_ms;
 }
 
@@ -108,7 +111,7 @@ void ccx_pressure_write(struct ccx_json *j)
     pthread_mutex_lock(&last_lock);
     __typeof__(last) l = last;
     pthread_mutex_unlock(&last_lock);
-    if (!ccx_opt.pressure.n || !l.have) {
+    if (!ccx_opts()->pressure.n || !l.have) {
         ccx_json_null(j);
         return;
     }

@@ -15,9 +15,12 @@
  * written, and one "ccxtrace:" line says so.  A snapshot that passed the
  * cap all the same (bigger than the last) is removed again.
  */
-#include "ccx_core.h"
-#include "ccx_format.h"
 #include "ccx_retention.h"
+#include "ccx_diag.h"
+#include "ccx_format.h"
+#include "ccx_ident.h"
+#include "ccx_mem.h"
+#include "ccx_options.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -50,8 +53,8 @@ static int kept_ready(void)
         kept_pid = pid;
     }
     if (!kt) {
-        kt = ccx_mem_alloc((size_t)(ccx_opt.keep + 1) * sizeof *kt);
-        ks = ccx_mem_alloc((size_t)(ccx_opt.keep + 1) * sizeof *ks);
+        kt = ccx_mem_alloc((size_t)(ccx_opts()->keep + 1) * sizeof *kt);
+        ks = ccx_mem_alloc((size_t)(ccx_opts()->keep + 1) * sizeof *ks);
     }
     return kt && ks;
 }
@@ -60,9 +63,9 @@ static int kept_ready(void)
  * (CCXTRACE_KEEP=1, the first one stays). */
 static int thin(double now)
 {
-    if (!kept_ready() || nkept < ccx_opt.keep)
+    if (!kept_ready() || nkept < ccx_opts()->keep)
         return 0;
-    if (ccx_opt.keep == 1)
+    if (ccx_opts()->keep == 1)
         return -1;
     kt[nkept] = now; /* the one about to be written, never picked */
     int i = ccx_thin_pick(kt, nkept + 1);
@@ -94,24 +97,24 @@ static uint64_t dir_bytes(void)
 
 static int over_cap(uint64_t more)
 {
-    if (!ccx_opt.max_disk)
+    if (!ccx_opts()->max_disk)
         return 0;
     if (full)
         return 1;
     uint64_t used = dir_bytes();
-    if (used + more <= ccx_opt.max_disk)
+    if (used + more <= ccx_opts()->max_disk)
         return 0;
     full = 1;
-    ccx_warnf("ccxtrace: CCXTRACE_MAX_DISK: the ccxtrace files in %s take %llu bytes, and the next would pass the "
+    ccx_diag("CCXTRACE_MAX_DISK: the ccxtrace files in %s take %llu bytes, and the next would pass the "
               "cap of %llu; nothing more is written by this process",
-              ccx_id.dir, (unsigned long long)used, (unsigned long long)ccx_opt.max_disk);
+              ccx_id.dir, (unsigned long long)used, (unsigned long long)ccx_opts()->max_disk);
     return 1;
 }
 
 int ccx_retention_before(long seq, const char *reason)
 {
     (void)seq;
-    if (ccx_opt.keep && strcmp(reason, CCX_REASON_INTERVAL) == 0 && thin(ccx_uptime()) != 0)
+    if (ccx_opts()->keep && strcmp(reason, CCX_REASON_INTERVAL) == 0 && thin(ccx_uptime()) != 0)
         return -1;
     return over_cap(last_size) ? -1 : 0;
 }
@@ -123,12 +126,12 @@ void ccx_retention_after(long seq, const char *reason, const char *path, int wri
     struct stat st;
     if (stat(path, &st) == 0)
         last_size = (uint64_t)st.st_blocks * 512;
-    if (ccx_opt.max_disk && dir_bytes() > ccx_opt.max_disk) {
+    if (ccx_opts()->max_disk && dir_bytes() > ccx_opts()->max_disk) {
         unlink(path); /* bigger than the last one: it passed the cap */
         over_cap(0);
         return;
     }
-    if (ccx_opt.keep && strcmp(reason, CCX_REASON_INTERVAL) == 0 && kept_ready() && nkept < ccx_opt.keep) {
+    if (ccx_opts()->keep && strcmp(reason, CCX_REASON_INTERVAL) == 0 && kept_ready() && nkept < ccx_opts()->keep) {
         kt[nkept] = ccx_uptime();
         ks[nkept] = seq;
         nkept++;

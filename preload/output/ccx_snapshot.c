@@ -20,16 +20,20 @@
  * SKIP_LINES_MAX per process; other failures once per kind (repeated only
  * when the error changes).
  */
+#include "ccx_output.h"
 #include "ccx_core.h"
-#include "ccx_addrmap.h"
+#include "ccx_clock.h"
+#include "ccx_diag.h"
 #include "ccx_format.h"
+#include "ccx_ident.h"
 #include "ccx_json.h"
 #include "ccx_mem.h"
+#include "ccx_options.h"
+#include "ccx_procinfo.h"
 #include "ccx_retention.h"
 #include "ccx_sample.h"
 #include "ccx_stacks.h"
 #include "ccx_symbols.h"
-#include "ccx_clock.h"
 
 #include <dirent.h>
 #include <dlfcn.h>
@@ -45,10 +49,8 @@
 #include <time.h>
 #include <unistd.h>
 
-struct ccx_ident ccx_id;
 int ccx_exit_done;
 int ccx_final;
-static int ident_ok;
 static int seq_scanned;    /* the directory was looked at for this image */
 static long seq_taken_max; /* the highest seq found there under our name */
 static pthread_mutex_t snap_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -62,13 +64,7 @@ int ccx_snapshot_lock(int timeout_ms)
     if (timeout_ms < 0)
         return pthread_mutex_lock(&snap_lock);
     struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += timeout_ms / 1000;
-    ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
+    ccx_deadline_ms(&ts, timeout_ms);
     return pthread_mutex_timedlock(&snap_lock, &ts);
 }
 
@@ -82,63 +78,11 @@ void ccx_snapshot_atfork_child(void)
     pthread_mutex_init(&snap_lock, NULL);
     ccx_exit_done = 0;
     ccx_final = 0;
-    ident_ok = 0;
+    ccx_ident_reset();
     seq_scanned = 0;
     seq_taken_max = 0;
     last_errno = 0;
     skip_lines = 0;
-}
-
-void ccx_ident_init(void)
-{
-    if (ident_ok)
-        return;
-    char buf[4096];
-    if (gethostname(ccx_id.host, sizeof ccx_id.host) != 0 || !ccx_id.host[0])
-        strcpy(ccx_id.host, "unknown");
-    ccx_id.host[sizeof ccx_id.host - 1] = 0;
-    /* a host name goes into a file name: keep it to a safe alphabet */
-    for (char *p = ccx_id.host; *p; p++)
-        if (*p == '/' || *p == ' ')
-            *p = '_';
-    ccx_id.pid = (long)getpid();
-    double btime = 0, ticks = 0;
-    if (ccx_slurp("/proc/stat", buf, sizeof buf) > 0) {
-        char *p = strstr(buf, "\nbtime ");
-        if (p)
-            btime = strtod(p + 7, NULL);
-    }
-    if (ccx_slurp("/proc/self/stat", buf, sizeof buf) > 0) {
-        char *p = strrchr(buf, ')');
-        /* fields after the command: state is field 3, starttime field 22 */
-        for (int field = 2; p && field < 22; field++)
-            p = strchr(p + 1, ' ');
-        if (p)
-            ticks = strtod(p + 1, NULL);
-    }
-    long hz = sysconf(_SC_CLK_TCK);
-    ccx_id.start_boot = ticks / (double)(hz > 0 ? hz : 100);
-    ccx_id.start_exact = btime + ccx_id.start_boot;
-    ccx_id.start = (long long)ccx_id.start_exact;
-    ccx_instance_make(ccx_id.instance);
-    ident_ok = 1;
-}
-
-double ccx_uptime(void)
-{
-    /* CLOCK_BOOTTIME counts from boot like the start time in /proc/self/stat
-     * (btime itself is whole seconds, too coarse for an uptime). */
-    struct timespec ts;
-    clock_gettime(CLOCK_BOOTTIME, &ts);
-    double u = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9 - ccx_id.start_boot;
-    return u > 0 ? u : 0;
-}
-
-static double now_real(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static void warn_failure(int err, const char *what, const char *path, long seq)
@@ -150,7 +94,7 @@ static void warn_failure(int err, const char *what, const char *path, long seq)
         if (skip_lines >= SKIP_LINES_MAX)
             return;
         skip_lines++;
-        ccx_warnf("ccxtrace: %s %s: %s; snapshot %ld skipped (tracing goes on)%s", what, path, ccx_strerror(err),
+        ccx_diag("%s %s: %s; snapshot %ld skipped (tracing goes on)%s", what, path, ccx_strerror(err),
                   seq, skip_lines == SKIP_LINES_MAX ? "; further skips are not reported" : "");
         return;
     }
@@ -160,7 +104,7 @@ static void warn_failure(int err, const char *what, const char *path, long seq)
         return;
     last_errno = err;
     last_what = what;
-    ccx_warnf("ccxtrace: %s %s: %s; snapshot %ld not written (tracing goes on)", what, path, ccx_strerror(err), seq);
+    ccx_diag("%s %s: %s; snapshot %ld not written (tracing goes on)", what, path, ccx_strerror(err), seq);
 }
 
 /* Copy of one site's live counters, taken before anything is written (so
@@ -173,55 +117,7 @@ struct row {
     uint64_t live_bytes, live_blocks_fp;
     uint32_t live_samples;
 };
-
-void ccx_live_estimate(uint64_t *bytes, uint64_t *blocks)
-{
-    uint64_t b = 0, k = 0;
-    uint32_t n = ccx_sites_count();
-    for (uint32_t i = 0; i < n + 3; i++) {
-        const struct ccx_site *s = ccx_site_get(i);
-        if (!s)
-            continue;
-        b += __atomic_load_n(&s->live_bytes, __ATOMIC_RELAXED);
-        k += __atomic_load_n(&s->live_blocks_fp, __ATOMIC_RELAXED);
-    }
-    *bytes = b;
-    *blocks = (k + CCX_BLOCK_ONE / 2) / CCX_BLOCK_ONE;
-}
-
-void ccx_time_iso(double t, char *out, size_t cap)
-{
-    /* UTC by arithmetic (days to civil date, proleptic Gregorian):
-     * gmtime_r takes glibc's tz lock, which a fork child could find held
-     * by a thread that no longer exists. */
-    long long secs = (long long)t, days = secs / 86400, rem = secs % 86400;
-    if (rem < 0) {
-        rem += 86400;
-        days--;
-    }
-    long long z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
-    long long doe = z - era * 146097, yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    long long y = yoe + era * 400, doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
-    long long d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9;
-    if (m <= 2)
-        y++;
-    snprintf(out, cap, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lldZ", y, m, d, rem / 3600, rem / 60 % 60, rem % 60);
-}
-
-static void read_cmdline(char *out, size_t cap)
-{
-    ssize_t n = ccx_slurp("/proc/self/cmdline", out, cap);
-    if (n <= 0) {
-        out[0] = 0;
-        return;
-    }
-    while (n > 0 && out[n - 1] == 0)
-        n--;
-    for (ssize_t i = 0; i < n; i++)
-        if (out[i] == 0)
-            out[i] = ' ';
-    out[n] = 0;
-}
+_Static_assert(sizeof(struct row) == 32, "32 bytes a site while a snapshot is written");
 
 /* The distinct frames of all stacks, open addressing; sized by the
  * distinct frames it holds (grown at half load), not by the frames of all
@@ -347,21 +243,30 @@ static void write_heap(struct ccx_json *j)
     ccx_json_end_object(j);
 }
 
-static void write_body(struct ccx_json *j, long seq, const char *reason, const char *label, double t0)
-{
-    char buf[8192];
-    double now = now_real();
+/* What the steps of one snapshot share: the copied site counters, the
+ * modules and the frame map. */
+struct snap {
+    struct row *rows;
+    size_t nrows;
+    uint64_t live_b, live_k, live_s;
+    struct ccx_totals tot;
+    struct ccx_procmem pm;
+    struct ccx_modules ms;
+    struct fmap fm;
+    int fm_ok;
+};
 
-    /* 1. copy the site counters and the totals */
+/* 1. the site counters, the totals and the process's memory, copied
+ * before anything is written (the census that follows must not show) */
+static void copy_counters(struct snap *sn)
+{
     uint32_t nsites = ccx_sites_count() + 3;
-    struct row *rows = calloc(nsites, sizeof *rows);
-    size_t nrows = 0;
-    uint64_t live_b = 0, live_k = 0, live_s = 0;
-    for (uint32_t i = 0; rows && i < nsites; i++) {
+    sn->rows = calloc(nsites, sizeof *sn->rows);
+    for (uint32_t i = 0; sn->rows && i < nsites; i++) {
         const struct ccx_site *s = ccx_site_get(i);
         if (!s)
             continue;
-        struct row *r = &rows[nrows];
+        struct row *r = &sn->rows[sn->nrows];
         r->s = s;
         if (!__atomic_load_n(&s->alloc_calls_fp, __ATOMIC_RELAXED))
             continue;
@@ -373,17 +278,20 @@ static void write_body(struct ccx_json *j, long seq, const char *reason, const c
         if ((int64_t)r->live_bytes < 0 || (int64_t)r->live_blocks_fp < 0 || (int64_t)samples < 0)
             r->live_bytes = r->live_blocks_fp = samples = 0;
         r->live_samples = samples > UINT32_MAX ? UINT32_MAX : (uint32_t)samples;
-        live_b += r->live_bytes;
-        live_k += r->live_blocks_fp;
-        live_s += r->live_samples;
-        nrows++;
+        sn->live_b += r->live_bytes;
+        sn->live_k += r->live_blocks_fp;
+        sn->live_s += r->live_samples;
+        sn->nrows++;
     }
-    struct ccx_totals tot;
-    ccx_totals_read(&tot);
-    struct ccx_procmem pm;
-    ccx_procmem_read(&pm);
+    ccx_assert(sn->nrows <= nsites);
+    ccx_totals_read(&sn->tot);
+    ccx_procmem_read(&sn->pm);
+}
 
-    ccx_json_begin_object(j);
+/* The identity of the process and of this snapshot. */
+static void write_identity(struct ccx_json *j, long seq, const char *reason, const char *label, double now)
+{
+    char buf[8192];
     ccx_json_kv_str(j, CCX_F_FORMAT, CCX_FORMAT_NAME);
     ccx_json_kv_i64(j, CCX_F_VERSION, CCX_FORMAT_VERSION);
     ccx_json_kv_str(j, CCX_F_HOST, ccx_id.host);
@@ -393,7 +301,7 @@ static void write_body(struct ccx_json *j, long seq, const char *reason, const c
     ssize_t k = readlink("/proc/self/exe", buf, sizeof buf - 1);
     buf[k > 0 ? k : 0] = 0;
     ccx_json_kv_str(j, CCX_F_EXE, buf);
-    read_cmdline(buf, sizeof buf);
+    ccx_read_cmdline(buf, sizeof buf);
     ccx_json_kv_str(j, CCX_F_CMDLINE, buf);
     ccx_json_kv_i64(j, CCX_F_SEQ, seq);
     ccx_json_kv_str(j, CCX_F_REASON, reason);
@@ -401,152 +309,184 @@ static void write_body(struct ccx_json *j, long seq, const char *reason, const c
     ccx_time_iso(now, buf, sizeof buf);
     ccx_json_kv_str(j, CCX_F_TIME, buf);
     ccx_json_kv_double(j, CCX_F_UPTIME_S, (double)(int64_t)(ccx_uptime() * 1000) / 1000.0);
+}
 
+/* "sampling", "totals", "process" and "pressure". */
+static void write_figures(struct ccx_json *j, const struct snap *sn)
+{
     ccx_json_key(j, CCX_F_SAMPLING);
     ccx_json_begin_object(j);
     ccx_json_kv_str(j, CCX_F_MODE, ccx_mean ? CCX_MODE_SAMPLE : CCX_MODE_ALL);
     ccx_json_kv_u64(j, CCX_F_INTERVAL_BYTES, ccx_mean);
     ccx_json_end_object(j);
 
-    uint64_t blocks = (live_k + CCX_BLOCK_ONE / 2) / CCX_BLOCK_ONE;
+    const struct ccx_totals *tot = &sn->tot;
     ccx_json_key(j, CCX_F_TOTALS);
     ccx_json_begin_object(j);
-    ccx_json_kv_u64(j, CCX_F_ALLOC_CALLS, tot.alloc_calls);
-    ccx_json_kv_u64(j, CCX_F_FREE_CALLS, tot.free_calls);
-    ccx_json_kv_u64(j, CCX_F_ALLOC_BYTES, tot.alloc_bytes);
-    ccx_json_kv_u64(j, CCX_F_FREE_BYTES, tot.alloc_bytes > live_b ? tot.alloc_bytes - live_b : 0);
-    ccx_json_kv_u64(j, CCX_F_LIVE_BYTES, live_b);
-    ccx_json_kv_u64(j, CCX_F_LIVE_BLOCKS, blocks);
+    ccx_json_kv_u64(j, CCX_F_ALLOC_CALLS, tot->alloc_calls);
+    ccx_json_kv_u64(j, CCX_F_FREE_CALLS, tot->free_calls);
+    ccx_json_kv_u64(j, CCX_F_ALLOC_BYTES, tot->alloc_bytes);
+    ccx_json_kv_u64(j, CCX_F_FREE_BYTES, tot->alloc_bytes > sn->live_b ? tot->alloc_bytes - sn->live_b : 0);
+    ccx_json_kv_u64(j, CCX_F_LIVE_BYTES, sn->live_b);
+    ccx_json_kv_u64(j, CCX_F_LIVE_BLOCKS, (sn->live_k + CCX_BLOCK_ONE / 2) / CCX_BLOCK_ONE);
     ccx_json_end_object(j);
 
+    const struct ccx_procmem *pm = &sn->pm;
     ccx_json_key(j, CCX_F_PROCESS);
     ccx_json_begin_object(j);
-    ccx_json_kv_u64(j, CCX_F_RSS_BYTES, pm.rss);
-    ccx_json_kv_u64(j, CCX_F_HWM_BYTES, pm.hwm);
-    ccx_json_kv_u64(j, CCX_F_ANON_BYTES, pm.anon);
-    ccx_json_kv_u64(j, CCX_F_VM_BYTES, pm.vm);
+    ccx_json_kv_u64(j, CCX_F_RSS_BYTES, pm->rss);
+    ccx_json_kv_u64(j, CCX_F_HWM_BYTES, pm->hwm);
+    ccx_json_kv_u64(j, CCX_F_ANON_BYTES, pm->anon);
+    ccx_json_kv_u64(j, CCX_F_VM_BYTES, pm->vm);
     ccx_json_key(j, CCX_F_HEAP);
     write_heap(j);
     ccx_json_key(j, CCX_F_CGROUP_MEMORY);
-    if (pm.cgroup >= 0)
-        ccx_json_i64(j, pm.cgroup);
+    if (pm->cgroup >= 0)
+        ccx_json_i64(j, pm->cgroup);
     else
         ccx_json_null(j);
     ccx_json_end_object(j);
     ccx_json_key(j, CCX_F_PRESSURE);
     ccx_pressure_write(j);
+}
 
-    /* 2. modules */
-    struct ccx_modules ms = {NULL, 0};
+/* 2. the loaded modules */
+static void write_modules(struct ccx_json *j, struct ccx_modules *ms)
+{
+    char buf[64];
     /* dl_iterate_phdr: inside the fork gate (ccx_unwind.c); a fork in
      * progress waits for this short scan */
     while (!ccx_gate_enter())
         usleep(1000);
-    ccx_modules_scan(&ms);
+    ccx_modules_scan(ms);
     ccx_gate_exit();
     ccx_json_key(j, CCX_F_MODULES);
     ccx_json_begin_array(j);
-    for (int i = 0; i < ms.n; i++) {
+    for (int i = 0; i < ms->n; i++) {
         ccx_json_begin_object(j);
         ccx_json_kv_i64(j, CCX_F_ID, i);
-        ccx_json_kv_str(j, CCX_F_PATH, ms.m[i].path);
-        ccx_json_kv_str(j, CCX_F_BUILD_ID, ms.m[i].build_id[0] ? ms.m[i].build_id : NULL);
-        snprintf(buf, sizeof buf, "0x%lx", (unsigned long)ms.m[i].base);
+        ccx_json_kv_str(j, CCX_F_PATH, ms->m[i].path);
+        ccx_json_kv_str(j, CCX_F_BUILD_ID, ms->m[i].build_id[0] ? ms->m[i].build_id : NULL);
+        snprintf(buf, sizeof buf, "0x%lx", (unsigned long)ms->m[i].base);
         ccx_json_kv_str(j, CCX_F_BASE, buf);
         ccx_json_end_object(j);
     }
     ccx_json_end_array(j);
+}
 
-    /* 3. frames: every distinct one, symbolized */
-    struct fmap fm;
-    int fm_ok = fmap_init(&fm, 4096) == 0;
-    for (size_t r = 0; r < nrows && fm_ok; r++)
-        for (int f = 0; f < rows[r].s->nframes && fm_ok; f++)
-            fm_ok = fmap_add(&fm, rows[r].s->frames[f]) == 0;
-    fm_ok = fm_ok && fmap_number(&fm) == 0;
+/* A Python frame: its names from the Python layer, or nulls. */
+static void write_python_frame(struct ccx_json *j, ccx_frame_t f)
+{
+    const char *file = NULL, *func = NULL;
+    int line = 0;
+    ccx_json_kv_str(j, CCX_F_KIND, CCX_KIND_PYTHON);
+    if (ccx_layer_resolve_frame(f, &file, &func, &line)) {
+        ccx_json_kv_str(j, CCX_F_FILE, file);
+        ccx_json_kv_str(j, CCX_F_FUNCTION, func);
+        ccx_json_kv_i64(j, CCX_F_LINE, line);
+    } else {
+        ccx_json_kv_str(j, CCX_F_FILE, NULL);
+        ccx_json_kv_str(j, CCX_F_FUNCTION, NULL);
+        ccx_json_key(j, CCX_F_LINE);
+        ccx_json_null(j);
+    }
+}
+
+/* A symbol as a snapshot names it: without .symtab's "@VER"/"@@VER",
+ * demangled when the process can. */
+static void write_symbol(struct ccx_json *j, const char *sym)
+{
+    const char *at = strchr(sym, '@');
+    size_t sl = at ? (size_t)(at - sym) : strlen(sym);
+    char nb[512];
+    if (sl >= sizeof nb)
+        sl = sizeof nb - 1;
+    memcpy(nb, sym, sl);
+    nb[sl] = 0;
+    char *dm = demangle(nb);
+    ccx_json_string(j, dm ? dm : nb);
+    free(dm);
+}
+
+/* A native frame: module, offset and symbol. */
+static void write_native_frame(struct ccx_json *j, ccx_frame_t f, struct ccx_modules *ms)
+{
+    char buf[64];
+    ccx_json_kv_str(j, CCX_F_KIND, CCX_KIND_NATIVE);
+    int mi = ccx_module_find(ms, (uintptr_t)f);
+    uint64_t so = 0;
+    const char *sym = NULL;
+    uintptr_t off = (uintptr_t)f;
+    ccx_json_key(j, CCX_F_MODULE);
+    if (mi >= 0) {
+        off -= ms->m[mi].base;
+        ccx_json_i64(j, mi);
+        sym = ccx_symbolize(&ms->m[mi], off, &so);
+    } else {
+        ccx_json_null(j);
+    }
+    snprintf(buf, sizeof buf, "0x%lx", (unsigned long)off);
+    ccx_json_kv_str(j, CCX_F_OFFSET, buf);
+    ccx_json_key(j, CCX_F_SYMBOL);
+    if (sym)
+        write_symbol(j, sym);
+    else
+        ccx_json_null(j);
+    ccx_json_key(j, CCX_F_SYMBOL_OFFSET);
+    if (sym)
+        ccx_json_u64(j, so);
+    else
+        ccx_json_null(j);
+}
+
+/* 3. every distinct frame of the copied sites, numbered and symbolized */
+static void write_frames(struct ccx_json *j, struct snap *sn)
+{
+    struct fmap *fm = &sn->fm;
+    sn->fm_ok = fmap_init(fm, 4096) == 0;
+    for (size_t r = 0; r < sn->nrows && sn->fm_ok; r++)
+        for (int f = 0; f < sn->rows[r].s->nframes && sn->fm_ok; f++)
+            sn->fm_ok = fmap_add(fm, sn->rows[r].s->frames[f]) == 0;
+    sn->fm_ok = sn->fm_ok && fmap_number(fm) == 0;
     ccx_json_key(j, CCX_F_FRAMES);
     ccx_json_begin_array(j);
     uint32_t next_id = 0;
-    for (size_t slot = 0; fm_ok && slot <= fm.mask; slot++) {
-        if (!fm.key[slot])
+    for (size_t slot = 0; sn->fm_ok && slot <= fm->mask; slot++) {
+        if (!fm->key[slot])
             continue;
-        ccx_frame_t f = fm.key[slot] - 1;
-        fm.id[slot] = next_id;
+        ccx_frame_t f = fm->key[slot] - 1;
+        fm->id[slot] = next_id;
         ccx_json_begin_object(j);
         ccx_json_kv_i64(j, CCX_F_ID, next_id++);
-        const char *file = NULL, *func = NULL;
-        int line = 0;
-        if ((f & CCX_FRAME_PY) && ccx_py_resolve_frame && ccx_py_resolve_frame(f, &file, &func, &line)) {
-            ccx_json_kv_str(j, CCX_F_KIND, CCX_KIND_PYTHON);
-            ccx_json_kv_str(j, CCX_F_FILE, file);
-            ccx_json_kv_str(j, CCX_F_FUNCTION, func);
-            ccx_json_kv_i64(j, CCX_F_LINE, line);
-        } else if (f & CCX_FRAME_PY) {
-            ccx_json_kv_str(j, CCX_F_KIND, CCX_KIND_PYTHON);
-            ccx_json_kv_str(j, CCX_F_FILE, NULL);
-            ccx_json_kv_str(j, CCX_F_FUNCTION, NULL);
-            ccx_json_key(j, CCX_F_LINE);
-            ccx_json_null(j);
-        } else {
-            ccx_json_kv_str(j, CCX_F_KIND, CCX_KIND_NATIVE);
-            int mi = ccx_module_find(&ms, (uintptr_t)f);
-            uint64_t so = 0;
-            const char *sym = NULL;
-            uintptr_t off = (uintptr_t)f;
-            ccx_json_key(j, CCX_F_MODULE);
-            if (mi >= 0) {
-                off -= ms.m[mi].base;
-                ccx_json_i64(j, mi);
-                sym = ccx_symbolize(&ms.m[mi], off, &so);
-            } else {
-                ccx_json_null(j);
-            }
-            snprintf(buf, sizeof buf, "0x%lx", (unsigned long)off);
-            ccx_json_kv_str(j, CCX_F_OFFSET, buf);
-            ccx_json_key(j, CCX_F_SYMBOL);
-            if (sym) {
-                /* .symtab spells versioned names "name@VER" or "name@@VER" */
-                const char *at = strchr(sym, '@');
-                size_t sl = at ? (size_t)(at - sym) : strlen(sym);
-                char nb[512];
-                if (sl >= sizeof nb)
-                    sl = sizeof nb - 1;
-                memcpy(nb, sym, sl);
-                nb[sl] = 0;
-                char *dm = demangle(nb);
-                ccx_json_string(j, dm ? dm : nb);
-                free(dm);
-            } else {
-                ccx_json_null(j);
-            }
-            ccx_json_key(j, CCX_F_SYMBOL_OFFSET);
-            if (sym)
-                ccx_json_u64(j, so);
-            else
-                ccx_json_null(j);
-        }
+        if (f & CCX_FRAME_PY)
+            write_python_frame(j, f);
+        else
+            write_native_frame(j, f, &sn->ms);
         ccx_json_end_object(j);
     }
     ccx_json_end_array(j);
+}
 
-    /* 4. stacks and sites (stack i belongs to site i) */
+/* 4. stacks and sites (stack i belongs to site i) */
+static void write_stacks_and_sites(struct ccx_json *j, const struct snap *sn)
+{
     ccx_json_key(j, CCX_F_STACKS);
     ccx_json_begin_array(j);
-    for (size_t r = 0; r < nrows; r++) {
+    for (size_t r = 0; r < sn->nrows; r++) {
         ccx_json_begin_object(j);
         ccx_json_kv_u64(j, CCX_F_ID, r);
         ccx_json_key(j, CCX_F_STACK_FRAMES);
         ccx_json_begin_array(j);
-        for (int f = 0; f < rows[r].s->nframes && fm_ok; f++)
-            ccx_json_u64(j, fmap_id(&fm, rows[r].s->frames[f]));
+        for (int f = 0; f < sn->rows[r].s->nframes && sn->fm_ok; f++)
+            ccx_json_u64(j, fmap_id(&sn->fm, sn->rows[r].s->frames[f]));
         ccx_json_end_array(j);
         ccx_json_end_object(j);
     }
     ccx_json_end_array(j);
     ccx_json_key(j, CCX_F_SITES);
     ccx_json_begin_array(j);
-    for (size_t r = 0; r < nrows; r++) {
-        const struct row *w = &rows[r];
+    for (size_t r = 0; r < sn->nrows; r++) {
+        const struct row *w = &sn->rows[r];
         ccx_json_begin_object(j);
         ccx_json_kv_u64(j, CCX_F_STACK, r);
         ccx_json_kv_str(j, CCX_F_LAYER, layer_name(w->s->layer));
@@ -560,23 +500,40 @@ static void write_body(struct ccx_json *j, long seq, const char *reason, const c
         ccx_json_end_object(j);
     }
     ccx_json_end_array(j);
-    fmap_free(&fm);
-    ccx_modules_free(&ms);
-    free(rows);
+}
 
-    /* 5. the Python layer's census */
-    ccx_json_key(j, CCX_F_PYTHON);
-    if (!(ccx_opt.python && ccx_py_write_section && ccx_py_write_section(j)))
-        ccx_json_null(j);
-
-    /* 6. the tracer itself */
+/* 6. the tracer itself, last, so write_ms covers the whole write */
+static void write_tracer(struct ccx_json *j, const struct snap *sn, double t0)
+{
     ccx_json_key(j, CCX_F_TRACER);
     ccx_json_begin_object(j);
     ccx_json_kv_u64(j, CCX_F_SELF_BYTES, ccx_mem_self_bytes());
-    ccx_json_kv_u64(j, CCX_F_LIVE_SAMPLES, live_s);
-    ccx_json_kv_u64(j, CCX_F_STACKS, nrows);
+    ccx_json_kv_u64(j, CCX_F_LIVE_SAMPLES, sn->live_s);
+    ccx_json_kv_u64(j, CCX_F_STACKS, sn->nrows);
     ccx_json_kv_double(j, CCX_F_WRITE_MS, (double)(int64_t)((ccx_mono_ms() - t0) * 1000) / 1000.0);
     ccx_json_end_object(j);
+}
+
+static void write_body(struct ccx_json *j, long seq, const char *reason, const char *label, double t0)
+{
+    double now = ccx_real_s();
+    struct snap sn;
+    memset(&sn, 0, sizeof sn);
+    copy_counters(&sn);
+    ccx_json_begin_object(j);
+    write_identity(j, seq, reason, label, now);
+    write_figures(j, &sn);
+    write_modules(j, &sn.ms);
+    write_frames(j, &sn);
+    write_stacks_and_sites(j, &sn);
+    fmap_free(&sn.fm);
+    ccx_modules_free(&sn.ms);
+    free(sn.rows);
+    /* 5. the Python layer's census */
+    ccx_json_key(j, CCX_F_PYTHON);
+    if (!(ccx_opts()->python && ccx_layer_write_section(j)))
+        ccx_json_null(j);
+    write_tracer(j, &sn, t0);
     ccx_json_end_object(j);
     ccx_json_text(j, "\n", 1);
 }
@@ -684,7 +641,7 @@ int ccx_snapshot_write(long seq, const char *reason, const char *label)
     }
     lock_fd = lock_tmp(fd);
     /* CCXTRACE_FILE_MODE, exactly: open's mode went through the umask */
-    if (fchmod(fd, (mode_t)ccx_opt.file_mode) != 0)
+    if (fchmod(fd, (mode_t)ccx_opts()->file_mode) != 0)
         warn_failure(errno, "cannot set the mode of", tmp, seq);
     struct ccx_json *j = malloc(sizeof *j);
     if (!j) {

@@ -7,10 +7,16 @@
  * (whatever the umask).  gc columns come from the Python layer and
  * are empty without it.
  */
+#include "ccx_output.h"
 #include "ccx_core.h"
-#include "ccx_retention.h"
+#include "ccx_clock.h"
+#include "ccx_diag.h"
 #include "ccx_format.h"
+#include "ccx_ident.h"
 #include "ccx_mem.h"
+#include "ccx_options.h"
+#include "ccx_procinfo.h"
+#include "ccx_retention.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -45,7 +51,7 @@ void ccx_stats_line(void)
         fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
         struct stat st;
         if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-            ccx_warnf("ccxtrace: cannot open the stats file %s: %s; no stats will be written", path,
+            ccx_diag("cannot open the stats file %s: %s; no stats will be written", path,
                       fd < 0 ? ccx_strerror(errno) : "not a regular file");
             if (fd >= 0)
                 close(fd);
@@ -53,8 +59,8 @@ void ccx_stats_line(void)
             failed = 1;
             return;
         }
-        if (fchmod(fd, (mode_t)ccx_opt.file_mode) != 0)
-            ccx_warnf("ccxtrace: cannot set the mode of the stats file %s: %s; it keeps mode %04o", path,
+        if (fchmod(fd, (mode_t)ccx_opts()->file_mode) != 0)
+            ccx_diag("cannot set the mode of the stats file %s: %s; it keeps mode %04o", path,
                       ccx_strerror(errno), (unsigned)(st.st_mode & 07777));
         if (st.st_size == 0 && write(fd, CCX_STATS_HEADER "\n", sizeof CCX_STATS_HEADER) < 0) {
             failed = 1;
@@ -70,14 +76,14 @@ void ccx_stats_line(void)
     char when[48], gc[160] = ",,,,,";
     ccx_time_iso((double)ts.tv_sec, when, sizeof when);
     long count[3], coll[3];
-    if (ccx_py_gc_counts && ccx_py_gc_counts(count, coll))
+    if (ccx_layer_gc_counts(count, coll))
         snprintf(gc, sizeof gc, "%ld,%ld,%ld,%ld,%ld,%ld", count[0], count[1], count[2], coll[0], coll[1], coll[2]);
     double uptime = ccx_uptime();
     char line[512];
     int n = snprintf(line, sizeof line, "%s,%.3f,%llu,%llu,%llu,%s\n", when, uptime, (unsigned long long)pm.rss,
                      (unsigned long long)live, (unsigned long long)ccx_mem_self_bytes(), gc);
     if (write(fd, line, (size_t)n) != n) {
-        ccx_warnf("ccxtrace: cannot write the stats file: %s; no more stats lines", ccx_strerror(errno));
+        ccx_diag("cannot write the stats file: %s; no more stats lines", ccx_strerror(errno));
         failed = 1;
     }
 }

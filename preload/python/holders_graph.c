@@ -17,7 +17,7 @@
  * prefetched 16 ahead, which hides most of the memory latency.
  */
 #include "holders_graph.h"
-#include "ccx_hooks.h"
+#include "ccx_mem.h"
 
 #include <string.h>
 

@@ -5,7 +5,7 @@
  * Every call forwards to the wrapped allocator with ccx_guard raised, so
  * the libc layer below neither counts the block again nor reports
  * pymalloc's arenas.  Sampling is the core's: the same per-thread byte
- * countdown and inline fast path as the libc hooks (ccx_fastpath.h); the
+ * countdown and inline fast path as the libc hooks (ccx_layer.h); the
  * allocation that reaches the sample point goes to ccx_sample_slow, which
  * unwinds a few native frames, appends the Python frames and records the
  * block (weighted s / (1 - exp(-s/T)) for a block of size s).  Frees go
@@ -17,7 +17,7 @@
  * (preload/build.mk), like the libc hooks.
  */
 #include "py_alloc.h"
-#include "ccx_fastpath.h"   /* the core's inline countdown, counters and filter */
+#include "ccx_layer.h"   /* the core's inline countdown, counters and filter */
 
 #include <string.h>
 

@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "ccx_hooks.h"
+#include "ccx_layer.h"
 #include "py_layout.h"
 
 typedef struct py_object PyObj;            /* PyObject */

@@ -17,6 +17,8 @@
 #include "py_holders.h"
 #include "ccx_format.h"
 #include "ccx_clock.h"
+#include "ccx_json.h"
+#include "ccx_mem.h"
 
 #include <stdio.h>
 #include <stdlib.h>

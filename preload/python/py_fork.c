@@ -21,6 +21,7 @@
  * restarts the helper.
  */
 #include "py_api.h"
+#include "py_layer.h"
 #include "ccx_clock.h"
 
 #include <time.h>

@@ -1,6 +1,8 @@
 /* py_frames.c - reads Python frame chains and names Python frames
  * (see py_frames.h for the contract). */
 #include "py_frames.h"
+#include "py_layer.h"
+#include "ccx_mem.h"
 
 #include <dlfcn.h>
 #include <fcntl.h>
@@ -483,8 +485,8 @@ static void find_eval(void)
     }
 }
 
-/* Declared in ccx_hooks.h: native frames up to the interpreter, then the
- * calling thread's Python frames. */
+/* Declared in py_layer.h (the merge_stack operation): native frames up to
+ * the interpreter, then the calling thread's Python frames. */
 int ccx_py_merge_stack(ccx_frame_t *frames, int n, int max)
 {
     if (!frames_enabled || n >= max)

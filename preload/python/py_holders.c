@@ -30,6 +30,9 @@
 #include "holders_graph.h"
 #include "ccx_format.h"
 #include "ccx_clock.h"
+#include "ccx_json.h"
+#include "ccx_mem.h"
+#include "ccx_options.h"
 
 #include <dlfcn.h>
 #include <stdio.h>
@@ -156,15 +159,13 @@ static uint64_t hash_str(const char *s)
 
 static void read_options(void)
 {
-    opt.top = ccx_opt_holders();
-    opt.samples = ccx_opt_holders_samples();
-    int n = ccx_opt_holders_ntypes();
+    const struct ccx_options *o = ccx_opts();
+    opt.top = o->holders;
+    opt.samples = o->holders_samples;
+    int n = o->holders_types.n;
     opt.nnamed = 0;
-    for (int i = 0; i < n && i < MAX_NAMED; i++) {
-        const char *name = ccx_opt_holders_type(i);
-        if (name)
-            snprintf(opt.named[opt.nnamed++], sizeof opt.named[0], "%s", name);
-    }
+    for (int i = 0; i < n && i < MAX_NAMED; i++)
+        snprintf(opt.named[opt.nnamed++], sizeof opt.named[0], "%s", o->holders_types.name[i]);
 }
 
 /* The entries we need beyond py_api.c's, and a check that the type

@@ -4,7 +4,7 @@
 #ifndef PY_HOLDERS_H
 #define PY_HOLDERS_H
 
-#include "ccx_hooks.h"
+#include "ccx_layer.h"
 
 /* Writes "holders": {...} into the open python object (key and value), or
  * nothing when there is nothing to report (the first snapshot without

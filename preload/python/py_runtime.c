@@ -1,11 +1,13 @@
-/* py_runtime.c - the Python layer's life cycle, driven by the core's
- * helper thread through the weak hooks of ccx_hooks.h.
+/* py_runtime.c - the Python layer's life cycle, driven by the tracer's
+ * helper thread through the operations py_layer_start registers
+ * (ccx_layer.h, py_layer.h).
  *
  * ccx_py_helper_tick: once the interpreter is initialized (and never when
  * it is finalizing) take the GIL with PyGILState_Ensure, pick the frame
  * layout for the running version, check it against the interpreter's own
  * frame API, install the PyMem hooks and an atexit callback.  Any failure
- * leaves native-only stacks and prints one `ccxtrace: python:` line.
+ * leaves native-only stacks and prints one `ccxtrace: python:` line
+ * (ccx_diag.h).
  *
  * The atexit callback takes the exit snapshot (names and census still
  * there), then marks the interpreter gone so nothing here touches it
@@ -17,8 +19,11 @@
 #include "py_alloc.h"
 #include "py_census.h"
 #include "py_frames.h"
-#include "ccx_format.h"
+#include "py_layer.h"
 #include "ccx_clock.h"
+#include "ccx_diag.h"
+#include "ccx_format.h"
+#include "ccx_options.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -75,17 +80,7 @@ static void test_gil_delay(void)
     }
 }
 
-static void warn(const char *fmt, const char *arg)
-{
-    char buf[512];
-    int n = snprintf(buf, sizeof buf, "ccxtrace: python: ");
-    n += snprintf(buf + n, sizeof buf - (size_t)n, fmt, arg);
-    if (n > (int)sizeof buf - 2)
-        n = (int)sizeof buf - 2;
-    buf[n++] = '\n';
-    ssize_t w = write(2, buf, (size_t)n);
-    (void)w;
-}
+#define warn(fmt, ...) ccx_diag("python: " fmt, __VA_ARGS__)
 
 static PyObj *at_exit(PyObj *self, PyObj *arg)
 {
@@ -175,10 +170,7 @@ static void activate(void)
             if (py_frames_init(&layout) != 0)
                 validate_fails = VALIDATE_TRIES;
         } else if (r < 0 && ++validate_fails >= VALIDATE_TRIES) {
-            char msg[256];
-            snprintf(msg, sizeof msg, "Python %s frame layout check failed (%%s); "
-                     "stacks are native only", py.version);
-            warn(msg, why);
+            warn("Python %s frame layout check failed (%s); stacks are native only", py.version, why);
         }
     }
     if (state == ST_WAITING) {
@@ -371,7 +363,7 @@ int ccx_py_helper_tick(void)
 {
     if (state == ST_OFF || gone || !ccx_tracing())
         return 0;
-    if (state == ST_WAITING && !ccx_opt_python()) {   /* CCXTRACE_PYTHON=0 */
+    if (state == ST_WAITING && !ccx_opts()->python) {   /* CCXTRACE_PYTHON=0 */
         state = ST_OFF;
         return 0;
     }
@@ -391,8 +383,8 @@ int ccx_py_helper_tick(void)
     if (state == ST_WAITING && !layout_chosen) {
         layout_chosen = 1;
         /* The core's option table reads and checks them. */
-        py_opt.census = ccx_opt_census();
-        py_opt.gc_collect = ccx_opt_gc_collect();
+        py_opt.census = ccx_opts()->census;
+        py_opt.gc_collect = ccx_opts()->gc_collect;
         choose_layout();
     }
     /* Until the frame check has passed (or refused the layout), look again
@@ -418,11 +410,10 @@ int ccx_py_write_section(struct ccx_json *j)
     int rc = with_gil(write_fn, &a, 0, 0);
     /* After the exit snapshot the interpreter is gone by design; anything
      * else that leaves a snapshot without its census is said, a few times. */
-    static int said;
-    if (rc != GIL_RAN && rc != GIL_GONE && said++ < 5)
-        warn("a snapshot is written without the census and Python names: %s",
-             rc == GIL_BUSY ? "another Python section held the lock for 5 s"
-                            : "the interpreter is finalizing");
+    if (rc != GIL_RAN && rc != GIL_GONE)
+        CCX_DIAG_LIMIT(5, "python: a snapshot is written without the census and Python names: %s",
+                       rc == GIL_BUSY ? "another Python section held the lock for 5 s"
+                                      : "the interpreter is finalizing");
     return rc == GIL_RAN;
 }
 
@@ -467,4 +458,20 @@ void ccx_py_atfork_child(void)
     sec_phase = SEC_NONE;
     py_api_atfork_child();
     py_frames_atfork_child();
+}
+
+void py_layer_start(void)
+{
+    static const struct ccx_layer_ops ops = {
+        .helper_tick = ccx_py_helper_tick,
+        .write_section = ccx_py_write_section,
+        .resolve_frame = ccx_py_resolve_frame,
+        .gc_counts = ccx_py_gc_counts,
+        .fork_hide = ccx_py_fork_hide,
+        .fork_defer = ccx_py_fork_defer,
+        .atfork_child = ccx_py_atfork_child,
+        .exit = ccx_py_exit,
+        .merge_stack = ccx_py_merge_stack,
+    };
+    ccx_layer_register(&ops);
 }

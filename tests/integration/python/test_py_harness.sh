@@ -11,9 +11,10 @@ root=${CCX_ROOT:-$(cd "$(dirname "$0")/../../.." && pwd)}
 tmp=${CCX_TMP:-$(mktemp -d)}
 so=$tmp/libpyharness.so
 if ! gcc -std=gnu11 -g -O2 -fPIC -shared -D_GNU_SOURCE -Wall -Wextra -Werror \
-    -Wl,-z,defs -I"$root/common" -I"$root/preload/base" -I"$root/preload/iface" -I"$root/preload/core" -I"$root/preload/python" -o "$so" \
+    -Wl,-z,defs -I"$root/common" -I"$root/preload/base" -I"$root/preload/iface" -I"$root/preload/python" -o "$so" \
     "$root/tests/integration/python/harness/harness_core.c" \
-    "$root"/preload/python/py_{api,layout,frames,alloc,census,runtime}.c -lm -lpthread -ldl; then
+    "$root"/preload/python/py_{api,layout,frames,alloc,census,runtime,fork}.c \
+    "$root"/preload/base/ccx_{diag,text,clock}.c -lm -lpthread -ldl; then
     echo "FAIL: the harness does not build"
     exit 1
 fi
