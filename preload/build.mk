@@ -65,7 +65,7 @@ $(PRELOAD_UBSAN_LIB): $(PRELOAD_UBSAN_OBJ)
 
 # Unit tests: the pure logic (sampling math, filter and block table, stack
 # interning, option table, JSON writer), never the interposer itself.
-PRELOAD_UNIT_SRC := preload/base/ccx_options.c preload/base/ccx_text.c preload/base/ccx_only.c preload/output/ccx_stale.c \
+PRELOAD_UNIT_SRC := preload/base/ccx_options.c preload/base/ccx_text.c preload/base/ccx_diag.c preload/base/ccx_only.c preload/output/ccx_stale.c \
   preload/base/ccx_pressure.c preload/base/ccx_cgroup.c preload/output/ccx_thin.c preload/core/ccx_sample.c preload/base/ccx_mem.c \
   preload/core/ccx_addrmap.c preload/core/ccx_stacks.c preload/base/ccx_json.c $(COMMON_SRC)
 $(eval $(call unit_tests,preload,$(PRELOAD_UNIT_SRC),-lpthread,$(PRELOAD_DIRS:%=-Ipreload/%)))
