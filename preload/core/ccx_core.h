@@ -69,6 +69,11 @@ int ccx_layer_fork_hide(void);
 int ccx_layer_fork_defer(void);
 void ccx_layer_atfork_child(void);
 void ccx_layer_exit(void);
-int ccx_layer_merge_stack(ccx_frame_t *frames, int n, int max);
+/* On every sample: inline, one load and a test before the call. */
+extern struct ccx_layer_ops ccx_layer_ops_registered;
+static inline int ccx_layer_merge_stack(ccx_frame_t *frames, int n, int max)
+{
+    return ccx_layer_ops_registered.merge_stack ? ccx_layer_ops_registered.merge_stack(frames, n, max) : n;
+}
 
 #endif

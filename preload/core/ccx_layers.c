@@ -7,57 +7,52 @@
 #include "ccx_core.h"
 #include "ccx_diag.h"
 
-static struct ccx_layer_ops ops;
+struct ccx_layer_ops ccx_layer_ops_registered;
 
 void ccx_layer_register(const struct ccx_layer_ops *o)
 {
     ccx_assert(o != NULL);
-    ops = *o;
+    ccx_layer_ops_registered = *o;
 }
 
 int ccx_layer_helper_tick(void)
 {
-    return ops.helper_tick ? ops.helper_tick() : 0;
+    return ccx_layer_ops_registered.helper_tick ? ccx_layer_ops_registered.helper_tick() : 0;
 }
 
 int ccx_layer_write_section(struct ccx_json *j)
 {
-    return ops.write_section ? ops.write_section(j) : 0;
+    return ccx_layer_ops_registered.write_section ? ccx_layer_ops_registered.write_section(j) : 0;
 }
 
 int ccx_layer_resolve_frame(ccx_frame_t f, const char **file, const char **function, int *line)
 {
-    return ops.resolve_frame ? ops.resolve_frame(f, file, function, line) : 0;
+    return ccx_layer_ops_registered.resolve_frame ? ccx_layer_ops_registered.resolve_frame(f, file, function, line) : 0;
 }
 
 int ccx_layer_gc_counts(long count[3], long collections[3])
 {
-    return ops.gc_counts ? ops.gc_counts(count, collections) : 0;
+    return ccx_layer_ops_registered.gc_counts ? ccx_layer_ops_registered.gc_counts(count, collections) : 0;
 }
 
 int ccx_layer_fork_hide(void)
 {
-    return ops.fork_hide ? ops.fork_hide() : 0;
+    return ccx_layer_ops_registered.fork_hide ? ccx_layer_ops_registered.fork_hide() : 0;
 }
 
 int ccx_layer_fork_defer(void)
 {
-    return ops.fork_defer ? ops.fork_defer() : 0;
+    return ccx_layer_ops_registered.fork_defer ? ccx_layer_ops_registered.fork_defer() : 0;
 }
 
 void ccx_layer_atfork_child(void)
 {
-    if (ops.atfork_child)
-        ops.atfork_child();
+    if (ccx_layer_ops_registered.atfork_child)
+        ccx_layer_ops_registered.atfork_child();
 }
 
 void ccx_layer_exit(void)
 {
-    if (ops.exit)
-        ops.exit();
-}
-
-int ccx_layer_merge_stack(ccx_frame_t *frames, int n, int max)
-{
-    return ops.merge_stack ? ops.merge_stack(frames, n, max) : n;
+    if (ccx_layer_ops_registered.exit)
+        ccx_layer_ops_registered.exit();
 }

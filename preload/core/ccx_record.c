@@ -32,6 +32,7 @@ static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct reg *threads;
 static struct ccx_totals departed;
 static pthread_key_t exit_key;
+static int depth_cap; /* CCXTRACE_DEPTH, read once (the sample path calls nothing it need not) */
 static int key_ok;
 
 static void thread_exit(void *arg)
@@ -82,6 +83,7 @@ int ccx_record_init(void)
 {
     const struct ccx_options *o = ccx_opts();
     ccx_mean = o->sample == UINT64_MAX ? 0 : o->sample;
+    depth_cap = o->depth;
     key_ok = pthread_key_create(&exit_key, thread_exit) == 0;
     uint32_t bits = ccx_mean == 0 ? 22 : 18;
     if (ccx_addrmap_init((int)bits, ccx_mean == 0) != 0 || ccx_sites_init((uint32_t)o->max_stacks) != 0)
@@ -231,7 +233,7 @@ void ccx_sample_slow(void *p, size_t size, int layer)
     ccx_frame_t frames[256];
     /* The Python layer's blocks come from the interpreter: a few native
      * frames reach its evaluation loop, where the Python frames take over. */
-    int depth = ccx_opts()->depth;
+    int depth = depth_cap;
     if (layer == CCX_LAYER_ID_PYTHON && depth > CCX_PY_NATIVE_MAX)
         depth = CCX_PY_NATIVE_MAX;
     int n = ccx_unwind_native(frames, depth, 0);
@@ -239,7 +241,6 @@ void ccx_sample_slow(void *p, size_t size, int layer)
      * loop and append its Python frames (memory a C extension mallocs is
      * charged to the Python line that called it). */
     n = ccx_layer_merge_stack(frames, n, (int)(sizeof frames / sizeof frames[0]));
-    ccx_assert(n >= 0 && n <= (int)(sizeof frames / sizeof frames[0]));
     ccx_record_alloc(p, size, (enum ccx_layer_id)layer, frames, n);
     ccx_guard--;
 }

@@ -80,7 +80,6 @@ static struct ccx_site *intern_shared(int layer, const ccx_frame_t *f, int n, ui
 
 struct ccx_site *ccx_site_intern(int layer, const ccx_frame_t *f, int n)
 {
-    ccx_assert(n >= 0 && layer >= 0 && layer <= CCX_LAYER_ID_MMAP);
     if (!slots)
         return ccx_site_overflow(layer);
     if (n > 0xffff)
@@ -97,6 +96,8 @@ struct ccx_site *ccx_site_intern(int layer, const ccx_frame_t *f, int n)
 
 static struct ccx_site *intern_shared(int layer, const ccx_frame_t *f, int n, uint64_t h)
 {
+    /* here, on a miss of the thread's memo, not on every sample */
+    ccx_assert(n >= 0 && n <= 0xffff && layer >= 0 && layer <= CCX_LAYER_ID_MMAP);
     struct ccx_site *mine = NULL;
     size_t mine_size = sizeof(struct ccx_site) + sizeof(ccx_frame_t) * (size_t)n;
     for (uint32_t i = (uint32_t)h & cap_mask, probes = 0; probes <= cap_mask; i = (i + 1) & cap_mask, probes++) {

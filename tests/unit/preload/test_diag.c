@@ -55,8 +55,9 @@ static void turn_off(void)
     offs++;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    (void)argv;
     /* one line, the prefix once, what it quotes escaped */
     start();
     ccx_diag("cannot open %s: %s", "/tmp/a\nb", ccx_strerror(2));
@@ -89,7 +90,7 @@ int main(void)
      * returns, writes one line and turns tracing off */
     ccx_diag_on_broken(turn_off);
     start();
-    int x = 1;
+    int x = argc > 0; /* 1, unknown to a static checker */
     ccx_assert(x == 1);
     CHECK_STR(stop(), "");
     CHECK_EQ_INT(offs, 0);
