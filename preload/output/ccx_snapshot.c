@@ -443,19 +443,23 @@ static void write_native_frame(struct ccx_json *j, ccx_frame_t f, struct ccx_mod
 static void write_frames(struct ccx_json *j, struct snap *sn)
 {
     struct fmap *fm = &sn->fm;
-    sn->fm_ok = fmap_init(fm, 4096) == 0;
-    for (size_t r = 0; r < sn->nrows && sn->fm_ok; r++)
-        for (int f = 0; f < sn->rows[r].s->nframes && sn->fm_ok; f++)
-            sn->fm_ok = fmap_add(fm, sn->rows[r].s->frames[f]) == 0;
-    sn->fm_ok = sn->fm_ok && fmap_number(fm) == 0;
+    int ok = fmap_init(fm, 4096) == 0;
+    for (size_t r = 0; r < sn->nrows && ok; r++)
+        for (int f = 0; f < sn->rows[r].s->nframes && ok; f++)
+            ok = fmap_add(fm, sn->rows[r].s->frames[f]) == 0;
+    ok = ok && fmap_number(fm) == 0;
+    sn->fm_ok = ok;
     ccx_json_key(j, CCX_F_FRAMES);
     ccx_json_begin_array(j);
     uint32_t next_id = 0;
-    for (size_t slot = 0; sn->fm_ok && slot <= fm->mask; slot++) {
-        if (!fm->key[slot])
+    const ccx_frame_t *key = fm->key;
+    uint32_t *id = fm->id;
+    const size_t mask = fm->mask;
+    for (size_t slot = 0; ok && slot <= mask; slot++) {
+        if (!key[slot])
             continue;
-        ccx_frame_t f = fm->key[slot] - 1;
-        fm->id[slot] = next_id;
+        ccx_frame_t f = key[slot] - 1;
+        id[slot] = next_id;
         ccx_json_begin_object(j);
         ccx_json_kv_i64(j, CCX_F_ID, next_id++);
         if (f & CCX_FRAME_PY)
@@ -470,23 +474,29 @@ static void write_frames(struct ccx_json *j, struct snap *sn)
 /* 4. stacks and sites (stack i belongs to site i) */
 static void write_stacks_and_sites(struct ccx_json *j, const struct snap *sn)
 {
+    /* locals: the JSON calls would make the compiler read sn again each time */
+    const struct row *rows = sn->rows;
+    const size_t nrows = sn->nrows;
+    const int fm_ok = sn->fm_ok;
+    const struct fmap fm = sn->fm;
     ccx_json_key(j, CCX_F_STACKS);
     ccx_json_begin_array(j);
-    for (size_t r = 0; r < sn->nrows; r++) {
+    for (size_t r = 0; r < nrows; r++) {
+        const struct ccx_site *s = rows[r].s;
         ccx_json_begin_object(j);
         ccx_json_kv_u64(j, CCX_F_ID, r);
         ccx_json_key(j, CCX_F_STACK_FRAMES);
         ccx_json_begin_array(j);
-        for (int f = 0; f < sn->rows[r].s->nframes && sn->fm_ok; f++)
-            ccx_json_u64(j, fmap_id(&sn->fm, sn->rows[r].s->frames[f]));
+        for (int f = 0; f < s->nframes && fm_ok; f++)
+            ccx_json_u64(j, fmap_id(&fm, s->frames[f]));
         ccx_json_end_array(j);
         ccx_json_end_object(j);
     }
     ccx_json_end_array(j);
     ccx_json_key(j, CCX_F_SITES);
     ccx_json_begin_array(j);
-    for (size_t r = 0; r < sn->nrows; r++) {
-        const struct row *w = &sn->rows[r];
+    for (size_t r = 0; r < nrows; r++) {
+        const struct row *w = &rows[r];
         ccx_json_begin_object(j);
         ccx_json_kv_u64(j, CCX_F_STACK, r);
         ccx_json_kv_str(j, CCX_F_LAYER, layer_name(w->s->layer));
