@@ -42,6 +42,6 @@ fuzz: $(BUILD)/fuzz/fuzz_snapshot
 	    -artifact_prefix=$(BUILD)/fuzz/findings/ $(BUILD)/fuzz/corpus
 
 # "Who holds it" (docs/holders.md): the preload's pure reference-path search
-# (preload/holders_graph.c) is unit-tested on its own, in tests/unit/holders.
+# (preload/python/holders_graph.c) is unit-tested on its own, in tests/unit/holders.
 $(eval $(call need_deps,holders,))
-$(eval $(call unit_tests,holders,preload/holders_graph.c preload/ccx_mem.c,,-Ipreload))
+$(eval $(call unit_tests,holders,preload/python/holders_graph.c preload/base/ccx_mem.c,,-Ipreload/python -Ipreload/base -Ipreload/iface))

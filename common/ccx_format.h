@@ -119,7 +119,7 @@
 #define CCX_F_TYPE_OWNED    "owned_bytes" /* added: lists', dicts', sets' separate storage */
 #define CCX_F_CENSUS_MS     "census_ms"
 #define CCX_F_AFTER_COLLECT "after_collect"
-/* the deep census (added; preload/py_deep.c, docs/snapshot-format.md):
+/* the deep census (added; preload/python/py_deep.c, docs/snapshot-format.md):
  * python.census_form says which form ran, census_form_why why the deep
  * form was wanted and not taken; python.deep has, besides CCX_F_TYPES
  * (the untracked objects reached, by type, as the census's entries): */

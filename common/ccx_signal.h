@@ -1,5 +1,5 @@
 /* ccx_signal.h - signal names, shared by the preload (CCXTRACE_SIGNAL, read
- * in its constructor by preload/ccx_options.c) and ccx-driver (--signal,
+ * in its constructor by preload/base/ccx_options.c) and ccx-driver (--signal,
  * driver/opts.c; names in driver/trigger.c's messages).
  *
  * One parser for every way a signal is written ("USR2", "SIGUSR2",

@@ -97,10 +97,14 @@ def matching_open(toks, j):
 
 
 def sources(paths):
+    """The .c and .h files of each path: a file, or a directory with its
+    subdirectories (preload/ has one per layer)."""
     for p in paths:
         if os.path.isdir(p):
-            for name in sorted(os.listdir(p)):
-                if name.endswith((".c", ".h")):
-                    yield os.path.join(p, name)
+            for top, dirs, files in os.walk(p):
+                dirs.sort()
+                for name in sorted(files):
+                    if name.endswith((".c", ".h")):
+                        yield os.path.join(top, name)
         else:
             yield p

@@ -20,10 +20,10 @@ if ! command -v cppcheck >/dev/null; then
 fi
 dirs=$(ls -d common preload analyzer driver tests/unit 2>/dev/null)
 progs=$(find tests/integration scripts -name '*.c' 2>/dev/null | sort)
-# -Ipreload: the Python harness builds against the preload's headers.
+# -Ipreload/*: the preload's folders (the Python harness builds against their headers too).
 out=$(cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability \
     --std=c11 --inline-suppr --suppress=missingIncludeSystem --suppress=unusedFunction \
-    --suppress=unmatchedSuppression -D__GNUC__ -D_GNU_SOURCE -Icommon -Ipreload \
+    --suppress=unmatchedSuppression -D__GNUC__ -D_GNU_SOURCE -Icommon $(for d in preload/*/; do printf -- "-I%s " "${d%/}"; done) \
     $dirs $progs 2>&1)
 rc=$?
 [ -n "$out" ] && echo "$out"

@@ -6,8 +6,8 @@ set -u
 cd "${CCX_ROOT:-$(dirname "$0")/../..}"
 fail=0
 # Variables read by the library (test-only hooks, named *_TEST_*, excluded).
-code=$(grep -ho '"CCXTRACE_[A-Z0-9_]*"' preload/*.c | tr -d '"' | grep -v '_TEST_' | sort -u)
-[ -n "$code" ] || { echo "no CCXTRACE_ variables found in preload/*.c"; exit 1; }
+code=$(grep -ho '"CCXTRACE_[A-Z0-9_]*"' preload/*/*.c | tr -d '"' | grep -v '_TEST_' | sort -u)
+[ -n "$code" ] || { echo "no CCXTRACE_ variables found in preload/*/*.c"; exit 1; }
 readme=$(grep -o '^| `CCXTRACE_[A-Z0-9_]*`' README.md | tr -d '|` ' | sort -u)
 for v in $code; do
     echo "$readme" | grep -qx "$v" || { echo "README.md's option table lacks $v"; fail=1; }

@@ -47,8 +47,8 @@ if [ "$listed" != "$want_list" ]; then
     echo "FAIL checker --list on a sample: got:"; echo "$listed"; echo "want:"; echo "$want_list"; fail=1
 fi
 
-# --- the project.  The parts checked (preload/ joins when it is split up):
-dirs=(analyzer driver)
+# --- the project: every part (preload/ with its layer folders).
+dirs=(preload analyzer driver)
 out=$($check "${dirs[@]}")
 rc=$?
 if [ $rc != 0 ]; then

@@ -39,8 +39,8 @@ if [ $rc != 1 ] || [ "$got" != "$want" ]; then
     echo "FAIL checker on a sample: exit $rc, got:"; echo "$got"; echo "want:"; echo "$want"; fail=1
 fi
 
-# --- the project.  The parts checked (preload/ joins when it is split up):
-dirs=(analyzer driver)
+# --- the project: every part (preload/ with its layer folders).
+dirs=(preload analyzer driver)
 out=$($check "${dirs[@]}")
 rc=$?
 if [ $rc != 0 ]; then

@@ -27,8 +27,8 @@ done < <("$root/tests/lib/pythons.sh")
 "$root/tests/lib/pythons.sh" --missing | sed 's/^/skip /'
 # The pure search alone (no interpreter): build + search of a synthetic
 # heap of n objects and 3n edges.
-if ${CC:-cc} -O2 -std=gnu11 -D_GNU_SOURCE -I"$root/preload" -I"$root/common" -o "$tmp/graph_bench" \
-    "$root/tests/bench/holders/graph_bench.c" "$root/preload/holders_graph.c" "$root/preload/ccx_mem.c"; then
+if ${CC:-cc} -O2 -std=gnu11 -D_GNU_SOURCE -I"$root/preload/python" -I"$root/preload/base" -I"$root/preload/iface" -I"$root/common" -o "$tmp/graph_bench" \
+    "$root/tests/bench/holders/graph_bench.c" "$root/preload/python/holders_graph.c" "$root/preload/base/ccx_mem.c"; then
     "$tmp/graph_bench" "$n" || status=1
 else
     echo "graph_bench does not build"

@@ -1,4 +1,4 @@
-/* graph_bench.c - the pure search (preload/holders_graph.c) on a synthetic
+/* graph_bench.c - the pure search (preload/python/holders_graph.c) on a synthetic
  * heap shaped like heap.py's: N objects at scattered 16-byte-aligned
  * addresses, a root list holding them all and two references each (one
  * to a shared object, one to a neighbour), so 3N edges.  Prints the median

@@ -4,11 +4,11 @@
 # under valgrind memcheck: no invalid access, no uninitialised use.
 source "$(dirname "$0")/lib.sh"
 command -v valgrind >/dev/null || { echo "valgrind not installed"; exit 77; }
-srcs="preload/ccx_options.c preload/ccx_text.c preload/ccx_only.c preload/ccx_stale.c preload/ccx_pressure.c preload/ccx_cgroup.c preload/ccx_thin.c preload/ccx_sample.c preload/ccx_mem.c preload/ccx_addrmap.c preload/ccx_stacks.c preload/ccx_json.c common/ccx_units.c common/ccx_signal.c"
+srcs="preload/base/ccx_options.c preload/base/ccx_text.c preload/base/ccx_diag.c preload/base/ccx_only.c preload/output/ccx_stale.c preload/base/ccx_pressure.c preload/base/ccx_cgroup.c preload/output/ccx_thin.c preload/core/ccx_sample.c preload/base/ccx_mem.c preload/core/ccx_addrmap.c preload/core/ccx_stacks.c preload/base/ccx_json.c common/ccx_units.c common/ccx_signal.c"
 cd "$CCX_ROOT"
 for t in tests/unit/preload/test_*.c; do
     name=$(basename "$t" .c)
-    gcc -std=gnu11 -g -O1 -D_GNU_SOURCE -Icommon -Ipreload -Itests/unit -o "$CCX_TMP/$name" "$t" $srcs -lpthread -lm ||
+    gcc -std=gnu11 -g -O1 -D_GNU_SOURCE -Icommon -Ipreload/base -Ipreload/iface -Ipreload/core -Ipreload/output -Itests/unit -o "$CCX_TMP/$name" "$t" $srcs -lpthread -lm ||
         fail "cannot compile $t"
     valgrind -q --error-exitcode=9 --track-origins=yes "$CCX_TMP/$name" >"$CCX_TMP/$name.log" 2>&1
     st=$?

@@ -1,6 +1,6 @@
 /* layout_check.c - compiled by test_py_layout.sh against one CPython's own
  * headers (with Py_BUILD_CORE for the internal frame structs) and linked
- * with preload/py_layout.c: compares every offset of the Python layer's
+ * with preload/python/py_layout.c: compares every offset of the Python layer's
  * built-in table and of py_layout.h with offsetof() (or sizeof, or the
  * header's own constant) and prints one line per mismatch. */
 #define Py_BUILD_CORE 1

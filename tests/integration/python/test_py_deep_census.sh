@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # test-timeout: 600
-# test_py_deep_census.sh - the deep census (python.deep, preload/py_deep.c,
+# test_py_deep_census.sh - the deep census (python.deep, preload/python/py_deep.c,
 # issue 21) with every CPython present (tests/lib/pythons.sh):
 #   - wl_deep_census.py: str (a str-keyed dict's keys and values, instance
 #     attributes, a general dict's keys, shared values), bytes, untracked

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # test_py_exit_race.sh - the tracer never crashes a short Python process at
 # exit: the helper thread must not take the GIL while the interpreter
-# finalizes (preload/py_runtime.c, activate_soon and with_gil_section).
+# finalizes (preload/python/py_runtime.c, activate_soon and with_gil_section).
 #
 # Many short traced processes on every interpreter present (about 45 s in
 # all, shared equally), each workload in turn:

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# test_py_harness.sh - the Python layer (preload/py_*.c) on its own: built
+# test_py_harness.sh - the Python layer (preload/python/py_*.c) on its own: built
 # into a small shared object with a stand-in for the tracer core
 # (harness/harness_core.c: exact tables, one mutex, a helper thread), then
 # run with every CPython present: known-line leaks under pymalloc within
@@ -11,9 +11,10 @@ root=${CCX_ROOT:-$(cd "$(dirname "$0")/../../.." && pwd)}
 tmp=${CCX_TMP:-$(mktemp -d)}
 so=$tmp/libpyharness.so
 if ! gcc -std=gnu11 -g -O2 -fPIC -shared -D_GNU_SOURCE -Wall -Wextra -Werror \
-    -Wl,-z,defs -I"$root/common" -I"$root/preload" -o "$so" \
+    -Wl,-z,defs -I"$root/common" -I"$root/preload/base" -I"$root/preload/iface" -I"$root/preload/python" -o "$so" \
     "$root/tests/integration/python/harness/harness_core.c" \
-    "$root"/preload/py_{api,layout,frames,alloc,census,deep,heap,runtime}.c -lm -lpthread -ldl; then
+    "$root"/preload/python/py_{api,layout,frames,alloc,census,deep,heap,runtime,fork}.c \
+    "$root"/preload/base/ccx_{diag,text,clock}.c -lm -lpthread -ldl; then
     echo "FAIL: the harness does not build"
     exit 1
 fi

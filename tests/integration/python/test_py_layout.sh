@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# test_py_layout.sh - the Python layer's offset tables (preload/py_layout.c
+# test_py_layout.sh - the Python layer's offset tables (preload/python/py_layout.c
 # and py_layout.h: the frame walker's, the census's and its walk over the
 # gc's lists, the holders search's) against ground truth: for every CPython
 # of tests/lib/pythons.sh, compile layout_check.c against that interpreter's
@@ -31,8 +31,8 @@ while read -r label py; do
         run_env=(LD_LIBRARY_PATH="$libdir" PYTHONHOME="$("$py" -c 'import sys; print(sys.prefix)')")
     fi
     exe=$tmp/layout_check_$label
-    if ! gcc -std=gnu11 -D_GNU_SOURCE -I"$inc" -I"$inc/internal" -I"$root/preload" -I"$root/common" \
-        -o "$exe" "$here/layout_check.c" "$root/preload/py_layout.c" "${extra[@]}" 2>"$tmp/cc.log"; then
+    if ! gcc -std=gnu11 -D_GNU_SOURCE -I"$inc" -I"$inc/internal" -I"$root/preload/python" -I"$root/preload/base" -I"$root/preload/iface" -I"$root/common" \
+        -o "$exe" "$here/layout_check.c" "$root/preload/python/py_layout.c" "${extra[@]}" 2>"$tmp/cc.log"; then
         echo "FAIL $label: layout_check.c does not compile against $inc:"
         head -20 "$tmp/cc.log"
         fail=1

@@ -101,7 +101,7 @@ for i in 0 4; do
     c=$tmp/ctx/ctx$i
     cmp -s "$c/Containerfile" scripts/container/Containerfile.ccxtrace || bad "ctx$i: Containerfile differs from the fragment"
     cmp -s "$c/src/prebuilt/libccxtrace.so" "$lib" || bad "ctx$i: the prebuilt libccxtrace.so (--lib) differs"
-    for f in Makefile preload/ccx_init.c common/ccx_units.c scripts/check-deps.sh scripts/ccxtrace-image scripts/container/build-lib.sh; do
+    for f in Makefile preload/control/ccx_init.c common/ccx_units.c scripts/check-deps.sh scripts/ccxtrace-image scripts/container/build-lib.sh; do
         cmp -s "$c/src/$f" "$f" || bad "ctx$i: src/$f is not the checkout's"
     done
     bc=$(cat "$c/build-command")
@@ -113,7 +113,7 @@ ok "build contexts: fragment, sources, prebuilt library, build arguments"
 # without --lib the builder stage compiles: no prebuilt library in the context
 $img build --dry-run --builder localhost/my-builder:1 --interval 30m --holders-types Broker,traceback --file-mode 0660 \
     --context "$tmp/ctxb" localhost/svc >/dev/null 2>&1 || bad "build --dry-run without --lib"
-[ ! -e "$tmp/ctxb/ctx0/src/prebuilt" ] && [ -f "$tmp/ctxb/ctx0/src/preload/ccx_init.c" ] && ok "without --lib: sources only" || bad "ctxb: $(ls -R "$tmp/ctxb" | head)"
+[ ! -e "$tmp/ctxb/ctx0/src/prebuilt" ] && [ -f "$tmp/ctxb/ctx0/src/preload/control/ccx_init.c" ] && ok "without --lib: sources only" || bad "ctxb: $(ls -R "$tmp/ctxb" | head)"
 bc=$(tr -d '\\' <"$tmp/ctxb/ctx0/build-command")   # printf %q escapes the comma
 for a in BUILDER_IMAGE=localhost/my-builder:1 CCXTRACE_INTERVAL=30m CCXTRACE_HOLDERS_TYPES=Broker,traceback CCXTRACE_FILE_MODE=0660; do
     case $bc in *"--build-arg $a "*) ;; *) bad "build command lacks $a: $bc" ;; esac

@@ -1,4 +1,4 @@
-/* test_holders_graph.c - the reference-path search (preload/holders_graph.c):
+/* test_holders_graph.c - the reference-path search (preload/python/holders_graph.c):
  * roots found the gc's way (refcount minus references from tracked
  * objects), the Broker pattern's path with its labels, a cycle reported as
  * garbage, an object held only from outside (a C reference) as its own

@@ -1,4 +1,4 @@
-/* test_addrmap.c - the live-block table of preload/ccx_addrmap.c: the
+/* test_addrmap.c - the live-block table of preload/core/ccx_addrmap.c: the
  * filter never misses a recorded block, any pointer value works, removal
  * returns what was recorded exactly once, saturated filter slots stay
  * correct, and 4 threads inserting and removing their own blocks leave the

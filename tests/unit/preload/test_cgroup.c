@@ -1,4 +1,4 @@
-/* test_cgroup.c - the memory cgroup reader (preload/ccx_cgroup.c) on fake
+/* test_cgroup.c - the memory cgroup reader (preload/base/ccx_cgroup.c) on fake
  * /proc and /sys/fs/cgroup trees this test writes itself: v1 in a
  * container (the ancestors invisible, the limit from
  * hierarchical_memory_limit) and on a host (a limit on an ancestor), a

@@ -1,4 +1,4 @@
-/* test_json.c - the streaming JSON writer (preload/ccx_json.c): commas and
+/* test_json.c - the streaming JSON writer (preload/base/ccx_json.c): commas and
  * nesting, escapes, invalid UTF-8 replaced, numbers, null for non-finite
  * doubles, output larger than the buffer, and write errors kept. */
 #include "check.h"

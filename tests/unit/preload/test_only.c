@@ -1,4 +1,4 @@
-/* test_only.c - CCXTRACE_ONLY's matching (preload/ccx_only.c): substring
+/* test_only.c - CCXTRACE_ONLY's matching (preload/base/ccx_only.c): substring
  * of the executable's path or argv[0] as before, and for a Python
  * interpreter the script it runs, found after the interpreter's options
  * (-W/-X take a value, -c ends them without a script, -m names a module);

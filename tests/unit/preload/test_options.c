@@ -1,4 +1,4 @@
-/* test_options.c - the option table (preload/ccx_options.c): defaults,
+/* test_options.c - the option table (preload/base/ccx_options.c): defaults,
  * good values and bounds, the holders type list (blanks trimmed, empty
  * items skipped, limits on names), and every bad value gives one warning
  * line naming the variable and falls back to the default; every row is in

@@ -1,4 +1,4 @@
-/* test_pressure.c - CCXTRACE_PRESSURE's thresholds (preload/ccx_pressure.c):
+/* test_pressure.c - CCXTRACE_PRESSURE's thresholds (preload/base/ccx_pressure.c):
  * parsing (percentages to two decimals, sizes, off, bad values), levels
  * against a limit, one firing per crossing, several crossed at once give
  * one snapshot for the highest, re-arming 5 points below, the fast checks

@@ -1,4 +1,4 @@
-/* test_sample.c - the sampling math of preload/ccx_sample.c: draws have
+/* test_sample.c - the sampling math of preload/core/ccx_sample.c: draws have
  * mean T, the countdown always ends positive, weights are exact in `all`
  * mode and make the sampled sum an unbiased estimate (checked against a
  * simulated allocation stream within 4 standard errors). */

@@ -1,4 +1,4 @@
-/* test_stacks.c - stack interning (preload/ccx_stacks.c): one site per
+/* test_stacks.c - stack interning (preload/core/ccx_stacks.c): one site per
  * distinct (layer, frames), stable ids, the overflow site once the table is
  * full, and 4 threads interning the same stacks concurrently agree. */
 #include "check.h"

@@ -1,5 +1,5 @@
 /* test_stale.c - the sweep of temporary snapshot files left by writers
- * that died (preload/ccx_stale.c), on a real directory: only the tracer's
+ * that died (preload/output/ccx_stale.c), on a real directory: only the tracer's
  * own name pattern, only regular files this uid owns, not modified in the
  * last 60 s, and only when no one holds the writer's OFD lock (a lock
  * taken here through a second open file description conflicts like

@@ -1,4 +1,4 @@
-/* test_text.c - ccx_escape (preload/ccx_text.c): what the tracer's stderr
+/* test_text.c - ccx_escape (preload/base/ccx_text.c): what the tracer's stderr
  * lines quote comes out as printable ASCII on one line, escapes never cut
  * in half, the output always terminated. */
 #include "check.h"

@@ -1,4 +1,4 @@
-/* test_thin.c - CCXTRACE_KEEP's choice (preload/ccx_thin.c), run as the
+/* test_thin.c - CCXTRACE_KEEP's choice (preload/output/ccx_thin.c), run as the
  * tracer runs it: snapshots every second for a long run, at most N kept,
  * one removed before each new one.  The first and the newest always stay,
  * the kept ones span the run, no gap between kept ones is much wider than

@@ -1,4 +1,4 @@
-/* test_trigger.c - ccx_trigger_label (preload/ccx_trigger.c): the label line
+/* test_trigger.c - ccx_trigger_label (preload/base/ccx_trigger.c): the label line
  * of the trigger file, found on any line, cut at the line's end and at the
  * buffer's size without splitting a UTF-8 character. */
 #include "check.h"

@@ -1,13 +1,14 @@
-/* harness_core.c - a minimal stand-in for the tracer core, for developing
- * the Python layer while the real core is written: the functions of
- * preload/ccx_hooks.h "provided by the core", implemented simply (one
- * mutex, exact tables), a helper thread calling ccx_py_helper_tick, and
- * harness_snapshot(path) writing {"python": ..., "sites": [...]} with the
- * Python frames resolved.  Not part of libccxtrace.so. */
-#include "ccx_hooks.h"
-#include "ccx_core.h"     /* struct ccx_thread: the counters the layer bumps inline */
-#include "ccx_addrmap.h"  /* the filter the layer tests inline */
-#include "py_holders.h"
+/* harness_core.c - a minimal stand-in for the tracer, for developing the
+ * Python layer on its own: what preload/iface/ccx_layer.h says the core,
+ * output and control provide, implemented simply (one mutex, exact
+ * tables), the option getter, a helper thread calling the layer's
+ * registered helper_tick, and harness_snapshot(path) writing
+ * {"python": ..., "sites": [...]} with the Python frames resolved.  Built
+ * with the include path of the Python layer (base and the interface).
+ * Not part of libccxtrace.so. */
+#include "ccx_layer.h"    /* struct ccx_thread, the filter, the operations table */
+#include "ccx_options.h"  /* the one option getter */
+#include "py_holders.h"   /* the holders search this stand-in leaves out */
 
 #include <math.h>
 #include <pthread.h>
@@ -46,9 +47,24 @@ static int env01(const char *name, int def)
     const char *v = getenv(name);
     return v && *v ? strcmp(v, "0") != 0 : def;
 }
-int ccx_opt_python(void) { return env01("CCXTRACE_PYTHON", 1); }
-int ccx_opt_census(void) { return env01("CCXTRACE_CENSUS", 1); }
-int ccx_opt_gc_collect(void) { return env01("CCXTRACE_GC_COLLECT", 0); }
+const struct ccx_options *ccx_opts(void)
+{
+    static struct ccx_options o;
+    static int set;
+    if (!set) {
+        o.python = env01("CCXTRACE_PYTHON", 1);
+        o.census = env01("CCXTRACE_CENSUS", 1);
+        o.gc_collect = env01("CCXTRACE_GC_COLLECT", 0);
+        set = 1;
+    }
+    return &o;
+}
+
+/* The Python layer's operations, as py_layer_start registers them. */
+static struct ccx_layer_ops ops;
+void ccx_layer_register(const struct ccx_layer_ops *o) { ops = *o; }
+static void record_alloc(void *p, size_t size, enum ccx_layer_id layer, const ccx_frame_t *frames, int n);
+
 static uint64_t sample_next(void)
 {
     static __thread uint64_t s;
@@ -58,7 +74,7 @@ static uint64_t sample_next(void)
     return (uint64_t)(-log(u) * interval) + 1;
 }
 
-/* The core's slow path (preload/ccx_fastpath.h): the inline fast path sends
+/* The core's slow path (preload/iface/ccx_layer.h): the inline fast path sends
  * the allocation that reaches the thread's countdown here, not yet counted.
  * No native frames: only the Python ones. */
 void ccx_sample_slow(void *p, size_t size, int layer)
@@ -78,8 +94,8 @@ void ccx_sample_slow(void *p, size_t size, int layer)
             t->countdown += (int64_t)sample_next();
     }
     ccx_frame_t frames[128];
-    int n = ccx_py_merge_stack ? ccx_py_merge_stack(frames, 0, 128) : 0;
-    ccx_record_alloc(p, size, (enum ccx_layer_id)layer, frames, n);
+    int n = ops.merge_stack ? ops.merge_stack(frames, 0, 128) : 0;
+    record_alloc(p, size, (enum ccx_layer_id)layer, frames, n);
 }
 
 void *ccx_mem_alloc(size_t size)
@@ -89,7 +105,7 @@ void *ccx_mem_alloc(size_t size)
 }
 void ccx_mem_free(void *p, size_t size) { munmap(p, size); }
 
-/* The core's "maybe recorded" filter (preload/ccx_addrmap.h), which the
+/* The core's "maybe recorded" filter (preload/iface/ccx_layer.h), which the
  * Python layer tests inline: here every slot says "maybe", so every free
  * reaches ccx_record_free and its exact table. */
 uint8_t ccx_filter_bits[1u << CCX_FILTER_BITS];
@@ -108,7 +124,7 @@ static void add_block(void *p, int s, double w)
         }
 }
 
-void ccx_record_alloc(void *p, size_t size, enum ccx_layer_id layer, const ccx_frame_t *frames, int n)
+static void record_alloc(void *p, size_t size, enum ccx_layer_id layer, const ccx_frame_t *frames, int n)
 {
     double w = all_mode ? (double)size : (double)size / (1 - exp(-(double)size / interval));
     pthread_mutex_lock(&mu);
@@ -222,7 +238,7 @@ long ccx_snapshot_sync(const char *reason, const char *label)
     ccx_json_key(&j, "reason"); ccx_json_string(&j, reason);
     ccx_json_key(&j, "label"); ccx_json_string(&j, label);
     ccx_json_key(&j, "python");
-    if (!ccx_py_write_section || !ccx_py_write_section(&j)) ccx_json_null(&j);
+    if (!ops.write_section || !ops.write_section(&j)) ccx_json_null(&j);
     ccx_json_key(&j, "sites");
     ccx_json_begin_array(&j);
     pthread_mutex_lock(&mu);
@@ -236,7 +252,7 @@ long ccx_snapshot_sync(const char *reason, const char *label)
         for (int i = 0; i < sites[s].n; i++) {
             const char *file, *fn; int line;
             ccx_json_begin_object(&j);
-            if (ccx_py_resolve_frame && ccx_py_resolve_frame(sites[s].f[i], &file, &fn, &line)) {
+            if (ops.resolve_frame && ops.resolve_frame(sites[s].f[i], &file, &fn, &line)) {
                 ccx_json_key(&j, "file"); ccx_json_string(&j, file);
                 ccx_json_key(&j, "function"); ccx_json_string(&j, fn);
                 ccx_json_key(&j, "line"); ccx_json_i64(&j, line);
@@ -257,7 +273,7 @@ long ccx_snapshot_sync(const char *reason, const char *label)
     return seq++;
 }
 
-/* The holders search (preload/py_holders*.c) is not part of this test. */
+/* The holders search (preload/python/py_holders*.c) is not part of this test. */
 enum py_holders_plan py_holders_plan(void) { return PY_HOLDERS_OFF; }
 void py_holders_write(struct ccx_json *j, enum py_holders_plan plan, const struct py_types *types,
                       const struct py_objs *objs)
@@ -272,7 +288,7 @@ static void *helper(void *arg)
 {
     (void)arg;
     for (;;) {
-        if (ccx_py_helper_tick) (void)ccx_py_helper_tick();
+        if (ops.helper_tick) (void)ops.helper_tick();
         usleep(20000);
     }
     return NULL;
@@ -281,7 +297,7 @@ static void *helper(void *arg)
 static void child(void)
 {
     pthread_mutex_init(&mu, NULL);
-    if (ccx_py_atfork_child) ccx_py_atfork_child();
+    if (ops.atfork_child) ops.atfork_child();
     pthread_t t;
     pthread_create(&t, NULL, helper, NULL);
 }
@@ -294,6 +310,7 @@ __attribute__((constructor)) static void start(void)
     sites = ccx_mem_alloc(MAXSITES * sizeof *sites);
     memset(ccx_filter_bits, 1, sizeof ccx_filter_bits);
     blks = ccx_mem_alloc(MAXBLK * sizeof *blks);
+    py_layer_start();
     pthread_atfork(NULL, NULL, child);
     pthread_t t;
     pthread_create(&t, NULL, helper, NULL);

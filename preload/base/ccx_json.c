@@ -1,0 +1,252 @@
+/* ccx_json.c - streaming JSON writer (see ccx_json.h). */
+#include "ccx_json.h"
+#include "ccx_diag.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+void ccx_json_init(struct ccx_json *j, int fd)
+{
+    j->fd = fd;
+    j->err = 0;
+    j->depth = 0;
+    j->first[0] = 1;
+    j->after_key = 0;
+    j->len = 0;
+}
+
+int ccx_json_flush(struct ccx_json *j)
+{
+    size_t off = 0;
+    while (!j->err && off < j->len) {
+        ssize_t w = write(j->fd, j->buf + off, j->len - off);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            j->err = errno ? errno : EIO;
+        } else if (w == 0) {
+            j->err = ENOSPC;
+        } else {
+            off += (size_t)w;
+        }
+    }
+    j->len = 0;
+    return j->err;
+}
+
+static void put(struct ccx_json *j, const char *s, size_t n)
+{
+    if (j->err)
+        return;
+    if (j->len + n > sizeof j->buf) {
+        ccx_json_flush(j);
+        if (n > sizeof j->buf) {
+            size_t off = 0;
+            while (!j->err && off < n) {
+                ssize_t w = write(j->fd, s + off, n - off);
+                if (w < 0 && errno == EINTR)
+                    continue;
+                if (w <= 0)
+                    j->err = w < 0 ? errno : ENOSPC;
+                else
+                    off += (size_t)w;
+            }
+            return;
+        }
+    }
+    memcpy(j->buf + j->len, s, n);
+    j->len += n;
+}
+
+static void putc1(struct ccx_json *j, char c)
+{
+    if (j->len < sizeof j->buf && !j->err)
+        j->buf[j->len++] = c;
+    else
+        put(j, &c, 1);
+}
+
+/* Before a value or a key: a comma unless first at this level. */
+static void sep(struct ccx_json *j)
+{
+    if (j->after_key) {
+        j->after_key = 0;
+        return;
+    }
+    if (!j->first[j->depth])
+        putc1(j, ',');
+    j->first[j->depth] = 0;
+}
+
+static void put_escaped(struct ccx_json *j, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *p = (const unsigned char *)s;
+    putc1(j, '"');
+    while (*p) {
+        unsigned char c = *p;
+        if (c == '"' || c == '\\') {
+            putc1(j, '\\');
+            putc1(j, (char)c);
+            p++;
+        } else if (c < 0x20) {
+            char e[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+            if (c == '\n')
+                put(j, "\\n", 2);
+            else if (c == '\t')
+                put(j, "\\t", 2);
+            else
+                put(j, e, 6);
+            p++;
+        } else if (c < 0x80) {
+            putc1(j, (char)c);
+            p++;
+        } else {
+            /* Copy a well-formed UTF-8 sequence; anything else -> U+FFFD. */
+            int n = (c >= 0xc2 && c <= 0xdf) ? 2 : (c >= 0xe0 && c <= 0xef) ? 3 : (c >= 0xf0 && c <= 0xf4) ? 4 : 0;
+            int ok = n > 0;
+            for (int i = 1; ok && i < n; i++)
+                ok = (p[i] & 0xc0) == 0x80;
+            if (ok && n == 3 && ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] > 0x9f)))
+                ok = 0;
+            if (ok && n == 4 && ((c == 0xf0 && p[1] < 0x90) || (c == 0xf4 && p[1] > 0x8f)))
+                ok = 0;
+            if (ok) {
+                put(j, (const char *)p, (size_t)n);
+                p += n;
+            } else {
+                put(j, "\xef\xbf\xbd", 3);
+                p++;
+            }
+        }
+    }
+    putc1(j, '"');
+}
+
+void ccx_json_raw(struct ccx_json *j, const char *s, size_t n)
+{
+    sep(j);
+    put(j, s, n);
+}
+
+void ccx_json_text(struct ccx_json *j, const char *s, size_t n)
+{
+    put(j, s, n);
+}
+
+void ccx_json_key(struct ccx_json *j, const char *key)
+{
+    sep(j);
+    put_escaped(j, key);
+    putc1(j, ':');
+    j->after_key = 1;
+}
+
+static void open_(struct ccx_json *j, char c)
+{
+    sep(j);
+    putc1(j, c);
+    /* the snapshot nests a handful of levels; deeper is a bug (the output
+     * stays well-formed in brackets, its commas may not) */
+    ccx_assert(j->depth + 1 < CCX_JSON_DEPTH);
+    if (j->depth + 1 < CCX_JSON_DEPTH)
+        j->depth++;
+    j->first[j->depth] = 1;
+}
+
+static void close_(struct ccx_json *j, char c)
+{
+    if (j->depth > 0)
+        j->depth--;
+    j->after_key = 0;
+    putc1(j, c);
+}
+
+void ccx_json_begin_object(struct ccx_json *j) { open_(j, '{'); }
+void ccx_json_end_object(struct ccx_json *j) { close_(j, '}'); }
+void ccx_json_begin_array(struct ccx_json *j) { open_(j, '['); }
+void ccx_json_end_array(struct ccx_json *j) { close_(j, ']'); }
+
+void ccx_json_string(struct ccx_json *j, const char *s)
+{
+    if (!s) {
+        ccx_json_null(j);
+        return;
+    }
+    sep(j);
+    put_escaped(j, s);
+}
+
+void ccx_json_u64(struct ccx_json *j, uint64_t v)
+{
+    char b[24];
+    int n = snprintf(b, sizeof b, "%llu", (unsigned long long)v);
+    ccx_json_raw(j, b, (size_t)n);
+}
+
+void ccx_json_i64(struct ccx_json *j, int64_t v)
+{
+    char b[24];
+    int n = snprintf(b, sizeof b, "%lld", (long long)v);
+    ccx_json_raw(j, b, (size_t)n);
+}
+
+void ccx_json_double(struct ccx_json *j, double v)
+{
+    if (!isfinite(v)) {
+        ccx_json_null(j);
+        return;
+    }
+    char b[40];
+    int n = snprintf(b, sizeof b, "%.17g", v);
+    /* "%.17g" gives the shortest exact form often enough; trim a few digits
+     * when a shorter one reads back the same. */
+    for (int prec = 6; prec < 17; prec++) {
+        char t[40];
+        int m = snprintf(t, sizeof t, "%.*g", prec, v);
+        double back;
+        if (sscanf(t, "%lf", &back) == 1 && back == v) {
+            memcpy(b, t, (size_t)m + 1);
+            n = m;
+            break;
+        }
+    }
+    ccx_json_raw(j, b, (size_t)n);
+}
+
+void ccx_json_bool(struct ccx_json *j, int v)
+{
+    ccx_json_raw(j, v ? "true" : "false", v ? 4 : 5);
+}
+
+void ccx_json_null(struct ccx_json *j)
+{
+    ccx_json_raw(j, "null", 4);
+}
+
+void ccx_json_kv_str(struct ccx_json *j, const char *k, const char *v)
+{
+    ccx_json_key(j, k);
+    ccx_json_string(j, v);
+}
+
+void ccx_json_kv_u64(struct ccx_json *j, const char *k, uint64_t v)
+{
+    ccx_json_key(j, k);
+    ccx_json_u64(j, v);
+}
+
+void ccx_json_kv_i64(struct ccx_json *j, const char *k, int64_t v)
+{
+    ccx_json_key(j, k);
+    ccx_json_i64(j, v);
+}
+
+void ccx_json_kv_double(struct ccx_json *j, const char *k, double v)
+{
+    ccx_json_key(j, k);
+    ccx_json_double(j, v);
+}
