@@ -105,5 +105,10 @@ install: all
 	$(if $(INSTALL_BIN),install -m 0755 $(INSTALL_BIN) $(DESTDIR)$(PREFIX)/bin/,@true)
 	$(if $(INSTALL_LIB),install -m 0755 $(INSTALL_LIB) $(DESTDIR)$(PREFIX)/lib/,@true)
 
+# make print-VAR: a variable's value, for scripts and tests that need a
+# list the build keeps (e.g. print-PRELOAD_UNIT_SRC), so it is written once.
+print-%:
+	@echo $($*)
+
 clean:
 	rm -rf build

@@ -4,8 +4,10 @@
 # under valgrind memcheck: no invalid access, no uninitialised use.
 source "$(dirname "$0")/lib.sh"
 command -v valgrind >/dev/null || { echo "valgrind not installed"; exit 77; }
-srcs="preload/base/ccx_options.c preload/base/ccx_text.c preload/base/ccx_diag.c preload/base/ccx_only.c preload/output/ccx_stale.c preload/base/ccx_pressure.c preload/base/ccx_cgroup.c preload/output/ccx_thin.c preload/core/ccx_sample.c preload/base/ccx_mem.c preload/core/ccx_addrmap.c preload/core/ccx_stacks.c preload/base/ccx_json.c common/ccx_units.c common/ccx_signal.c"
 cd "$CCX_ROOT"
+# the unit tests' sources, as preload/build.mk lists them
+srcs=$(make -s --no-print-directory print-PRELOAD_UNIT_SRC)
+[ -n "$srcs" ] || fail "make print-PRELOAD_UNIT_SRC printed nothing"
 for t in tests/unit/preload/test_*.c; do
     name=$(basename "$t" .c)
     gcc -std=gnu11 -g -O1 -D_GNU_SOURCE -Icommon -Ipreload/base -Ipreload/iface -Ipreload/core -Ipreload/output -Itests/unit -o "$CCX_TMP/$name" "$t" $srcs -lpthread -lm ||
