@@ -105,6 +105,11 @@
 
 /* python */
 #define CCX_F_PY_VERSION    "version"
+/* python.interpreter (added): the interpreter the census and the gc
+ * figures cover: {"id": PyInterpreterState_GetID, "main": true|false} */
+#define CCX_F_PY_INTERP      "interpreter"
+#define CCX_F_PY_INTERP_ID   "id"
+#define CCX_F_PY_INTERP_MAIN "main"
 #define CCX_F_GC            "gc"
 #define CCX_F_GC_COUNT      "count"
 #define CCX_F_GC_THRESHOLD  "threshold"

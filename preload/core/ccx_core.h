@@ -71,9 +71,10 @@ void ccx_layer_atfork_child(void);
 void ccx_layer_exit(void);
 /* On every sample: inline, one load and a test before the call. */
 extern struct ccx_layer_ops ccx_layer_ops_registered;
-static inline int ccx_layer_merge_stack(ccx_frame_t *frames, int n, int max)
+static inline int ccx_layer_merge_stack(ccx_frame_t *frames, int n, int max, int layer)
 {
-    return ccx_layer_ops_registered.merge_stack ? ccx_layer_ops_registered.merge_stack(frames, n, max) : n;
+    return ccx_layer_ops_registered.merge_stack ?
+           ccx_layer_ops_registered.merge_stack(frames, n, max, layer) : n;
 }
 
 #endif

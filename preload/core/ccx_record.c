@@ -240,7 +240,7 @@ void ccx_sample_slow(void *p, size_t size, int layer)
     /* A thread running Python: cut the native frames at the interpreter
      * loop and append its Python frames (memory a C extension mallocs is
      * charged to the Python line that called it). */
-    n = ccx_layer_merge_stack(frames, n, (int)(sizeof frames / sizeof frames[0]));
+    n = ccx_layer_merge_stack(frames, n, (int)(sizeof frames / sizeof frames[0]), layer);
     ccx_record_alloc(p, size, (enum ccx_layer_id)layer, frames, n);
     ccx_guard--;
 }

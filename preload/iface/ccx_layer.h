@@ -75,9 +75,9 @@ struct ccx_layer_ops {
     void (*exit)(void);
     /* Native frames (leaf first) cut where the interpreter loop starts,
      * followed by the thread's Python frames; the new count (<= max).
-     * Called on each sampled allocation; no allocation, no lock.  Default:
-     * n unchanged. */
-    int (*merge_stack)(ccx_frame_t *frames, int n, int max);
+     * Called on each sampled allocation; no allocation, no lock.  layer:
+     * the layer that sampled it (enum ccx_layer_id).  Default: n unchanged. */
+    int (*merge_stack)(ccx_frame_t *frames, int n, int max, int layer);
 };
 
 /* core (ccx_layers.c): keeps *ops (copied) for the tracer's parts. */

@@ -47,6 +47,8 @@ static const struct sym syms[] = {
     { "PyInterpreterState_Get", (void **)&py.PyInterpreterState_Get, 0 },   /* 3.9+: frames only */
     S(PyInterpreterState_ThreadHead, "PyInterpreterState_ThreadHead"),
     S(PyThreadState_Next, "PyThreadState_Next"),
+    { "PyInterpreterState_Main", (void **)&py.PyInterpreterState_Main, 0 },
+    { "PyInterpreterState_GetID", (void **)&py.PyInterpreterState_GetID, 0 },
     S(PyCode_Type, "PyCode_Type"),
     S(PyUnicode_Type, "PyUnicode_Type"),
     S(Py_None, "_Py_NoneStruct"),
@@ -127,6 +129,10 @@ static const struct py_api *load(const char **why)
     *(void **)&py.IsFinalizing = dlsym(RTLD_DEFAULT, "Py_IsFinalizing");
     if (!py.IsFinalizing)
         *(void **)&py.IsFinalizing = dlsym(RTLD_DEFAULT, "_Py_IsFinalizing");
+    /* 3.13 made it public under this name; 3.9-3.12 export the other. */
+    *(void **)&py.PyThreadState_GetUnchecked = dlsym(RTLD_DEFAULT, "PyThreadState_GetUnchecked");
+    if (!py.PyThreadState_GetUnchecked)
+        *(void **)&py.PyThreadState_GetUnchecked = dlsym(RTLD_DEFAULT, "_PyThreadState_UncheckedGet");
     for (size_t i = 0; i < sizeof syms / sizeof syms[0]; i++) {
         *syms[i].slot = dlsym(RTLD_DEFAULT, syms[i].name);
         if (!*syms[i].slot && syms[i].required) {

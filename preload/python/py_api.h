@@ -80,6 +80,12 @@ struct py_api {
     void *(*PyInterpreterState_Get)(void);
     PyTState *(*PyInterpreterState_ThreadHead)(void *);
     PyTState *(*PyThreadState_Next)(PyTState *);
+    /* Sub-interpreters (py_frames.c, py_census.c); each may be NULL.
+     * The thread state this thread runs now, without a check: 3.12+ a
+     * thread-local, 3.9-3.11 the one holding the GIL, whichever thread. */
+    PyTState *(*PyThreadState_GetUnchecked)(void);
+    void *(*PyInterpreterState_Main)(void);
+    int64_t (*PyInterpreterState_GetID)(void *);
     void *PyCode_Type;                     /* &PyCode_Type */
     void *PyUnicode_Type;                  /* &PyUnicode_Type */
     void *Py_None;                         /* &_Py_NoneStruct */

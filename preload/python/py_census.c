@@ -436,6 +436,25 @@ static struct census *census_state(void)
     return c.t && c.order ? &c : NULL;
 }
 
+/* Writes "interpreter": {"id", "main"}: the one whose GIL this thread
+ * holds (the helper's PyGILState_Ensure takes the main interpreter's), so
+ * the one whose gc lists the census walks (py_heap.c).  Sub-interpreters'
+ * objects are not counted; their allocations still are, with their own
+ * frames (py_frames.c). */
+static void write_interpreter(struct ccx_json *j)
+{
+    void *interp = py.PyInterpreterState_Get ? py.PyInterpreterState_Get() : NULL;
+    if (!interp || !py.PyInterpreterState_GetID || !py.PyInterpreterState_Main)
+        return;
+    ccx_json_key(j, CCX_F_PY_INTERP);
+    ccx_json_begin_object(j);
+    ccx_json_key(j, CCX_F_PY_INTERP_ID);
+    ccx_json_i64(j, py.PyInterpreterState_GetID(interp));
+    ccx_json_key(j, CCX_F_PY_INTERP_MAIN);
+    ccx_json_bool(j, interp == py.PyInterpreterState_Main());
+    ccx_json_end_object(j);
+}
+
 void py_census_write(struct ccx_json *j)
 {
     int gc_was_on = gc_pause();
@@ -443,6 +462,7 @@ void py_census_write(struct ccx_json *j)
     ccx_json_begin_object(j);
     ccx_json_key(j, CCX_F_PY_VERSION);
     ccx_json_string(j, py.version);
+    write_interpreter(j);
     write_gc(j, thr);
     struct census *c = py_opt.census ? census_state() : NULL;
     if (c) {

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 #include <link.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -469,23 +470,62 @@ static void find_eval(void)
     }
 }
 
+/* The thread state this thread runs now when that is not its own (own:
+ * its main-interpreter thread state, NULL if it has none): a
+ * sub-interpreter's, entered through PyThreadState_Swap (the
+ * _xxsubinterpreters / _interpreters modules do that), whose frames are
+ * the ones being run; its caller's frames in the main interpreter are not
+ * shown.  3.9-3.11 keep PyGILState_GetThisThreadState on the main
+ * interpreter's state and so walked the wrong chain (seen: a
+ * sub-interpreter's 2.1 MB charged to the main interpreter's line that
+ * called run_string, wl_subinterp.py); there PyGILState_Check answers 1
+ * on every thread once a sub-interpreter exists (Py_NewInterpreter turns
+ * the check off), so on 3.9-3.11 every sample asks (one call and a
+ * compare per sample, none per allocation).
+ * The current thread state is this thread's own on 3.12+ (thread-local);
+ * on 3.9-3.11 it is the one of whichever thread holds the (one) GIL,
+ * which is this thread when the sample comes from the PyMem hooks (they
+ * run with the GIL held; by_hook).  A libc sample on 3.9-3.11 takes it
+ * only when its thread_id names this thread: 3.9-3.11's run_string runs
+ * the sub-interpreter's first thread state on any thread, so that test
+ * alone would miss those. */
+static PyTState *running_tstate(PyTState *own, int by_hook)
+{
+    if (!py.PyThreadState_GetUnchecked)
+        return own;
+    PyTState *cur = py.PyThreadState_GetUnchecked();
+    if (!cur || cur == own)
+        return own;
+    if (py.minor < 12 && !by_hook &&
+        py_ld_ulong(cur, L.l.ts_thread_id) != (unsigned long)pthread_self())
+        return own;
+    return cur;
+}
+
 /* Declared in py_layer.h (the merge_stack operation): native frames up to
  * the interpreter, then the calling thread's Python frames. */
-int ccx_py_merge_stack(ccx_frame_t *frames, int n, int max)
+int ccx_py_merge_stack(ccx_frame_t *frames, int n, int max, int layer)
 {
     if (!frames_enabled || n >= max)
         return n;
     PyTState *ts = py.PyGILState_GetThisThreadState();
-    if (!ts)
-        return n;
     /* A thread without the GIL (in C code, or a daemon thread parked at
      * exit) keeps its own frames, but once the interpreter finalizes it
      * frees every thread state under such threads: then walk only a thread
-     * that holds the GIL (seen crashing at exit with daemon threads). */
+     * that holds the GIL (seen crashing at exit with daemon threads).
+     * A thread running another interpreter fails the check too: walk the
+     * thread state it runs.  The main interpreter's threads holding the
+     * GIL, the common case, pay nothing more from 3.12. */
     if (!py.PyGILState_Check || !py.PyGILState_Check()) {
         if (!py.IsFinalizing || py.IsFinalizing())
             return n;
+        ts = running_tstate(ts, layer == CCX_LAYER_ID_PYTHON);
+    } else if (py.minor < 12) {
+        /* the check is off once a sub-interpreter exists */
+        ts = running_tstate(ts, layer == CCX_LAYER_ID_PYTHON);
     }
+    if (!ts)
+        return n;
     if (eval_hi) {
         for (int i = 0; i < n; i++) {
             uintptr_t pc = (uintptr_t)frames[i] - 1;

@@ -15,7 +15,7 @@ void ccx_py_atfork_child(void);
 void ccx_py_exit(void);
 /* py_frames.c */
 int ccx_py_resolve_frame(ccx_frame_t f, const char **file, const char **function, int *line);
-int ccx_py_merge_stack(ccx_frame_t *frames, int n, int max);
+int ccx_py_merge_stack(ccx_frame_t *frames, int n, int max, int layer);
 /* py_fork.c */
 int ccx_py_fork_hide(void);
 int ccx_py_fork_defer(void);

@@ -9,6 +9,7 @@
 
 static const struct py_layout layouts[] = {
     { .minor = 9, .ts_frame = 24, .cframe_current = PY_OFF_NONE,
+      .ts_thread_id = 176,
       .fr_back = 24, .fr_code = 32, .fr_instr = 104, .fr_owner = PY_OFF_NONE,
       .owner_cstack = -1, .owner_generator = -1, .instr_kind = PY_INSTR_LASTI_BYTES,
       .co_filename = 104, .co_name = 112, .co_qualname = PY_OFF_NONE,
@@ -18,6 +19,7 @@ static const struct py_layout layouts[] = {
       .exc_notes = PY_OFF_NONE, .exc_traceback = 32, .exc_context = 40, .exc_cause = 48,
       .interp_gc = 616 },
     { .minor = 10, .ts_frame = 24, .cframe_current = PY_OFF_NONE,
+      .ts_thread_id = 176,
       .fr_back = 24, .fr_code = 32, .fr_instr = 96, .fr_owner = PY_OFF_NONE,
       .owner_cstack = -1, .owner_generator = -1, .instr_kind = PY_INSTR_LASTI_UNITS,
       .co_filename = 104, .co_name = 112, .co_qualname = PY_OFF_NONE,
@@ -27,6 +29,7 @@ static const struct py_layout layouts[] = {
       .exc_notes = PY_OFF_NONE, .exc_traceback = 32, .exc_context = 40, .exc_cause = 48,
       .interp_gc = 616 },
     { .minor = 11, .ts_frame = 56, .cframe_current = 8,
+      .ts_thread_id = 152,
       .fr_back = 48, .fr_code = 32, .fr_instr = 56, .fr_owner = 69,
       .owner_cstack = -1, .owner_generator = 1, .instr_kind = PY_INSTR_PTR,
       .co_filename = 112, .co_name = 120, .co_qualname = 128,
@@ -36,6 +39,7 @@ static const struct py_layout layouts[] = {
       .exc_notes = 32, .exc_traceback = 40, .exc_context = 48, .exc_cause = 56,
       .interp_gc = 648 },
     { .minor = 12, .ts_frame = 56, .cframe_current = 0,
+      .ts_thread_id = 136,
       .fr_back = 8, .fr_code = 0, .fr_instr = 56, .fr_owner = 70,
       .owner_cstack = 3, .owner_generator = 1, .instr_kind = PY_INSTR_PTR,
       .co_filename = 112, .co_name = 120, .co_qualname = 128,
@@ -45,6 +49,7 @@ static const struct py_layout layouts[] = {
       .exc_notes = 32, .exc_traceback = 40, .exc_context = 48, .exc_cause = 56,
       .interp_gc = 112 },
     { .minor = 13, .ts_frame = 72, .cframe_current = PY_OFF_NONE,
+      .ts_thread_id = 152,
       .fr_back = 8, .fr_code = 0, .fr_instr = 56, .fr_owner = 70,
       .owner_cstack = 3, .owner_generator = 1, .instr_kind = PY_INSTR_PTR,
       .co_filename = 112, .co_name = 120, .co_qualname = 128,
@@ -72,6 +77,7 @@ enum {
     DO_IS_GC = DO_IS + 4,
     DO_TS = DO_IS + 13,          /* after interpreter_state (13) */
     DO_TS_CURRENT_FRAME = DO_TS + 4,
+    DO_TS_THREAD_ID = DO_TS + 5,
     DO_IF = DO_TS + 9,
     DO_IF_PREVIOUS = DO_IF + 1, DO_IF_EXECUTABLE = DO_IF + 2,
     DO_IF_INSTR_PTR = DO_IF + 3, DO_IF_OWNER = DO_IF + 5,
@@ -99,6 +105,7 @@ int py_layout_from_debug_offsets(const void *runtime, uint64_t version_hex,
     struct py_layout l = *out;
     l.ts_frame = (uint32_t)W(DO_TS_CURRENT_FRAME);
     l.cframe_current = PY_OFF_NONE;
+    l.ts_thread_id = (uint32_t)W(DO_TS_THREAD_ID);
     l.fr_back = (uint32_t)W(DO_IF_PREVIOUS);
     l.fr_code = (uint32_t)W(DO_IF_EXECUTABLE);
     l.fr_instr = (uint32_t)W(DO_IF_INSTR_PTR);
@@ -116,7 +123,7 @@ int py_layout_from_debug_offsets(const void *runtime, uint64_t version_hex,
         l.co_firsttraceable = out->co_firsttraceable + l.co_code_adaptive - out->co_code_adaptive;
 #undef W
     /* Sanity: every offset lies inside a small struct. */
-    if (l.ts_frame > 4096 || l.fr_back > 512 || l.fr_code > 512 || l.fr_instr > 512 ||
+    if (l.ts_frame > 4096 || l.ts_thread_id > 4096 || l.fr_back > 512 || l.fr_code > 512 || l.fr_instr > 512 ||
         l.fr_owner > 512 || l.co_filename > 1024 || l.co_name > 1024 ||
         l.co_qualname > 1024 || l.co_firstlineno > 1024 || l.co_code_adaptive > 1024 ||
         l.co_firsttraceable > 1024 || l.interp_gc > 65536)

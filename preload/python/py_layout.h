@@ -34,6 +34,10 @@ struct py_layout {
      * 3.13) or a _PyCFrame whose current_frame field is the frame. */
     uint32_t ts_frame;
     uint32_t cframe_current;   /* PY_OFF_NONE when ts_frame is the frame */
+    /* PyThreadState.thread_id (unsigned long, the pthread_t of the thread
+     * that made it): does the thread state running now belong to this
+     * thread (py_frames.c, sub-interpreters on 3.9-3.11). */
+    uint32_t ts_thread_id;
     /* A frame (PyFrameObject before 3.11, _PyInterpreterFrame since). */
     uint32_t fr_back;
     uint32_t fr_code;

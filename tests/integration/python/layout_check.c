@@ -99,6 +99,8 @@ int main(void)
     eq("PY_SET_TABLE", PY_SET_TABLE, offsetof(PySetObject, table));
     eq("PY_SET_SMALLTABLE", PY_SET_SMALLTABLE, offsetof(PySetObject, smalltable));
     eq("PY_SET_ENTRY_SIZE", PY_SET_ENTRY_SIZE, sizeof(setentry));
+    EQ(ts_thread_id, offsetof(PyThreadState, thread_id));
+    eq("sizeof thread_id", sizeof(unsigned long), sizeof(((PyThreadState *)0)->thread_id));
 #if PY_VERSION_HEX < 0x030b0000
     EQ(ts_frame, offsetof(PyThreadState, frame));
     EQ(cframe_current, PY_OFF_NONE);

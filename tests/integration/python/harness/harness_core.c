@@ -94,7 +94,7 @@ void ccx_sample_slow(void *p, size_t size, int layer)
             t->countdown += (int64_t)sample_next();
     }
     ccx_frame_t frames[128];
-    int n = ops.merge_stack ? ops.merge_stack(frames, 0, 128) : 0;
+    int n = ops.merge_stack ? ops.merge_stack(frames, 0, 128, layer) : 0;
     record_alloc(p, size, (enum ccx_layer_id)layer, frames, n);
 }
 
