@@ -28,6 +28,7 @@
  * _PyDict_SizeOf only read.
  */
 #include "py_deep.h"
+#include "py_read.h"
 #include "ccx_format.h"
 #include "ccx_clock.h"
 #include "ccx_json.h"
@@ -92,23 +93,9 @@ static double cpu_ms(void)
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-static inline const void *ld_ptr(const void *base, uint32_t off)
-{
-    const void *v;
-    memcpy(&v, (const char *)base + off, sizeof v);
-    return v;
-}
-
-static inline int64_t ld_i64(const void *base, uint32_t off)
-{
-    int64_t v;
-    memcpy(&v, (const char *)base + off, sizeof v);
-    return v;
-}
-
 static inline unsigned long tflags(const void *t)
 {
-    return (unsigned long)ld_i64(t, PY_TP_FLAGS);
+    return (unsigned long)(int64_t)py_ld_ssize(t, PY_TP_FLAGS);
 }
 
 /* ---- the visited set ------------------------------------------------ */
@@ -199,7 +186,7 @@ static struct dtype *dtype_of(const void *t)
             continue;
         unsigned long f = tflags(t);
         e->type = t;
-        e->name = ld_ptr(t, PY_TP_NAME);
+        e->name = py_ld_ptr(t, PY_TP_NAME);
         e->gc = (f & PY_TPFLAGS_HAVE_GC) != 0;
         e->kind = kind_of(t, f);
         e->owns = e->kind == DK_DICT || e->kind == DK_BYTEARRAY;
@@ -216,7 +203,7 @@ static uint64_t str_size(const void *o)
     const struct py_deep_layout *l = d.l;
     uint32_t st;
     memcpy(&st, (const char *)o + sl->str_state, sizeof st);
-    int64_t len = ld_i64(o, sl->str_length);
+    int64_t len = (int64_t)py_ld_ssize(o, sl->str_length);
     if (len < 0 || len > ((int64_t)1 << 40))
         return sl->str_ascii_size;
     uint64_t kind = PY_STR_KIND(st), n = (uint64_t)len + 1, size;
@@ -229,18 +216,18 @@ static uint64_t str_size(const void *o)
         data = (const char *)o + sl->str_compact_size;
         size = sl->str_compact_size + n * kind;
     } else {
-        data = ld_ptr(o, sl->str_compact_size);
+        data = py_ld_ptr(o, sl->str_compact_size);
         size = sl->str_compact_size + sizeof(void *) + (data ? n * kind : 0);
     }
     if (!ascii) {
-        const void *u = ld_ptr(o, l->str_utf8);
-        int64_t ul = ld_i64(o, l->str_utf8_length);
+        const void *u = py_ld_ptr(o, l->str_utf8);
+        int64_t ul = (int64_t)py_ld_ssize(o, l->str_utf8_length);
         if (u && u != data && ul >= 0 && ul < ((int64_t)1 << 40))
             size += (uint64_t)ul + 1;
     }
     if (l->str_wstr != PY_OFF_NONE) {
-        const void *w = ld_ptr(o, l->str_wstr);
-        int64_t wl = ascii ? len : ld_i64(o, l->str_wstr_length);
+        const void *w = py_ld_ptr(o, l->str_wstr);
+        int64_t wl = ascii ? len : (int64_t)py_ld_ssize(o, l->str_wstr_length);
         if (w && w != data && wl >= 0 && wl < ((int64_t)1 << 40))
             size += ((uint64_t)wl + 1) * 4;  /* wchar_t */
     }
@@ -252,21 +239,21 @@ static uint64_t str_size(const void *o)
 static uint64_t size_of(const struct dtype *e, const void *o, uint64_t *owned)
 {
     const void *t = e->type;
-    int64_t basic = ld_i64(t, PY_TP_BASICSIZE), item = ld_i64(t, PY_TP_ITEMSIZE);
+    int64_t basic = (int64_t)py_ld_ssize(t, PY_TP_BASICSIZE), item = (int64_t)py_ld_ssize(t, PY_TP_ITEMSIZE);
     uint64_t bytes = (uint64_t)basic + (e->gc ? PY_GC_HEAD_SIZE : 0);
     *owned = 0;
     switch (e->kind) {
     case DK_STR:
         return str_size(o);
     case DK_INT: {
-        int64_t w = ld_i64(o, PY_OB_SIZE);
+        int64_t w = (int64_t)py_ld_ssize(o, PY_OB_SIZE);
         uint64_t digits = d.l->long_tag ? (uint64_t)w >> PY_LONG_TAG_SHIFT : (uint64_t)(w < 0 ? -w : w);
         if (d.l->long_tag && digits == 0)
             digits = 1;
         return digits < ((uint64_t)1 << 32) ? bytes + digits * (uint64_t)item : bytes;
     }
     case DK_BYTEARRAY: {
-        int64_t a = ld_i64(o, PY_BYTEARRAY_ALLOC);
+        int64_t a = (int64_t)py_ld_ssize(o, PY_BYTEARRAY_ALLOC);
         *owned = a > 0 && a < ((int64_t)1 << 44) ? (uint64_t)a : 0;
         return bytes;
     }
@@ -277,7 +264,7 @@ static uint64_t size_of(const struct dtype *e, const void *o, uint64_t *owned)
     }
     default:
         if (item) {
-            int64_t n = ld_i64(o, PY_OB_SIZE);
+            int64_t n = (int64_t)py_ld_ssize(o, PY_OB_SIZE);
             uint64_t k = (uint64_t)(n < 0 ? -n : n);
             if (k < ((uint64_t)1 << 32))
                 bytes += k * (uint64_t)item;
@@ -293,10 +280,10 @@ static inline int tracked(const void *o, const void *t)
 {
     if (!(tflags(t) & PY_TPFLAGS_HAVE_GC))
         return 0;
-    isgcproc isgc = (isgcproc)ld_ptr(t, PY_TP_IS_GC);
+    isgcproc isgc = (isgcproc)py_ld_ptr(t, PY_TP_IS_GC);
     if (isgc && !isgc((PyObj *)o))
         return 0;  /* a static type object: not gc-allocated */
-    return ld_ptr((const char *)o - PY_GC_HEAD_SIZE, 0) != NULL;
+    return py_ld_ptr((const char *)o - PY_GC_HEAD_SIZE, 0) != NULL;
 }
 
 static void walk(const void *o);
@@ -342,10 +329,10 @@ static void flush(void)
     for (unsigned i = 0; i < n; i++)
         __builtin_prefetch(batch[i]);
     for (unsigned i = 0; i < n; i++) {
-        const void *o = batch[i], *t = ld_ptr(o, PY_OB_TYPE);
+        const void *o = batch[i], *t = py_ld_ptr(o, PY_OB_TYPE);
         if (tracked(o, t))
             continue;
-        if (ld_i64(o, 0) == 1) {
+        if ((int64_t)py_ld_ssize(o, 0) == 1) {
             count(o, t);  /* one reference: reached once, no need to remember it */
             continue;
         }
@@ -377,8 +364,8 @@ static int visit(PyObj *o, void *arg)
 /* What the gc sees of o, and a dict's keys the traverse skips. */
 static void walk(const void *o)
 {
-    const void *t = ld_ptr(o, PY_OB_TYPE);
-    traverseproc tr = (traverseproc)ld_ptr(t, PY_TP_TRAVERSE);
+    const void *t = py_ld_ptr(o, PY_OB_TYPE);
+    traverseproc tr = (traverseproc)py_ld_ptr(t, PY_TP_TRAVERSE);
     if (tr)
         tr((PyObj *)o, visit, NULL);
     struct py_dict_keys k;
@@ -387,8 +374,8 @@ static void walk(const void *o)
         return;
     for (int64_t i = 0; i < k.n; i++) {
         const char *e = k.entries + i * k.stride;
-        const void *key = ld_ptr(e, k.key_off);
-        if (key && (k.value_off == PY_OFF_NONE || ld_ptr(e, k.value_off)))
+        const void *key = py_ld_ptr(e, k.key_off);
+        if (key && (k.value_off == PY_OFF_NONE || py_ld_ptr(e, k.value_off)))
             visit((PyObj *)key, NULL);
     }
 }
@@ -412,7 +399,7 @@ static void walk_frame(const void *f)
 {
     const struct py_layout *fl = d.sl;
     if (d.l->fr_localsplus == PY_OFF_NONE) {
-        if (!tracked(f, ld_ptr(f, PY_OB_TYPE)))  /* a tracked one is the census's */
+        if (!tracked(f, py_ld_ptr(f, PY_OB_TYPE)))  /* a tracked one is the census's */
             walk(f);
         return;
     }
@@ -420,13 +407,13 @@ static void walk_frame(const void *f)
     memcpy(&owner, (const char *)f + fl->fr_owner, 1);
     if (owner == fl->owner_generator || (fl->owner_cstack >= 0 && owner == fl->owner_cstack))
         return;
-    const void *code = ld_ptr(f, fl->fr_code);
-    if (!code || ld_ptr(code, PY_OB_TYPE) != py.PyCode_Type)
+    const void *code = py_ld_ptr(f, fl->fr_code);
+    if (!code || py_ld_ptr(code, PY_OB_TYPE) != py.PyCode_Type)
         return;
     int32_t n;
     memcpy(&n, (const char *)code + d.l->co_nlocalsplus, sizeof n);
     for (int32_t i = 0; i < n && i < 65536; i++)
-        visit((PyObj *)ld_ptr(f, d.l->fr_localsplus + (uint32_t)i * sizeof(void *)), NULL);
+        visit((PyObj *)py_ld_ptr(f, d.l->fr_localsplus + (uint32_t)i * sizeof(void *)), NULL);
 }
 
 /* The gc does not track the frames threads are running (they are roots
@@ -439,12 +426,12 @@ static void walk_threads(void)
         return;
     PyTState *ts = py.PyInterpreterState_ThreadHead(py.PyInterpreterState_Get());
     for (int nt = 0; ts && nt < 65536; nt++, ts = py.PyThreadState_Next(ts)) {
-        const void *f = ld_ptr(ts, fl->ts_frame);
+        const void *f = py_ld_ptr(ts, fl->ts_frame);
         if (f && fl->cframe_current != PY_OFF_NONE)
-            f = ld_ptr(f, fl->cframe_current);
+            f = py_ld_ptr(f, fl->cframe_current);
         for (int depth = 0; f && depth < 65536; depth++) {
             walk_frame(f);
-            f = ld_ptr(f, fl->fr_back);
+            f = py_ld_ptr(f, fl->fr_back);
         }
     }
 }
@@ -502,7 +489,7 @@ static const void *learn_general_lookup(const struct py_deep_layout *l)
     PyObj *g = dict_new(), *one = from_long(1);
     const void *f = NULL;
     if (g && one && set_item(g, one, (PyObj *)py.Py_None) == 0)
-        f = ld_ptr(ld_ptr(g, PY_DICT_KEYS), l->dk_lookup);
+        f = py_ld_ptr(py_ld_ptr(g, PY_DICT_KEYS), l->dk_lookup);
     if (one)
         py.Py_DecRef(one);
     if (g)
@@ -666,7 +653,7 @@ void py_deep_end(void)
 
 int py_deep_owns(const void *t)
 {
-    const char *name = ld_ptr(t, PY_TP_NAME);
+    const char *name = py_ld_ptr(t, PY_TP_NAME);
     if (name && strcmp(name, "collections.deque") == 0)
         return PY_DEEP_OWNS_DEQUE;
     const struct py_deep_layout *l = py_deep_layout_for(py.minor);
