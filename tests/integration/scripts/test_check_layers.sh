@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # test_check_layers.sh - scripts/check-layers (docs/design.md, "Layers"):
-# preload/ keeps its layer rules and has no circle between files, driver/
-# has no circle; and the checker itself finds what it is for, on a scratch
+# preload/ keeps its layer rules and has no circle between files, analyzer/
+# and driver/ have no circle and no prototype in a .c file; and the checker itself finds what it is for, on a scratch
 # copy of preload/ with one fault planted at a time: an include against
 # the rule (core including control's header), a circle between two files,
 # a py_ name outside python/, a prototype in a .c file.
@@ -14,7 +14,7 @@ ok() { echo "ok: $*"; }
 bad() { echo "FAIL: $*"; fail=1; }
 
 out=$("$check" preload 2>&1) && ok "preload: $out" || bad "preload: $out"
-out=$("$check" --circles-only driver 2>&1) && ok "driver: $out" || bad "driver: $out"
+out=$("$check" --circles-only analyzer driver 2>&1) && ok "analyzer, driver: $out" || bad "analyzer, driver: $out"
 
 # One planted fault per copy; the checker must fail and name it.
 plant() {   # plant NAME EXPECTED-TEXT FILE LINE-TO-APPEND
