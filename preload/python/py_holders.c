@@ -27,6 +27,7 @@
 #include "py_holders_int.h"
 #include "py_census.h"
 #include "py_heap.h"
+#include "ccx_diag.h"
 #include "ccx_format.h"
 #include "ccx_clock.h"
 #include "ccx_json.h"
@@ -36,7 +37,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #define MAX_NAMED    CCX_HOLDERS_TYPES_MAX
 #define MAX_PICK     80
@@ -96,16 +96,6 @@ struct search {
     double t0;
 };
 
-static void warn(const char *msg)
-{
-    char buf[300];
-    int n = snprintf(buf, sizeof buf, "ccxtrace: holders: %s\n", msg);
-    if (n > (int)sizeof buf - 1)
-        n = (int)sizeof buf - 1;
-    ssize_t w = write(2, buf, (size_t)n);
-    (void)w;
-}
-
 static uint64_t hash_str(const char *s)
 {
     uint64_t h = 1469598103934665603ull;
@@ -158,7 +148,7 @@ enum py_holders_plan py_holders_plan(void)
         if (opt.top == 0 && opt.nnamed == 0) {
             opt.state = -1;
         } else if (api_ok() != 0) {
-            warn("this interpreter's type objects are not laid out as expected; holders are off");
+            ccx_diag("holders: this interpreter's type objects are not laid out as expected; holders are off");
             opt.state = -1;
         } else if (!(prev = ccx_mem_alloc(PY_TYPE_SLOTS * sizeof *prev))) {
             opt.state = -1;
