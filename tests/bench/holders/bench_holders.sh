@@ -7,11 +7,7 @@
 # is under 1 s of GIL time for a million objects); then the pure graph
 # search alone on a synthetic heap of the same size (graph_bench.c).
 set -u
-root=${CCX_ROOT:-$(cd "$(dirname "$0")/../../.." && pwd)}
-build=${CCX_BUILD:-$root/build}
-lib=$build/lib/libccxtrace.so
-[ -f "$lib" ] || { echo "libccxtrace.so not built ($lib)"; exit 0; }
-tmp=${CCX_TMP:-$(mktemp -d)}
+NEEDLIB_ABSENT=0 . "$(dirname "$0")/../../lib/needlib.sh"
 n=${HOLDERS_BENCH_OBJECTS:-1000000}
 echo "holders search, heap of about $n objects, CCXTRACE_HOLDERS_TYPES=Broker, 3 samples"
 status=0

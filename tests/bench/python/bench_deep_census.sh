@@ -10,11 +10,7 @@
 # 150 ms of GIL hold and 32 MiB of transient memory.  A measurement, never
 # a pass/fail on timing.   DEEP_BENCH_OBJECTS (default 1000000)
 set -u
-root=${CCX_ROOT:-$(cd "$(dirname "$0")/../../.." && pwd)}
-build=${CCX_BUILD:-$root/build}
-lib=$build/lib/libccxtrace.so
-[ -f "$lib" ] || { echo "libccxtrace.so not built ($lib)"; exit 0; }
-tmp=${CCX_TMP:-$(mktemp -d)}
+NEEDLIB_ABSENT=0 . "$(dirname "$0")/../../lib/needlib.sh"
 n=${DEEP_BENCH_OBJECTS:-1000000}
 echo "deep census, heap of about $n tracked objects holding $((2 * n)) untracked; median of 3 snapshots"
 status=0

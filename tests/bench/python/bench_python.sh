@@ -10,15 +10,11 @@
 # PYTHONTRACEMALLOC=25.  A measurement, never a pass/fail on timing.
 #   BENCH_PYTHON (default /usr/bin/python3), BENCH_ROUNDS, BENCH_REPEATS
 set -u
-root=${CCX_ROOT:-$(cd "$(dirname "$0")/../../.." && pwd)}
-build=${CCX_BUILD:-$root/build}
-lib=$build/lib/libccxtrace.so
+NEEDLIB_ABSENT=1 . "$(dirname "$0")/../../lib/needlib.sh"
 py=${BENCH_PYTHON:-/usr/bin/python3}
 reps=${BENCH_REPEATS:-5}
 export BENCH_ROUNDS=${BENCH_ROUNDS:-2000}
-tmp=${CCX_TMP:-$(mktemp -d)}
 wl=$root/tests/bench/python/workload.py
-[ -f "$lib" ] || { echo "libccxtrace.so not built ($lib)"; exit 1; }
 [ -x "$py" ] || { echo "no interpreter at $py"; exit 1; }
 modes="untraced sampling all tracemalloc1 tracemalloc25"
 run_mode() {

@@ -18,14 +18,7 @@
 #     of the three: one "ccxtrace: CCXTRACE_X=..." line each on stderr
 #     and the defaults (3 types by growth, 3 samples, no named type) used.
 set -u
-root=${CCX_ROOT:-$(cd "$(dirname "$0")/../../.." && pwd)}
-build=${CCX_BUILD:-$root/build}
-lib=$build/lib/libccxtrace.so
-if [ ! -f "$lib" ]; then
-    echo "libccxtrace.so not built ($lib)"
-    exit 77
-fi
-tmp=${CCX_TMP:-$(mktemp -d)}
+. "$(dirname "$0")/../../lib/needlib.sh"
 wl=$root/tests/integration/holders/wl_holders.py
 types=Broker,Session,Holder,Item,Pending,Captured
 fail=0 ran=0

@@ -11,13 +11,7 @@
 #            still exact, the holders skipped;
 #   direct   the UBSan build, once.
 set -u
-root=${CCX_ROOT:-$(cd "$(dirname "$0")/../../.." && pwd)}
-build=${CCX_BUILD:-$root/build}
-lib=$build/lib/libccxtrace.so
-if [ ! -f "$lib" ]; then
-    echo "libccxtrace.so not built ($lib)"
-    exit 77
-fi
+. "$(dirname "$0")/../../lib/needlib.sh"
 run=$root/tests/integration/python/run_wl.sh
 common=(CCXTRACE_HOLDERS_TYPES=WalkB CCXTRACE_AT_EXIT=0 CCXTRACE_SAMPLE=64k)
 fail=0

@@ -16,13 +16,7 @@
 # (Under memory pressure the census is tracked only, and says why:
 # tests/integration/preload/test_pressure_cgroup.sh.)
 set -u
-root=${CCX_ROOT:-$(cd "$(dirname "$0")/../../.." && pwd)}
-build=${CCX_BUILD:-$root/build}
-lib=$build/lib/libccxtrace.so
-if [ ! -f "$lib" ]; then
-    echo "libccxtrace.so not built ($lib)"
-    exit 77
-fi
+. "$(dirname "$0")/../../lib/needlib.sh"
 run=$root/tests/integration/python/run_wl.sh
 fail=0
 VERBOSE=1 "$run" "$lib" wl_deep_census.py

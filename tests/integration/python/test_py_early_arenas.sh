@@ -10,14 +10,7 @@
 # blocks' bytes while they were alive (they were allocated before the
 # hooks) and dropped by at least 80% of them once they were freed.
 set -u
-root=${CCX_ROOT:-$(cd "$(dirname "$0")/../../.." && pwd)}
-build=${CCX_BUILD:-$root/build}
-tmp=${CCX_TMP:-$(mktemp -d)}
-lib=$build/lib/libccxtrace.so
-if [ ! -f "$lib" ]; then
-    echo "libccxtrace.so not built ($lib)"
-    exit 77
-fi
+. "$(dirname "$0")/../../lib/needlib.sh"
 here=$root/tests/integration/python
 fail=0 checked=0
 while read -r label py; do

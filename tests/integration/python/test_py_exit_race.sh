@@ -21,11 +21,7 @@
 # a run of 9 s or more (a bounded wait at exit that ran out: the helper and
 # the main thread waiting for each other).
 set -u
-root=${CCX_ROOT:-$(cd "$(dirname "$0")/../../.." && pwd)}
-build=${CCX_BUILD:-$root/build}
-lib=$build/lib/libccxtrace.so
-tmp=${CCX_TMP:-$(mktemp -d)}
-[ -f "$lib" ] || { echo "libccxtrace.so not built ($lib)"; exit 77; }
+. "$(dirname "$0")/../../lib/needlib.sh"
 mapfile -t pys < <("$root/tests/lib/pythons.sh")
 [ ${#pys[@]} -gt 0 ] || { echo "no CPython 3.9-3.13 present"; exit 77; }
 budget=$((45 / ${#pys[@]}))

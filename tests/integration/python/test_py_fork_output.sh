@@ -9,11 +9,7 @@
 # and exit status traced are byte-identical to untraced.  Each case runs
 # ROUNDS times (default 3: the helper's timing differs from run to run).
 set -u
-root=${CCX_ROOT:-$(cd "$(dirname "$0")/../../.." && pwd)}
-build=${CCX_BUILD:-$root/build}
-lib=$build/lib/libccxtrace.so
-tmp=${CCX_TMP:-$(mktemp -d)}
-[ -f "$lib" ] || { echo "libccxtrace.so not built ($lib)"; exit 77; }
+. "$(dirname "$0")/../../lib/needlib.sh"
 wl=$root/tests/integration/python/wl_fork_warn.py
 rounds=${ROUNDS:-3}
 "$root/tests/lib/pythons.sh" --missing

@@ -8,11 +8,7 @@
 # newest interpreter present (3.12+ preferred: there the helper steps
 # aside); `make ubsan` runs it against the UBSan build.
 set -u
-root=${CCX_ROOT:-$(cd "$(dirname "$0")/../../.." && pwd)}
-build=${CCX_BUILD:-$root/build}
-lib=$build/lib/libccxtrace.so
-tmp=${CCX_TMP:-$(mktemp -d)}
-[ -f "$lib" ] || { echo "libccxtrace.so not built ($lib)"; exit 77; }
+. "$(dirname "$0")/../../lib/needlib.sh"
 py=$("$root/tests/lib/pythons.sh" | awk '/^pyenv-3\.1[2-9] / { p = $2 } END { print p }')
 [ -n "$py" ] || py=$("$root/tests/lib/pythons.sh" | awk 'END { print $2 }')
 [ -n "$py" ] || { echo "no interpreter to run"; exit 77; }

@@ -8,11 +8,7 @@
 # trigger-file snapshot and an interval snapshot appear under its pid, and
 # the forked parent has its helper thread back (2 threads).
 set -u
-root=${CCX_ROOT:-$(cd "$(dirname "$0")/../../.." && pwd)}
-build=${CCX_BUILD:-$root/build}
-lib=$build/lib/libccxtrace.so
-tmp=${CCX_TMP:-$(mktemp -d)}
-[ -f "$lib" ] || { echo "libccxtrace.so not built ($lib)"; exit 77; }
+. "$(dirname "$0")/../../lib/needlib.sh"
 wl=$root/tests/integration/python/wl_fork_sleep.py
 
 # has DIR PID REASON: a snapshot of PID with that reason exists

@@ -8,13 +8,7 @@
 # interpreter (wl_subinterp.py has the checks).  Repeated with the UBSan
 # build.  Interpreters without a sub-interpreter module print a skip line.
 set -u
-root=${CCX_ROOT:-$(cd "$(dirname "$0")/../../.." && pwd)}
-build=${CCX_BUILD:-$root/build}
-lib=$build/lib/libccxtrace.so
-if [ ! -f "$lib" ]; then
-    echo "libccxtrace.so not built ($lib)"
-    exit 77
-fi
+. "$(dirname "$0")/../../lib/needlib.sh"
 run=$root/tests/integration/python/run_wl.sh
 fail=0
 # 1k sampling: some 4,000 samples per interpreter's kept lists, so the

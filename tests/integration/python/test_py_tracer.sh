@@ -31,13 +31,7 @@
 # The Broker leak and the lifecycle runs are repeated with the UBSan build.
 # Ground truth is computed inside each workload (sys.getsizeof sums).
 set -u
-root=${CCX_ROOT:-$(cd "$(dirname "$0")/../../.." && pwd)}
-build=${CCX_BUILD:-$root/build}
-lib=$build/lib/libccxtrace.so
-if [ ! -f "$lib" ]; then
-    echo "libccxtrace.so not built ($lib)"
-    exit 77
-fi
+. "$(dirname "$0")/../../lib/needlib.sh"
 run=$root/tests/integration/python/run_wl.sh
 fail=0
 "$run" "$lib" wl_known_lines.py CCXTRACE_SAMPLE=16k || fail=1

@@ -8,11 +8,7 @@
 # (CCXTRACE_PY_TEST_SKEW, test only): the start-up check refuses it with
 # one warning, no crash, same output, native-only stacks.
 set -u
-root=${CCX_ROOT:-$(cd "$(dirname "$0")/../../.." && pwd)}
-build=${CCX_BUILD:-$root/build}
-lib=$build/lib/libccxtrace.so
-tmp=${CCX_TMP:-$(mktemp -d)}
-[ -f "$lib" ] || { echo "libccxtrace.so not built ($lib)"; exit 77; }
+. "$(dirname "$0")/../../lib/needlib.sh"
 proot=$(pyenv root 2>/dev/null || echo "$HOME/.pyenv")
 py38=$(ls -d "$proot"/versions/3.8.*/bin/python3.8 2>/dev/null | sort -V | tail -n 1)
 py27=$(ls -d "$proot"/versions/2.7.*/bin/python2.7 2>/dev/null | sort -V | tail -n 1)
