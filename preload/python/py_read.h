@@ -10,47 +10,22 @@
 #include <stddef.h>
 #include <stdint.h>
 
-static inline const void *py_ld_ptr(const void *base, uint32_t off)
-{
-    const void *v;
-    __builtin_memcpy(&v, (const char *)base + off, sizeof v);
-    return v;
-}
+/* One reader per type, all of the same shape. */
+#define PY_READER(name, type) \
+    static inline type name(const void *base, uint32_t off) \
+    { \
+        type v; \
+        __builtin_memcpy(&v, (const char *)base + off, sizeof v); \
+        return v; \
+    }
 
-static inline ptrdiff_t py_ld_ssize(const void *base, uint32_t off)
-{
-    ptrdiff_t v;
-    __builtin_memcpy(&v, (const char *)base + off, sizeof v);
-    return v;
-}
+PY_READER(py_ld_ptr, const void *)
+PY_READER(py_ld_ssize, ptrdiff_t)
+PY_READER(py_ld_int, int)
+PY_READER(py_ld_u32, uint32_t)
+PY_READER(py_ld_word, uintptr_t)
+PY_READER(py_ld_ulong, unsigned long) /* PyTypeObject.tp_flags */
 
-static inline int py_ld_int(const void *base, uint32_t off)
-{
-    int v;
-    __builtin_memcpy(&v, (const char *)base + off, sizeof v);
-    return v;
-}
-
-static inline uint32_t py_ld_u32(const void *base, uint32_t off)
-{
-    uint32_t v;
-    __builtin_memcpy(&v, (const char *)base + off, sizeof v);
-    return v;
-}
-
-static inline uintptr_t py_ld_word(const void *base, uint32_t off)
-{
-    uintptr_t v;
-    __builtin_memcpy(&v, (const char *)base + off, sizeof v);
-    return v;
-}
-
-/* PyTypeObject.tp_flags (an unsigned long). */
-static inline unsigned long py_ld_ulong(const void *base, uint32_t off)
-{
-    unsigned long v;
-    __builtin_memcpy(&v, (const char *)base + off, sizeof v);
-    return v;
-}
+#undef PY_READER
 
 #endif
