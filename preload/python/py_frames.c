@@ -502,12 +502,10 @@ static PyTState *running_tstate(PyTState *own, int by_hook)
     return cur;
 }
 
-/* Declared in py_layer.h (the merge_stack operation): native frames up to
- * the interpreter, then the calling thread's Python frames. */
-int ccx_py_merge_stack(ccx_frame_t *frames, int n, int max, int layer)
+/* Native frames up to the interpreter, then the calling thread's Python
+ * frames. */
+static __attribute__((noinline)) int merge_stack(ccx_frame_t *frames, int n, int max, int layer)
 {
-    if (!frames_enabled || n >= max)
-        return n;
     PyTState *ts = py.PyGILState_GetThisThreadState();
     /* A thread without the GIL (in C code, or a daemon thread parked at
      * exit) keeps its own frames, but once the interpreter finalizes it
@@ -536,6 +534,18 @@ int ccx_py_merge_stack(ccx_frame_t *frames, int n, int max, int layer)
         }
     }
     return n + py_frames_walk(ts, frames + n, max - n);
+}
+
+/* Declared in py_layer.h (the merge_stack operation).  Called for every
+ * sample, in a process without Python too (every
+ * allocation in `all` mode): the check stays apart from merge_stack's
+ * frame set-up, so that a process without Python frames pays a few
+ * instructions. */
+int ccx_py_merge_stack(ccx_frame_t *frames, int n, int max, int layer)
+{
+    if (!frames_enabled || n >= max)
+        return n;
+    return merge_stack(frames, n, max, layer);
 }
 
 void py_frames_prepare_merge(void) { find_eval(); }
