@@ -37,33 +37,45 @@ int ccx_json_flush(struct ccx_json *j)
     return j->err;
 }
 
-static void put(struct ccx_json *j, const char *s, size_t n)
+/* What does not fit the buffer (or comes after a write error). */
+static __attribute__((noinline)) void put_slow(struct ccx_json *j, const char *s, size_t n)
 {
     if (j->err)
         return;
-    if (j->len + n > sizeof j->buf) {
-        ccx_json_flush(j);
-        if (n > sizeof j->buf) {
-            size_t off = 0;
-            while (!j->err && off < n) {
-                ssize_t w = write(j->fd, s + off, n - off);
-                if (w < 0 && errno == EINTR)
-                    continue;
-                if (w <= 0)
-                    j->err = w < 0 ? errno : ENOSPC;
-                else
-                    off += (size_t)w;
-            }
-            return;
-        }
+    ccx_json_flush(j);
+    if (n <= sizeof j->buf) {
+        memcpy(j->buf + j->len, s, n);
+        j->len += n;
+        return;
     }
-    memcpy(j->buf + j->len, s, n);
-    j->len += n;
+    size_t off = 0;
+    while (!j->err && off < n) {
+        ssize_t w = write(j->fd, s + off, n - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            j->err = w < 0 ? errno : ENOSPC;
+        else
+            off += (size_t)w;
+    }
 }
 
-static void putc1(struct ccx_json *j, char c)
+static inline void put(struct ccx_json *j, const char *s, size_t n)
 {
-    if (j->len < sizeof j->buf && !j->err)
+    if (__builtin_expect(j->len + n <= sizeof j->buf && !j->err, 1)) {
+        memcpy(j->buf + j->len, s, n);
+        j->len += n;
+    } else {
+        put_slow(j, s, n);
+    }
+}
+
+/* One byte: inline, the common case a store.  After a write error the
+ * buffer still fills, and the next flush drops it (nothing is written once
+ * err is set), so only the room is checked here. */
+static inline __attribute__((always_inline)) void putc1(struct ccx_json *j, char c)
+{
+    if (__builtin_expect(j->len < sizeof j->buf, 1))
         j->buf[j->len++] = c;
     else
         put(j, &c, 1);
@@ -102,8 +114,11 @@ static void put_escaped(struct ccx_json *j, const char *s)
                 put(j, e, 6);
             p++;
         } else if (c < 0x80) {
-            putc1(j, (char)c);
-            p++;
+            /* a run of bytes that need no escape, copied at once */
+            const unsigned char *run = p;
+            while (*p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
+                p++;
+            put(j, (const char *)run, (size_t)(p - run));
         } else {
             /* Copy a well-formed UTF-8 sequence; anything else -> U+FFFD. */
             int n = (c >= 0xc2 && c <= 0xdf) ? 2 : (c >= 0xe0 && c <= 0xef) ? 3 : (c >= 0xf0 && c <= 0xf4) ? 4 : 0;
@@ -180,18 +195,51 @@ void ccx_json_string(struct ccx_json *j, const char *s)
     put_escaped(j, s);
 }
 
+/* The decimal digits of v, written backwards from end; returns the first.
+ * (snprintf's "%llu" costs about ten times as much, and a snapshot writes
+ * millions of numbers.) */
+static char *dec_digits(char *end, uint64_t v)
+{
+    do {
+        *--end = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    return end;
+}
+
 void ccx_json_u64(struct ccx_json *j, uint64_t v)
 {
-    char b[24];
-    int n = snprintf(b, sizeof b, "%llu", (unsigned long long)v);
-    ccx_json_raw(j, b, (size_t)n);
+    char b[20];
+    _Static_assert(sizeof b >= sizeof "18446744073709551615" - 1, "room for UINT64_MAX");
+    char *s = dec_digits(b + sizeof b, v);
+    ccx_json_raw(j, s, (size_t)(b + sizeof b - s));
 }
 
 void ccx_json_i64(struct ccx_json *j, int64_t v)
 {
-    char b[24];
-    int n = snprintf(b, sizeof b, "%lld", (long long)v);
-    ccx_json_raw(j, b, (size_t)n);
+    char b[20];
+    /* the magnitude as unsigned, so INT64_MIN has one too */
+    char *s = dec_digits(b + sizeof b, v < 0 ? 0 - (uint64_t)v : (uint64_t)v);
+    if (v < 0)
+        *--s = '-';
+    ccx_json_raw(j, s, (size_t)(b + sizeof b - s));
+}
+
+void ccx_json_hex(struct ccx_json *j, uint64_t v)
+{
+    static const char hex[] = "0123456789abcdef";
+    char b[20];
+    _Static_assert(sizeof b >= sizeof "\"0xffffffffffffffff\"" - 1, "room for UINT64_MAX, quoted");
+    char *s = b + sizeof b;
+    *--s = '"';
+    do {
+        *--s = hex[v & 15];
+        v >>= 4;
+    } while (v);
+    *--s = 'x';
+    *--s = '0';
+    *--s = '"';
+    ccx_json_raw(j, s, (size_t)(b + sizeof b - s));
 }
 
 void ccx_json_double(struct ccx_json *j, double v)
@@ -243,6 +291,12 @@ void ccx_json_kv_i64(struct ccx_json *j, const char *k, int64_t v)
 {
     ccx_json_key(j, k);
     ccx_json_i64(j, v);
+}
+
+void ccx_json_kv_hex(struct ccx_json *j, const char *k, uint64_t v)
+{
+    ccx_json_key(j, k);
+    ccx_json_hex(j, v);
 }
 
 void ccx_json_kv_double(struct ccx_json *j, const char *k, double v)

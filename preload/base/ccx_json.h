@@ -37,6 +37,8 @@ void ccx_json_end_array(struct ccx_json *j);
 void ccx_json_string(struct ccx_json *j, const char *s); /* NULL -> null */
 void ccx_json_u64(struct ccx_json *j, uint64_t v);
 void ccx_json_i64(struct ccx_json *j, int64_t v);
+/* A string "0x..." of v in lower-case hex, as printf's "0x%lx". */
+void ccx_json_hex(struct ccx_json *j, uint64_t v);
 void ccx_json_double(struct ccx_json *j, double v);
 void ccx_json_bool(struct ccx_json *j, int v);
 void ccx_json_null(struct ccx_json *j);
@@ -50,6 +52,7 @@ void ccx_json_text(struct ccx_json *j, const char *s, size_t n);
 void ccx_json_kv_str(struct ccx_json *j, const char *k, const char *v);
 void ccx_json_kv_u64(struct ccx_json *j, const char *k, uint64_t v);
 void ccx_json_kv_i64(struct ccx_json *j, const char *k, int64_t v);
+void ccx_json_kv_hex(struct ccx_json *j, const char *k, uint64_t v);
 void ccx_json_kv_double(struct ccx_json *j, const char *k, double v);
 
 #endif

@@ -353,7 +353,6 @@ static void write_figures(struct ccx_json *j, const struct snap *sn)
 /* 2. the loaded modules */
 static void write_modules(struct ccx_json *j, struct ccx_modules *ms)
 {
-    char buf[64];
     /* dl_iterate_phdr: inside the fork gate (ccx_unwind.c); a fork in
      * progress waits for this short scan */
     while (!ccx_gate_enter())
@@ -367,8 +366,7 @@ static void write_modules(struct ccx_json *j, struct ccx_modules *ms)
         ccx_json_kv_i64(j, CCX_F_ID, i);
         ccx_json_kv_str(j, CCX_F_PATH, ms->m[i].path);
         ccx_json_kv_str(j, CCX_F_BUILD_ID, ms->m[i].build_id[0] ? ms->m[i].build_id : NULL);
-        snprintf(buf, sizeof buf, "0x%lx", (unsigned long)ms->m[i].base);
-        ccx_json_kv_str(j, CCX_F_BASE, buf);
+        ccx_json_kv_hex(j, CCX_F_BASE, ms->m[i].base);
         ccx_json_end_object(j);
     }
     ccx_json_end_array(j);
@@ -411,7 +409,6 @@ static void write_symbol(struct ccx_json *j, const char *sym)
 /* A native frame: module, offset and symbol. */
 static void write_native_frame(struct ccx_json *j, ccx_frame_t f, struct ccx_modules *ms)
 {
-    char buf[64];
     ccx_json_kv_str(j, CCX_F_KIND, CCX_KIND_NATIVE);
     int mi = ccx_module_find(ms, (uintptr_t)f);
     uint64_t so = 0;
@@ -425,8 +422,7 @@ static void write_native_frame(struct ccx_json *j, ccx_frame_t f, struct ccx_mod
     } else {
         ccx_json_null(j);
     }
-    snprintf(buf, sizeof buf, "0x%lx", (unsigned long)off);
-    ccx_json_kv_str(j, CCX_F_OFFSET, buf);
+    ccx_json_kv_hex(j, CCX_F_OFFSET, off);
     ccx_json_key(j, CCX_F_SYMBOL);
     if (sym)
         write_symbol(j, sym);
