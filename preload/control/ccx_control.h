@@ -16,6 +16,9 @@ void ccx_helper_fork_parent(void);
 void ccx_helper_stop(void);
 /* Writes every pending ccxtrace_snapshot() request. */
 void ccx_helper_flush(void);
+/* At exit, before the exit snapshot: the same, and waits (up to 10 s) for
+ * the requests the helper took and is still writing. */
+void ccx_helper_flush_at_exit(void);
 /* A snapshot request from the API: the reserved sequence number, or -1. */
 long ccx_helper_request(const char *label);
 

@@ -45,6 +45,11 @@ static struct {
     long seq;
     char label[256];
 } reqs[MAX_REQ];
+/* Requests taken out of reqs[] and not written yet (atomic): the exit
+ * waits for them, or a request the helper took just before the exit
+ * would find the exit snapshot written and be dropped. */
+static int reqs_writing;
+#define EXIT_WAIT_MS 10000
 
 static void on_signal(int sig)
 {
@@ -148,11 +153,24 @@ void ccx_helper_flush(void)
         for (int i = 0; i < MAX_REQ; i++)
             if (reqs[i].used && reqs[i].seq == seq)
                 reqs[i].used = 0;
+        if (seq >= 0)
+            __atomic_fetch_add(&reqs_writing, 1, __ATOMIC_ACQ_REL);
         pthread_mutex_unlock(&req_lock);
         if (seq < 0)
             break;
         snapshot(seq, CCX_REASON_API, has_label ? label : NULL);
+        __atomic_fetch_sub(&reqs_writing, 1, __ATOMIC_ACQ_REL);
     }
+}
+
+void ccx_helper_flush_at_exit(void)
+{
+    ccx_helper_flush();
+    /* the helper's own, under way: it needs the snapshot lock, which
+     * nobody holds here (bounded: the helper could be stuck) */
+    double t0 = ccx_mono_ms();
+    while (__atomic_load_n(&reqs_writing, __ATOMIC_ACQUIRE) > 0 && ccx_mono_ms() - t0 < EXIT_WAIT_MS)
+        usleep(1000);
 }
 
 /* ---- the helper's life ----
@@ -458,6 +476,7 @@ void ccx_helper_atfork_child(void)
     pthread_mutex_init(&life_lock, NULL);
     pthread_cond_init(&life_cond, NULL);
     memset(reqs, 0, sizeof reqs);
+    reqs_writing = 0;
     memset(&sch, 0, sizeof sch);
     sig_pending = 0;
     stop = 0;
