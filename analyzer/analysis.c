@@ -22,6 +22,17 @@ static int cmp_slope(const void *x, const void *y)
     return a->row->key < b->row->key ? -1 : a->row->key > b->row->key;
 }
 
+/* A site's change from snapshot a to b: its sampling variance (stats.c,
+ * "Differences"). */
+static double diff_var(const struct ccx_set *set, const struct ccx_row *r, size_t a, size_t b)
+{
+    if (!set->same_process)
+        return r->var[a] + r->var[b];
+    size_t e = set->t[a] <= set->t[b] ? a : b, l = e == a ? b : a; /* earlier, later */
+    double T = set->sites->sample_T[e] > set->sites->sample_T[l] ? set->sites->sample_T[e] : set->sites->sample_T[l];
+    return ccx_diff_var_one_process(r->bytes[e], r->bytes[l], r->alloc[e], r->alloc[l], r->var[e], r->var[l], T);
+}
+
 int ccx_diff_compute(const struct ccx_set *set, size_t a, size_t b, double min_bytes,
                      struct ccx_diff *d)
 {
@@ -45,9 +56,9 @@ int ccx_diff_compute(const struct ccx_set *set, size_t a, size_t b, double min_b
         g->old_blocks = r->blocks[a];
         g->new_blocks = r->blocks[b];
         g->delta = g->new_b - g->old_b;
-        /* variances add (stats.c: conservative within one process) */
-        g->se = sqrt(r->var[a] + r->var[b]);
-        var_sum += r->var[a] + r->var[b];
+        double v = diff_var(set, r, a, b);
+        g->se = sqrt(v);
+        var_sum += v;
         g->is_new = r->bytes[a] == 0 && r->blocks[a] == 0;
         g->vanished = r->bytes[b] == 0 && r->blocks[b] == 0;
         if (g->delta > 0)

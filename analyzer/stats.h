@@ -17,6 +17,12 @@
 /* Variance of a site's live-bytes estimate from its sample count and the
  * sampling interval T (0 = exact, "all" mode). */
 double ccx_site_var(double live_bytes, double live_samples, double interval);
+/* The sampling variance of a site's change from an earlier to a later
+ * snapshot of one process (the comment of stats.c, "Differences"): at most
+ * the two variances' sum, less when the site allocated little in between.
+ * bytes_* and alloc_* are the site's live and allocated bytes in each. */
+double ccx_diff_var_one_process(double bytes_early, double bytes_late, double alloc_early, double alloc_late,
+                                double var_early, double var_late, double interval);
 /* Upper quantile of the standard normal: P(Z > z) = p. */
 double ccx_norm_quantile_upper(double p);
 /* The critical z of the family-wise rule for m tests. */

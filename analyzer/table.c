@@ -122,7 +122,7 @@ static struct ccx_row *new_row(struct ccx_table *t, uint64_t key, const struct c
         return NULL;
     t->rows = p;
     struct ccx_row *r = calloc(1, sizeof *r);
-    double *v = calloc(4 * t->k, sizeof *v);
+    double *v = calloc(5 * t->k, sizeof *v);
     if (!r || !v) {
         free(r);
         free(v);
@@ -134,6 +134,7 @@ static struct ccx_row *new_row(struct ccx_table *t, uint64_t key, const struct c
     r->blocks = v + t->k;
     r->samples = v + 2 * t->k;
     r->var = v + 3 * t->k;
+    r->alloc = v + 4 * t->k;
     char label[1024];
     enum ccx_strpool_err serr = CCX_STRPOOL_OK;
     ccx_site_group(s, site, t->by, label, sizeof label);
@@ -182,7 +183,7 @@ int ccx_table_add(struct ccx_table *t, size_t i, const struct ccx_snap *s)
         r->samples[i] += site->live_samples;
         if (site->live_samples >= 1)
             r->var[i] += ccx_site_var(site->live_bytes, site->live_samples, t->sample_T[i]);
-        r->alloc_bytes = site->alloc_bytes;
+        r->alloc[i] += site->alloc_bytes;
     }
     return 0;
 }

@@ -27,7 +27,8 @@ struct ccx_row {
     uint32_t key_pos;   /* position of the grouping frame (frames.h) in the
                          * stack; stack_len when the stack is empty */
     double *bytes, *blocks, *samples, *var; /* [k] each */
-    double alloc_bytes; /* in the latest snapshot that has the row */
+    double *alloc;      /* [k]: bytes allocated there since the process
+                         * started (the sites' alloc_bytes, an estimate) */
 };
 
 struct ccx_tframe {
