@@ -7,7 +7,8 @@
 #      then holds pressure-80% and pressure-95% snapshots, in that order,
 #      each recording the limit (200 MiB) and a working set at or above its
 #      threshold, whose biggest site (and the one that grew most from the
-#      first to the second) is the leaking line, and the second says the
+#      first to the second) is the leaking line, which `ccx-analyze diff`
+#      of the two calls growth, and the second says the
 #      holders search was skipped, and both say the census ran in its
 #      cheapest form (census_form "tracked", why: memory pressure); no
 #      temporary file is left;
@@ -100,6 +101,21 @@ grew = max(b, key=lambda k: b[k] - a.get(k, 0))
 print("grew most: %s by %d bytes" % (grew, b[grew] - a.get(grew, 0)))
 assert grew == ("pyhog.py", line), grew
 PYEOF
+# what a user runs on the two: `ccx-analyze diff` calls the leaking line
+# growth (one process: the samples both share cancel; with the two
+# variances' sum it said "noise", +25 MiB +-9.3 MiB)
+an=$CCX_BUILD/bin/ccx-analyze
+if [ -x "$an" ]; then
+    "$an" diff --by line --format json $(snapshots "$d") | $PY -c '
+import json, sys
+line = sys.argv[1]
+top = json.load(sys.stdin)["rows"][0]
+print("diff: %s %+.1f MiB +-%.1f MiB %s" % (top["label"], top["growth_bytes"] / 2**20, top["growth_se"] / 2**20, top["status"]))
+assert top["label"].split()[0].endswith("/pyhog.py:" + line) and top["status"] == "GROWTH", top
+' "$leak_line" || fail "ccx-analyze diff of the two pressure snapshots"
+else
+    echo "skip the diff check: $an not built"
+fi
 
 # 2. page cache
 new_cgroup cache
