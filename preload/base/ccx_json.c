@@ -8,6 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 
+/* Lower-case hex digits: \u escapes and ccx_json_hex. */
+static const char hex_digits[] = "0123456789abcdef";
+
 void ccx_json_init(struct ccx_json *j, int fd)
 {
     j->fd = fd;
@@ -95,7 +98,6 @@ static void sep(struct ccx_json *j)
 
 static void put_escaped(struct ccx_json *j, const char *s)
 {
-    static const char hex[] = "0123456789abcdef";
     const unsigned char *p = (const unsigned char *)s;
     putc1(j, '"');
     while (*p) {
@@ -105,7 +107,7 @@ static void put_escaped(struct ccx_json *j, const char *s)
             putc1(j, (char)c);
             p++;
         } else if (c < 0x20) {
-            char e[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+            char e[6] = {'\\', 'u', '0', '0', hex_digits[c >> 4], hex_digits[c & 15]};
             if (c == '\n')
                 put(j, "\\n", 2);
             else if (c == '\t')
@@ -227,13 +229,12 @@ void ccx_json_i64(struct ccx_json *j, int64_t v)
 
 void ccx_json_hex(struct ccx_json *j, uint64_t v)
 {
-    static const char hex[] = "0123456789abcdef";
     char b[20];
     _Static_assert(sizeof b >= sizeof "\"0xffffffffffffffff\"" - 1, "room for UINT64_MAX, quoted");
     char *s = b + sizeof b;
     *--s = '"';
     do {
-        *--s = hex[v & 15];
+        *--s = hex_digits[v & 15];
         v >>= 4;
     } while (v);
     *--s = 'x';
