@@ -5,6 +5,10 @@
 #ifndef CCX_CONTROL_H
 #define CCX_CONTROL_H
 
+/* At exit no wait is without bound (the helper, or whoever holds the
+ * snapshot lock, could be stuck): each wait there gives up after this. */
+#define CCX_EXIT_WAIT_MS 10000
+
 /* ---- ccx_helper.c ---- */
 /* Starts the helper thread (and the signal handlers); 0, or -1 (said). */
 int ccx_helper_start(void);
@@ -16,8 +20,8 @@ void ccx_helper_fork_parent(void);
 void ccx_helper_stop(void);
 /* Writes every pending ccxtrace_snapshot() request. */
 void ccx_helper_flush(void);
-/* At exit, before the exit snapshot: the same, and waits (up to 10 s) for
- * the requests the helper took and is still writing. */
+/* At exit, before the exit snapshot: the same, and waits (up to
+ * CCX_EXIT_WAIT_MS) for the requests the helper took and is still writing. */
 void ccx_helper_flush_at_exit(void);
 /* A snapshot request from the API: the reserved sequence number, or -1. */
 long ccx_helper_request(const char *label);

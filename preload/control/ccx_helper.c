@@ -49,7 +49,6 @@ static struct {
  * waits for them, or a request the helper took just before the exit
  * would find the exit snapshot written and be dropped. */
 static int reqs_writing;
-#define EXIT_WAIT_MS 10000
 
 static void on_signal(int sig)
 {
@@ -128,7 +127,7 @@ static void snapshot(long seq, const char *reason, const char *label)
         (void)ccx_layer_helper_tick();
     /* at exit never wait without bound (the helper could be stuck holding
      * the lock, e.g. waiting for an interpreter that is shutting down) */
-    if (ccx_snapshot_lock(__atomic_load_n(&exiting, __ATOMIC_ACQUIRE) ? 10000 : -1) != 0)
+    if (ccx_snapshot_lock(__atomic_load_n(&exiting, __ATOMIC_ACQUIRE) ? CCX_EXIT_WAIT_MS : -1) != 0)
         return;
     if (!ccx_final && (strcmp(reason, CCX_REASON_EXIT) != 0 || !ccx_exit_done))
         ccx_snapshot_write(seq < 0 ? ccx_seq_reserve() : seq, reason, label);
@@ -169,7 +168,7 @@ void ccx_helper_flush_at_exit(void)
     /* the helper's own, under way: it needs the snapshot lock, which
      * nobody holds here (bounded: the helper could be stuck) */
     double t0 = ccx_mono_ms();
-    while (__atomic_load_n(&reqs_writing, __ATOMIC_ACQUIRE) > 0 && ccx_mono_ms() - t0 < EXIT_WAIT_MS)
+    while (__atomic_load_n(&reqs_writing, __ATOMIC_ACQUIRE) > 0 && ccx_mono_ms() - t0 < CCX_EXIT_WAIT_MS)
         usleep(1000);
 }
 

@@ -123,7 +123,7 @@ __attribute__((destructor)) static void ccx_fini(void)
     ccx_helper_stop();
     ccx_layer_exit();
     ccx_helper_flush_at_exit();
-    if (ccx_snapshot_lock(10000) == 0) {
+    if (ccx_snapshot_lock(CCX_EXIT_WAIT_MS) == 0) {
         if (ccx_opts()->at_exit && !ccx_exit_done) {
             ccx_snapshot_write(ccx_seq_reserve(), CCX_REASON_EXIT, NULL);
             ccx_exit_done = 1;
