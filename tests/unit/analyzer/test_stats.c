@@ -156,6 +156,15 @@ static void write_series(const char *dir, int run, struct site *st, int ns, char
     }
 }
 
+/* Removes a series write_series wrote. */
+static void drop_series(char **paths)
+{
+    for (int k = 0; k < NSNAP; k++) {
+        unlink(paths[k]);
+        free(paths[k]);
+    }
+}
+
 static void noise_sites(struct site *st, int n)
 {
     static const double blocks[] = {48, 200, 1024, 16384, 262144, 2097152};
@@ -239,10 +248,7 @@ static void one_process_leak(const char *dir, struct site *st, char **paths)
         free(d.g);
     }
     ccx_set_free(&set);
-    for (int k = 0; k < NSNAP; k++) {
-        unlink(paths[k]);
-        free(paths[k]);
-    }
+    drop_series(paths);
 }
 
 int main(void)
@@ -303,10 +309,7 @@ int main(void)
                 free(d.g);
             }
         ccx_set_free(&set);
-        for (int k = 0; k < NSNAP; k++) {
-            unlink(paths[k]);
-            free(paths[k]);
-        }
+        drop_series(paths);
     }
     CHECK_MSG(steady == 0, "%d noise sites classified as steady growth", steady);
     CHECK_MSG(diff_sig == 0, "%d noise sites significant in a diff", diff_sig);
@@ -363,10 +366,7 @@ int main(void)
         free(tr.g);
     }
     ccx_set_free(&set);
-    for (int k = 0; k < NSNAP; k++) {
-        unlink(paths[k]);
-        free(paths[k]);
-    }
+    drop_series(paths);
     one_process_leak(dir, st, paths);
     rmdir(dir);
     return check_done();
